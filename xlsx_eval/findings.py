@@ -1,0 +1,77 @@
+"""Findings: located, coded problems in a workbook. Codes are stable; never rename one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+#: Every finding code, with its severity and what it means (in the language of the people who read it).
+CODES: dict[str, tuple[Severity, str]] = {
+    # file level
+    "UNREADABLE_FILE": (Severity.ERROR, "文件无法读取"),
+    "MISSING_SHEET": (Severity.ERROR, "缺少必需的工作表"),
+    "MISSING_COLUMN": (Severity.ERROR, "缺少必需的列"),
+    "MISSING_FIELD": (Severity.ERROR, "项目信息缺少必填项"),
+    # cell level
+    "BAD_NUMBER": (Severity.ERROR, "不是有效数字"),
+    "BAD_DATE": (Severity.ERROR, "不是有效日期"),
+    "BAD_TARGET": (Severity.ERROR, "年度指标值无法识别"),
+    "MISSING_ACTUAL": (Severity.ERROR, "未填写实际完成值"),
+    "UNKNOWN_LEVEL": (Severity.ERROR, "定性指标的完成情况无法识别"),
+    "UNIT_MISMATCH": (Severity.ERROR, "指标值与实际值单位不一致"),
+    "FORMULA_NO_VALUE": (Severity.ERROR, "公式单元格没有保存的计算结果"),
+    "BAD_EMAIL": (Severity.WARNING, "邮箱格式不正确"),
+    # scoring
+    "WEIGHT_SUM": (Severity.WARNING, "分值合计不等于100"),
+    "MISSING_DEVIATION_REASON": (Severity.WARNING, "未达满分但未填写偏差原因"),
+    "OVERACHIEVED": (Severity.WARNING, "实际值远超指标值，指标值可能偏低"),
+    "CLAIMED_SCORE_MISMATCH": (Severity.WARNING, "填报的自评得分与计算结果不符"),
+    "MISSING_PROPOSED_SCORE": (Severity.WARNING, "定性指标未达成，需单位自行填报得分"),
+    "NOT_APPLICABLE": (Severity.INFO, "指标不适用，总分已折算"),
+    # reconciliation (scoring.md §6)
+    "EXECUTED_MISMATCH": (Severity.ERROR, "全年执行数与支出明细合计不符"),
+    "OVER_BUDGET": (Severity.ERROR, "执行数超过预算数"),
+    "OVER_RECEIVED": (Severity.WARNING, "执行数超过资金到位数"),
+    "FISCAL_EXCEEDS_RECEIVED": (Severity.WARNING, "财政资金超过资金到位数"),
+    "DATE_OUT_OF_YEAR": (Severity.WARNING, "支出日期不在评价年度内"),
+    "DUPLICATE_EXPENSE": (Severity.WARNING, "疑似重复支出"),
+    "BAD_AMOUNT": (Severity.ERROR, "支出金额不是有效数字"),
+    "NEGATIVE_AMOUNT": (Severity.WARNING, "支出金额为零或负数"),
+    "UNIT_SUSPECT": (Severity.WARNING, "金额疑似单位填错（元与万元）"),
+    "NO_LEDGER": (Severity.INFO, "支出明细未填写，未做核对"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, at one cell ("" for the whole file or sheet)."""
+
+    severity: Severity
+    code: str
+    sheet: str
+    cell: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        d = asdict(self)
+        d["severity"] = self.severity.value
+        return d
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        return self.sheet
+
+
+def finding(code: str, sheet: str, cell: str, message: str) -> Finding:
+    """A finding with the severity its code carries."""
+    severity, _ = CODES[code]
+    return Finding(severity, code, sheet, cell, message)

@@ -1,0 +1,434 @@
+"""Read a filled workbook into the model (template.md), noting the cell of every value.
+
+Values come from pandas with the calamine engine (fast, one engine for every sheet); openpyxl
+is asked only for what calamine cannot tell: which cells of 绩效指标 are formatted as percent.
+Headers and labels are found by name, never by position.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils.cell import get_column_letter
+
+from .findings import Finding, finding
+from .model import (
+    SHEET_INDICATORS,
+    SHEET_INFO,
+    SHEET_LEDGER,
+    SHEET_PROBLEMS,
+    SHEET_TEAM,
+    Indicator,
+    Member,
+    Payment,
+    Project,
+    Remark,
+    Workbook,
+)
+from .values import MONEY_UNITS, label_key, parse_date, parse_number, parse_quantity, plain, text, to_decimal
+
+KNOWN_SHEETS = (SHEET_INFO, SHEET_INDICATORS, SHEET_LEDGER, SHEET_TEAM, SHEET_PROBLEMS)
+HEADER_SEARCH_ROWS = 10
+TOTAL_WORDS = {"合计", "总计", "小计", "总分"}
+
+
+class UnreadableWorkbook(Exception):
+    """The file cannot be read as a workbook at all; the message says why, in Chinese."""
+
+
+# 项目信息: label → (Project field, kind). Required labels are checked separately.
+INFO_LABELS: dict[str, tuple[str, str]] = {
+    "评价年度": ("year", "year"),
+    "单位名称": ("unit", "text"),
+    "主管部门": ("department", "text"),
+    "项目名称": ("name", "text"),
+    "项目负责人": ("manager", "text"),
+    "联系人": ("contact", "text"),
+    "联系电话": ("phone", "text"),
+    "联系人邮箱": ("email", "text"),
+    "评价依据": ("basis", "text"),
+    "项目概况": ("overview", "text"),
+    "年度总体目标": ("goals", "text"),
+    "目标完成情况": ("goals_met", "text"),
+    "自评组织工作": ("organisation", "text"),
+    "自评方法和过程": ("method", "text"),
+    "金额单位": ("money_unit", "text"),
+    "年初预算数": ("initial_budget", "amount"),
+    "全年预算数": ("budget", "amount"),
+    "资金到位数": ("received", "amount"),
+    "其中财政资金": ("fiscal", "amount"),
+    "全年执行数": ("executed", "amount"),
+    "预算执行率分值": ("execution_weight", "number"),
+}
+INFO_REQUIRED = ("评价年度", "单位名称", "项目名称", "全年预算数", "全年执行数")
+
+# Column headers → record field, and which of them must be there.
+INDICATOR_COLUMNS = {
+    "一级指标": "level1",
+    "二级指标": "level2",
+    "三级指标": "name",
+    "指标性质": "nature",
+    "年度指标值": "target",
+    "计量单位": "unit",
+    "实际完成值": "actual",
+    "分值": "weight",
+    "自评得分": "claimed",
+    "偏差原因分析及改进措施": "reason",
+    "指标值确定依据": "basis",
+    "绩效指标描述": "description",
+}
+# 实际完成值 is not starred in template.md, but nothing can be scored without it.
+INDICATOR_REQUIRED = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值")
+LEDGER_COLUMNS = {"日期": "date", "摘要": "summary", "金额": "amount", "支出类别": "category",
+                  "凭证号": "voucher", "备注": "note"}
+LEDGER_REQUIRED = ("日期", "摘要", "金额")
+TEAM_COLUMNS = {"姓名": "name", "工作单位": "organisation", "职务": "post", "职称": "title", "分工": "role"}
+TEAM_REQUIRED = ("姓名",)
+REMARK_COLUMNS = {"类别": "kind", "内容": "text"}
+REMARK_REQUIRED = ("内容",)
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+
+
+def ref(row: int, col: int) -> str:
+    """A1 reference of a 0-based (row, col)."""
+    return f"{get_column_letter(col + 1)}{row + 1}"
+
+
+@dataclass
+class Grid:
+    """One sheet's values, row 0 = Excel row 1, with the sheet's name as written in the file."""
+
+    name: str
+    rows: list[list[Any]]
+
+    def value(self, row: int, col: int) -> Any:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            v = self.rows[row][col]
+            return None if text(v) is None else v
+        return None
+
+
+def read_workbook(path: Path) -> Workbook:
+    """Read one workbook. Raises UnreadableWorkbook only when it is not a readable workbook."""
+    path = Path(path)
+    grids = _load_grids(path)
+    sheet_names = {label_key(name): name for name in grids if label_key(name) in KNOWN_SHEETS}
+    findings: list[Finding] = []
+    scorable = True
+
+    for required in (SHEET_INFO, SHEET_INDICATORS):
+        if required not in sheet_names:
+            findings.append(finding("MISSING_SHEET", required, "",
+                                    f"工作簿中没有“{required}”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）"))
+            scorable = False
+
+    project = Project()
+    if SHEET_INFO in sheet_names:
+        project, ok = _read_project(grids[sheet_names[SHEET_INFO]], findings)
+        scorable &= ok
+
+    indicators: list[Indicator] = []
+    indicator_header: dict[str, str] = {}
+    if SHEET_INDICATORS in sheet_names:
+        grid = grids[sheet_names[SHEET_INDICATORS]]
+        percent_cells = _percent_cells(path, grid.name)
+        table = _find_header(grid, INDICATOR_COLUMNS, INDICATOR_REQUIRED, findings)
+        if table is None:
+            scorable = False
+        else:
+            indicators = _read_indicators(grid, table, percent_cells, findings)
+            header_row, columns = table
+            indicator_header = {f: ref(header_row, c) for f, c in columns.items()}
+
+    payments = None
+    if SHEET_LEDGER in sheet_names:
+        grid = grids[sheet_names[SHEET_LEDGER]]
+        table = _find_header(grid, LEDGER_COLUMNS, LEDGER_REQUIRED, findings)
+        payments = _read_payments(grid, table, project.money_unit, findings) if table else None
+
+    team: list[Member] = []
+    if SHEET_TEAM in sheet_names:
+        grid = grids[sheet_names[SHEET_TEAM]]
+        table = _find_header(grid, TEAM_COLUMNS, TEAM_REQUIRED, findings)
+        team = [Member(**rec) for rec, _ in _records(grid, table, "name")] if table else []
+
+    remarks: list[Remark] = []
+    if SHEET_PROBLEMS in sheet_names:
+        grid = grids[sheet_names[SHEET_PROBLEMS]]
+        table = _find_header(grid, REMARK_COLUMNS, REMARK_REQUIRED, findings)
+        remarks = [Remark(rec.get("kind"), rec["text"]) for rec, _ in _records(grid, table, "text")] if table else []
+
+    return Workbook(
+        path=path,
+        sheet_names=sheet_names,
+        project=project,
+        indicators=indicators,
+        payments=payments,
+        team=team,
+        remarks=remarks,
+        indicator_header=indicator_header,
+        findings=findings,
+        scorable=scorable,
+    )
+
+
+def _load_grids(path: Path) -> dict[str, Grid]:
+    import pandas as pd
+
+    if not path.is_file():
+        raise UnreadableWorkbook(f"找不到文件 {path}")
+    try:
+        frames = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+    except Exception as exc:  # calamine raises its own types for every kind of broken file
+        raise UnreadableWorkbook(
+            f"无法作为 Excel 工作簿读取（{type(exc).__name__}: {exc}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        ) from exc
+    return {name: Grid(name, df.values.tolist()) for name, df in frames.items()}
+
+
+def _percent_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+    """0-based (row, col) of the numeric cells formatted as percent in one sheet of an .xlsx/.xlsm."""
+    if not zipfile.is_zipfile(path):
+        return set()
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        cells = set()
+        for row in wb[sheet].iter_rows():
+            for c in row:
+                if isinstance(c.value, (int, float)) and "%" in (c.number_format or ""):
+                    cells.add((c.row - 1, c.column - 1))
+        return cells
+    finally:
+        wb.close()
+
+
+def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
+                 findings: list[Finding]) -> tuple[int, dict[str, int]] | None:
+    """The header row (the first of the first ten rows holding every required name) and field → column.
+
+    When no row holds them all, one MISSING_COLUMN finding per missing name, against the row that
+    came closest; returns None.
+    """
+    required = tuple(required)
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for r in range(min(HEADER_SEARCH_ROWS, len(grid.rows))):
+        found: dict[str, int] = {}
+        for c, v in enumerate(grid.rows[r]):
+            key = label_key(v) if text(v) is not None else ""
+            if key in columns and columns[key] not in found:
+                found[columns[key]] = c
+        if all(columns[name] in found for name in required):
+            return r, found
+        if len(found) > len(best[1]):
+            best = (r, found)
+    row, found = best
+    for name in required:
+        if columns[name] not in found:
+            where = f"第{row + 1}行" if row >= 0 else "前10行"
+            findings.append(finding(
+                "MISSING_COLUMN", grid.name, ref(row, len(grid.rows[row])) if row >= 0 else "A1",
+                f"“{grid.name}”表{where}的表头中没有“{name}”列，请在表头行添加“{name}”列并填写"))
+    return None
+
+
+def _records(grid: Grid, table: tuple[int, dict[str, int]], key: str):
+    """(record of display texts, cells) for each row below the header whose ``key`` field is filled."""
+    header_row, columns = table
+    for r in range(header_row + 1, len(grid.rows)):
+        rec = {f: text(grid.value(r, c)) for f, c in columns.items()}
+        if rec.get(key) is None:
+            continue
+        yield rec, {f: ref(r, c) for f, c in columns.items()}
+
+
+def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
+    project = Project()
+    raw: dict[str, tuple[Any, str]] = {}
+    for r, row in enumerate(grid.rows):
+        for c, v in enumerate(row[:3]):
+            key = label_key(v) if text(v) is not None else ""
+            if key in INFO_LABELS and key not in raw:
+                raw[key] = (grid.value(r, c + 1), ref(r, c + 1))
+                break
+
+    sheet = grid.name
+    for label, (value, cell) in raw.items():
+        field, kind = INFO_LABELS[label]
+        project.cells[field] = cell
+        shown = text(value)
+        if shown is None:
+            continue
+        if kind == "text":
+            setattr(project, field, shown)
+        elif kind == "year":
+            q = parse_quantity(shown.removesuffix("年"))
+            if q is None or q.unit or q.value != q.value.to_integral_value() or not 1900 < q.value < 2200:
+                findings.append(finding("BAD_NUMBER", sheet, cell,
+                                        f"评价年度“{shown}”无法识别，请填写四位年份，如“2020”"))
+            else:
+                project.year = int(q.value)
+    money_unit = project.money_unit.strip()
+    if money_unit not in ("万元", "元"):
+        findings.append(finding("BAD_NUMBER", sheet, project.cells.get("money_unit", ""),
+                                f"金额单位“{money_unit}”无法识别，请填写“万元”或“元”；暂按万元计算"))
+        money_unit = "万元"
+    project.money_unit = money_unit
+
+    for label, (value, cell) in raw.items():
+        field, kind = INFO_LABELS[label]
+        if kind in ("amount", "number") and text(value) is not None:
+            number = _amount(value, money_unit) if kind == "amount" else parse_number(value)
+            if number is None:
+                what = f"金额（单位：{money_unit}）" if kind == "amount" else "数字"
+                findings.append(finding("BAD_NUMBER", sheet, cell,
+                                        f"{label}“{text(value)}”不是有效数字，请填写{what}，如“35”"))
+            else:
+                setattr(project, field, float(number))
+
+    ok = True
+    for label in INFO_REQUIRED:
+        field, _ = INFO_LABELS[label]
+        if getattr(project, field) is not None:
+            continue
+        if label in raw and text(raw[label][0]) is not None:
+            ok &= field not in ("budget", "executed")  # unreadable: BAD_NUMBER already says so
+            continue
+        cell = project.cells.get(field, "")
+        where = "在B列填写" if cell else f"在A列添加“{label}”一行，并在其右侧填写"
+        findings.append(finding("MISSING_FIELD", sheet, cell, f"未填写{label}，请{where}"))
+        ok &= field not in ("budget", "executed")
+    if project.budget is not None and project.budget <= 0:
+        findings.append(finding("BAD_NUMBER", sheet, project.cells["budget"],
+                                f"全年预算数为{plain(to_decimal(project.budget))}，应大于0，请填写调整后的全年预算金额"))
+        ok = False
+    if project.executed is not None and project.executed < 0:
+        findings.append(finding("BAD_NUMBER", sheet, project.cells["executed"],
+                                "全年执行数不能为负数，请填写全年实际支出金额"))
+        ok = False
+    if project.email and not _EMAIL.match(project.email):
+        findings.append(finding("BAD_EMAIL", sheet, project.cells["email"],
+                                f"联系人邮箱“{project.email}”格式不正确，请填写如“name@example.com”的地址"))
+    return project, ok
+
+
+def _amount(value: Any, money_unit: str) -> Decimal | None:
+    """An amount in ``money_unit``; text such as "35万元" converts from the unit it names."""
+    if isinstance(value, str):
+        q = parse_quantity(value)
+        if q is None:
+            return None
+        if not q.unit:
+            return q.value
+        if q.unit in MONEY_UNITS:
+            return q.value * MONEY_UNITS[q.unit] / MONEY_UNITS[money_unit]
+        return None
+    return parse_number(value)
+
+
+def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cells: set[tuple[int, int]],
+                     findings: list[Finding]) -> list[Indicator]:
+    header_row, columns = table
+    indicators: list[Indicator] = []
+    group: dict[str, str | None] = {"level1": None, "level2": None}
+    for r in range(header_row + 1, len(grid.rows)):
+        values = {f: grid.value(r, c) for f, c in columns.items()}
+        shown = {f: _shown(v, (r, columns[f]) in percent_cells) for f, v in values.items()}
+        if all(v is None for v in shown.values()):
+            continue
+        if shown.get("name") and label_key(shown["name"]) in TOTAL_WORDS:
+            continue
+        # 一级/二级指标 merged down or left blank under a group's first row: carry them down.
+        if shown.get("level1") is not None and shown["level1"] != group["level1"]:
+            group = {"level1": shown["level1"], "level2": None}
+        if shown.get("level2") is not None:
+            group["level2"] = shown["level2"]
+        shown["level1"], shown["level2"] = group["level1"], group["level2"]
+        if shown.get("name") is None and shown.get("target") is None and shown.get("weight") is None:
+            continue  # a group heading row, or notes under the table
+        cells = {f: ref(r, c) for f, c in columns.items()}
+        weight = _number_cell(grid.name, cells["weight"], values["weight"], "分值", findings, required=True)
+        claimed = None
+        if "claimed" in values:
+            claimed = _number_cell(grid.name, cells["claimed"], values["claimed"], "自评得分", findings)
+        indicators.append(Indicator(
+            row=r + 1,
+            level1=shown.get("level1"),
+            level2=shown.get("level2"),
+            name=shown.get("name"),
+            nature=shown.get("nature"),
+            target=shown.get("target"),
+            unit=shown.get("unit"),
+            actual=shown.get("actual"),
+            weight=weight,
+            claimed=claimed,
+            reason=shown.get("reason"),
+            basis=shown.get("basis"),
+            description=shown.get("description"),
+            cells=cells,
+        ))
+    return indicators
+
+
+def _shown(value: Any, percent: bool) -> str | None:
+    """Cell text as the person sees it: a percent-formatted 0.94 is "94%"."""
+    if percent and isinstance(value, (int, float)):
+        return plain(to_decimal(value) * 100) + "%"
+    return text(value)
+
+
+def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[Finding],
+                 required: bool = False) -> float | None:
+    if text(value) is None:
+        if required:
+            findings.append(finding("BAD_NUMBER", sheet, cell, f"未填写{label}，请填写大于0的数字，如“10”"))
+        return None
+    number = parse_number(value)
+    if number is None or (required and number <= 0):
+        findings.append(finding("BAD_NUMBER", sheet, cell,
+                                f"{label}“{text(value)}”不是有效数字，请填写大于0的数字，如“10”"))
+        return None
+    return float(number)
+
+
+def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: str,
+                   findings: list[Finding]) -> list[Payment]:
+    header_row, columns = table
+    payments = []
+    for r in range(header_row + 1, len(grid.rows)):
+        values = {f: grid.value(r, c) for f, c in columns.items()}
+        shown = {f: text(v) for f, v in values.items()}
+        if all(v is None for v in shown.values()):
+            continue
+        if any(shown.get(f) and label_key(shown[f]) in TOTAL_WORDS for f in ("date", "summary")):
+            continue  # a 合计 row: the ledger total is computed, not read
+        cells = {f: ref(r, c) for f, c in columns.items()}
+        date = parse_date(values["date"])
+        if date is None:
+            what = f"“{shown['date']}”无法识别" if shown["date"] else "未填写"
+            findings.append(finding("BAD_DATE", grid.name, cells["date"],
+                                    f"支出日期{what}，请填写如“2020-01-30”的日期"))
+        amount = _amount(values["amount"], money_unit) if shown["amount"] else None
+        if amount is None:
+            what = f"“{shown['amount']}”不是有效数字" if shown["amount"] else "未填写"
+            findings.append(finding("BAD_AMOUNT", grid.name, cells["amount"],
+                                    f"支出金额{what}，请填写以{money_unit}为单位的数字，如“14.3”"))
+        payments.append(Payment(
+            row=r + 1,
+            date=date,
+            summary=shown.get("summary"),
+            amount=float(amount) if amount is not None else None,
+            category=shown.get("category"),
+            voucher=shown.get("voucher"),
+            note=shown.get("note"),
+            cells=cells,
+        ))
+    return payments

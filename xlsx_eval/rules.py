@@ -1,0 +1,91 @@
+"""The scoring rules in force: one typed, frozen object with the national form's defaults.
+
+Every figure in scoring.md that a finance bureau may change lives here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Level:
+    """A qualitative level (达成, 部分达成, 未达成): the words that name it and its score band.
+
+    ``low``/``high`` are shares of the indicator's weight; the band is [low, high], or
+    [low, high) when ``high_open``.
+    """
+
+    name: str
+    words: tuple[str, ...]
+    low: Decimal
+    high: Decimal
+    default: Decimal
+    high_open: bool
+
+    def holds(self, share: Decimal) -> bool:
+        return self.low <= share and (share < self.high if self.high_open else share <= self.high)
+
+
+ACHIEVED = "达成"
+
+DEFAULT_LEVELS: tuple[Level, ...] = (
+    Level(ACHIEVED, ("达成预期指标", "达成年度指标", "达成", "已完成", "完成", "是", "符合"),
+          Decimal("0.8"), Decimal("1"), Decimal("1"), high_open=False),
+    Level("部分达成", ("部分达成", "基本达成", "基本完成", "部分完成"),
+          Decimal("0.6"), Decimal("0.8"), Decimal("0.7"), high_open=True),
+    Level("未达成", ("未达成", "未完成", "否", "不符合"),
+          Decimal("0"), Decimal("0.6"), Decimal("0.3"), high_open=True),
+)
+
+DEFAULT_GRADES: tuple[tuple[Decimal, str], ...] = (
+    (Decimal("90"), "优秀"),
+    (Decimal("80"), "良好"),
+    (Decimal("60"), "中"),
+    (Decimal("0"), "差"),
+)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Scoring and reconciliation settings (scoring.md). Defaults: the national form."""
+
+    name: str = "national"
+    #: 预算执行率分值 when the workbook leaves it blank.
+    execution_weight: Decimal = Decimal("10")
+    #: decimals of the execution rate in percent, as shown and scored ("94%").
+    rate_decimals: int = 0
+    #: decimals of every score and of the total.
+    score_decimals: int = 2
+    #: |A − T| within this counts as met for an "=" indicator.
+    equal_tolerance: Decimal = Decimal("0")
+    #: A ≥ this × T on a "≥" indicator is flagged OVERACHIEVED.
+    overachieve_ratio: Decimal = Decimal("1.5")
+    #: qualitative levels, checked in order; the first whose word matches wins.
+    levels: tuple[Level, ...] = DEFAULT_LEVELS
+    #: an actual value (or 指标性质) with one of these words leaves the indicator out.
+    not_applicable_words: tuple[str, ...] = ("不适用",)
+    #: what weights should add up to, execution weight included.
+    weight_total: Decimal = Decimal("100")
+    #: (lowest total, label), highest first.
+    grades: tuple[tuple[Decimal, str], ...] = DEFAULT_GRADES
+    #: how far two amounts may differ and still agree, per money unit.
+    money_tolerance: tuple[tuple[str, Decimal], ...] = (
+        ("万元", Decimal("0.005")),
+        ("元", Decimal("0.5")),
+    )
+    #: an amount this many times larger (or smaller) than the budget looks like 元 typed as 万元.
+    unit_suspect_ratio: Decimal = Decimal("1000")
+
+    def grade(self, total: Decimal) -> str:
+        for lowest, label in self.grades:
+            if total >= lowest:
+                return label
+        return self.grades[-1][1]
+
+    def tolerance(self, money_unit: str) -> Decimal:
+        return dict(self.money_tolerance).get(money_unit, Decimal("0.005"))
+
+
+DEFAULT_RULES = Rules()

@@ -1,0 +1,244 @@
+"""Scoring (scoring.md §1–5, §8): execution rate, each indicator, the total and the grade.
+
+All arithmetic is in Decimal and every shown figure is rounded half up, as the forms do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .findings import Finding, finding
+from .model import SHEET_INDICATORS, Indicator, IndicatorScore, Workbook
+from .rules import ACHIEVED, Level, Rules
+from .values import MONEY_UNITS, Quantity, canon, half_up, parse_quantity, parse_target, plain, split_comparison, to_decimal
+
+QUALITATIVE = "定性"
+_NATURES = {"≥": "≥", ">=": "≥", ">": "≥", "正向": "≥", "≤": "≤", "<=": "≤", "<": "≤", "反向": "≤",
+            "=": "=", "等于": "=", QUALITATIVE: QUALITATIVE}
+
+
+@dataclass
+class Scores:
+    execution_rate: Decimal  # percent, rounded as scored
+    execution_weight: Decimal
+    execution_score: Decimal
+    indicators: list[IndicatorScore]
+    total: Decimal
+    grade: str
+    findings: list[Finding]
+
+
+def execution(executed: Decimal, budget: Decimal, weight: Decimal, rules: Rules) -> tuple[Decimal, Decimal]:
+    """(rate in percent as shown, score): 32.88 / 35 → 94%, and 10 × 94% → 9.4."""
+    rate = half_up(executed / budget * 100, rules.rate_decimals)
+    score = half_up(weight * min(rate, Decimal(100)) / 100, rules.score_decimals)
+    return rate, score
+
+
+def score_workbook(wb: Workbook, rules: Rules) -> Scores:
+    """Score a workbook the reader found scorable (it has 全年预算数 and 全年执行数)."""
+    project = wb.project
+    assert project.budget is not None and project.executed is not None
+    weight = to_decimal(project.execution_weight) if project.execution_weight is not None else rules.execution_weight
+    rate, exec_score = execution(to_decimal(project.executed), to_decimal(project.budget), weight, rules)
+
+    sheet = wb.sheet(SHEET_INDICATORS)
+    findings: list[Finding] = []
+    scores = []
+    for ind in wb.indicators:
+        item_findings: list[Finding] = []
+        scores.append(score_indicator(ind, sheet, rules, item_findings))
+        findings.extend(item_findings)
+
+    applicable = [s for s in scores if s.applicable]
+    got = exec_score + sum((to_decimal(s.score) for s in applicable), Decimal(0))
+    all_weights = weight + sum((to_decimal(s.indicator.weight) for s in scores if s.indicator.weight), Decimal(0))
+    if len(applicable) < len(scores):
+        applicable_weights = weight + sum((to_decimal(s.indicator.weight) for s in applicable if s.indicator.weight),
+                                          Decimal(0))
+        total = got / applicable_weights * 100 if applicable_weights else Decimal(0)
+    else:
+        total = got
+    total = half_up(total, rules.score_decimals)
+
+    if all_weights != rules.weight_total and wb.indicators:
+        findings.append(finding(
+            "WEIGHT_SUM", sheet, wb.indicator_header["weight"],
+            f"各指标分值合计{plain(all_weights - weight)}，加预算执行率分值{plain(weight)}共{plain(all_weights)}，"
+            f"应为{plain(rules.weight_total)}，请调整各指标分值；总分按各项得分直接相加"))
+    return Scores(rate, weight, exec_score, scores, total, rules.grade(total), findings)
+
+
+def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Finding]) -> IndicatorScore:
+    """Score one indicator, appending what is wrong with it to ``findings``."""
+    if _is_not_applicable(ind, rules):
+        findings.append(finding("NOT_APPLICABLE", sheet, ind.cells["actual"],
+                                f"“{ind.name}”不适用，不计分，总分按其余指标折算为百分制"))
+        return IndicatorScore(ind, None, None, applicable=False)
+    nature = _nature(ind, sheet, findings)
+    if nature is None or ind.weight is None:
+        return IndicatorScore(ind, nature, 0.0, applicable=True)
+    weight = to_decimal(ind.weight)
+    if ind.actual is None:
+        findings.append(finding("MISSING_ACTUAL", sheet, ind.cells["actual"],
+                                f"“{ind.name}”未填写实际完成值，本项暂计0分；请填写实际完成的数值或“达成预期指标”等完成情况"))
+        return IndicatorScore(ind, nature, 0.0, applicable=True)
+    if nature == QUALITATIVE:
+        score = _qualitative(ind, weight, sheet, rules, findings)
+    else:
+        score = _quantitative(ind, nature, weight, sheet, rules, findings)
+        if score is not None and ind.claimed is not None and \
+                half_up(to_decimal(ind.claimed), rules.score_decimals) != score:
+            findings.append(finding(
+                "CLAIMED_SCORE_MISMATCH", sheet, ind.cells["claimed"],
+                f"填报的自评得分为{plain(to_decimal(ind.claimed))}，按评分规则应为{plain(score)}"
+                f"（{_rule_text(nature)}），已改为{plain(score)}"))
+    if score is None:
+        return IndicatorScore(ind, nature, 0.0, applicable=True)
+    if score < weight and not ind.reason:
+        findings.append(finding(
+            "MISSING_DEVIATION_REASON", sheet, ind.cells.get("reason", ind.cells["actual"]),
+            f"“{ind.name}”得分{plain(score)}低于分值{plain(weight)}，请在“偏差原因分析及改进措施”中说明原因和改进措施"))
+    return IndicatorScore(ind, nature, float(score), applicable=True)
+
+
+def _is_not_applicable(ind: Indicator, rules: Rules) -> bool:
+    words = {canon(w) for w in rules.not_applicable_words}
+    return any(v is not None and canon(v) in words for v in (ind.actual, ind.nature))
+
+
+def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
+    """≥ ≤ = or 定性, from 指标性质 or, when blank, from the target text; None with a finding if neither works."""
+    target_text = ind.target
+    if target_text is None:
+        findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
+                                f"“{ind.name}”未填写年度指标值，请填写如“≥100%”“≤35万元”或定性目标"))
+        return None
+    target = parse_target(target_text)
+    if ind.nature is not None:
+        nature = _NATURES.get(canon(ind.nature))
+        if nature is None:
+            findings.append(finding("BAD_TARGET", sheet, ind.cells["nature"],
+                                    f"指标性质“{ind.nature}”无法识别，请填写“≥”“≤”“=”“定性”或“不适用”，或留空"))
+            return None
+        if nature != QUALITATIVE and target is None:
+            findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
+                                    f"年度指标值“{target_text}”无法识别为数值，请填写如“{nature}100%”的指标值，"
+                                    f"或把指标性质改为“定性”"))
+            return None
+        if nature != QUALITATIVE and target.op is not None and target.op != nature:
+            findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
+                                    f"指标性质为“{nature}”，年度指标值却写作“{target_text}”，请统一二者"))
+            return None
+        return nature
+    if target is None:
+        return QUALITATIVE
+    return target.op or "≥"
+
+
+def _rule_text(nature: str) -> str:
+    return {"≥": "正向指标：分值×实际值/指标值，最高为满分",
+            "≤": "反向指标：实际值不超过指标值得满分，否则分值×指标值/实际值",
+            "=": "等值指标：相等得满分，否则分值×较小值/较大值"}[nature]
+
+
+def _quantitative(ind: Indicator, nature: str, weight: Decimal, sheet: str, rules: Rules,
+                  findings: list[Finding]) -> Decimal | None:
+    target = parse_target(ind.target)
+    assert target is not None and ind.actual is not None
+    t_unit = target.quantity.unit or (canon(ind.unit) if ind.unit else "")
+    if canon(ind.actual) == canon(ind.target):
+        actual = Quantity(target.quantity.value, t_unit)
+    else:
+        _, rest = split_comparison(ind.actual)  # "≥90%" written as the actual means 90%
+        actual = parse_quantity(rest)
+        if actual is None:
+            findings.append(finding("BAD_NUMBER", sheet, ind.cells["actual"],
+                                    f"实际完成值“{ind.actual}”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"))
+            return None
+    a_unit = actual.unit or (canon(ind.unit) if ind.unit else "") or t_unit
+    a = _convert(actual.value, a_unit, t_unit or a_unit)
+    if a is None:
+        findings.append(finding("UNIT_MISMATCH", sheet, ind.cells["actual"],
+                                f"实际完成值的单位“{a_unit}”与年度指标值的单位“{t_unit}”不一致，本项暂计0分；"
+                                f"请按“{t_unit}”填写实际完成值"))
+        return None
+    t = target.quantity.value
+    ratio = _ratio(nature, a, t, rules)
+    if nature == "≥" and t > 0 and a >= rules.overachieve_ratio * t:
+        findings.append(finding("OVERACHIEVED", sheet, ind.cells["actual"],
+                                f"实际完成值{plain(a)}达到年度指标值{plain(t)}的{plain(half_up(a / t, 2))}倍，"
+                                f"指标值可能定得偏低，请在偏差原因中说明超额完成的原因"))
+    return half_up(weight * ratio, rules.score_decimals)
+
+
+def _convert(value: Decimal, unit: str, to: str) -> Decimal | None:
+    """value from one unit to another: equal units, or two money units; None otherwise."""
+    if unit == to or not unit or not to:
+        return value
+    if unit in MONEY_UNITS and to in MONEY_UNITS:
+        return value * MONEY_UNITS[unit] / MONEY_UNITS[to]
+    return None
+
+
+def _ratio(nature: str, a: Decimal, t: Decimal, rules: Rules) -> Decimal:
+    """The share of the weight earned (scoring.md §2), between 0 and 1."""
+    one, zero = Decimal(1), Decimal(0)
+    if nature == "≥":
+        if t == 0:
+            return one if a >= 0 else zero
+        r = a / t
+    elif nature == "≤":
+        if a <= t:
+            return one
+        r = t / a
+    else:
+        if abs(a - t) <= rules.equal_tolerance:
+            return one
+        hi = max(a, t)
+        r = min(a, t) / hi if hi else zero
+    return max(zero, min(r, one))
+
+
+def level_of(actual: str, target: str | None, rules: Rules) -> Level | None:
+    """The qualitative level an actual value names: its exact words first, then the longest word it contains."""
+    a = canon(actual)
+    if target is not None and a == canon(target):
+        return next(lv for lv in rules.levels if lv.name == ACHIEVED)
+    for lv in rules.levels:
+        if a in (canon(w) for w in lv.words):
+            return lv
+    contained = [(len(canon(w)), lv) for lv in rules.levels for w in lv.words
+                 if len(canon(w)) >= 2 and canon(w) in a]
+    return max(contained, key=lambda x: x[0])[1] if contained else None
+
+
+def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
+                 findings: list[Finding]) -> Decimal | None:
+    assert ind.actual is not None
+    level = level_of(ind.actual, ind.target, rules)
+    if level is None:
+        names = "”“".join(lv.name for lv in rules.levels)
+        findings.append(finding("UNKNOWN_LEVEL", sheet, ind.cells["actual"],
+                                f"实际完成值“{ind.actual}”无法判断完成程度，本项暂计0分；请填写“{names}”之一，"
+                                f"或填写与年度指标值相同的文字表示已达成"))
+        return None
+    default = half_up(weight * level.default, rules.score_decimals)
+    band = f"{plain(level.low * 100)}%–{plain(level.high * 100)}%"
+    if ind.claimed is not None:
+        claimed = to_decimal(ind.claimed)
+        if level.holds(claimed / weight):
+            return half_up(claimed, rules.score_decimals)
+        findings.append(finding(
+            "CLAIMED_SCORE_MISMATCH", sheet, ind.cells["claimed"],
+            f"“{level.name}”的得分应在分值的{band}之间，填报的{plain(claimed)}不在此范围，"
+            f"已按默认比例计{plain(default)}；请填写{band}之间的得分"))
+        return default
+    if level.name != ACHIEVED:
+        findings.append(finding(
+            "MISSING_PROPOSED_SCORE", sheet, ind.cells.get("claimed", ind.cells["actual"]),
+            f"“{ind.name}”{level.name}，暂按分值的{plain(level.default * 100)}%计{plain(default)}分；"
+            f"请在自评得分中填写分值{band}之间的得分"))
+    return default

@@ -1,0 +1,156 @@
+"""Reading what people type into cells: numbers, targets like "≥100%", dates, labels.
+
+Display text is kept as written; these functions normalise a copy only to understand it
+(full-width symbols, look-alike comparison signs, thousands separators, stray spaces).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+# Look-alike comparison signs that NFKC leaves alone, mapped to the ASCII they mean.
+_SIGNS = str.maketrans({"≧": ">=", "⩾": ">=", "≦": "<=", "⩽": "<=", "═": "=", "〓": "="})
+_GE = (">=", "=>", "≥", ">")
+_LE = ("<=", "=<", "≤", "<")
+
+#: How many of the base unit each money unit is: amounts convert between these.
+MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
+
+
+def text(value: object) -> str | None:
+    """A cell value as stripped display text; None for a blank cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float):
+        return plain(to_decimal(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    s = str(value).strip()
+    return s or None
+
+
+def canon(s: str) -> str:
+    """Text folded for comparison: NFKC, look-alike signs to ASCII, no white space."""
+    s = unicodedata.normalize("NFKC", s).translate(_SIGNS)
+    return re.sub(r"\s+", "", s)
+
+
+def label_key(s: object) -> str:
+    """A header or label as matched: no spaces, line breaks, trailing '*' or '(unit)'."""
+    t = canon(str(s)) if s is not None else ""
+    t = t.rstrip("*")
+    t = re.sub(r"\([^()]*\)$", "", t)
+    return t.rstrip("*")
+
+
+def to_decimal(value: float | int) -> Decimal:
+    """A number from a cell as the decimal a person typed (32.88, not 32.8799999…)."""
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def plain(d: Decimal) -> str:
+    """A decimal without exponent or trailing zeros: 100, 32.88, 0.5."""
+    s = format(d.normalize(), "f")
+    return s
+
+
+def half_up(d: Decimal, places: int) -> Decimal:
+    """Round half up, as the forms do (0.125 → 0.13), not Python's banker's rounding."""
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def money(d: Decimal | float) -> str:
+    """An amount as shown in messages: two decimals, half up."""
+    return format(half_up(Decimal(str(d)), 2), "f")
+
+
+_NUMBER = re.compile(r"^([+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(.*)$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit as written ("%" for percent; "" when none)."""
+
+    value: Decimal
+    unit: str
+
+
+def parse_quantity(s: str) -> Quantity | None:
+    """"35" → 35; "1,200.50" → 1200.50; "35万元" → 35 万元; "94%" → 94 %. None if not a number."""
+    t = canon(s)
+    m = _NUMBER.match(t)
+    if not m or not re.search(r"\d", m.group(1)):
+        return None
+    unit = m.group(2)
+    if re.search(r"[\d*/×xX]", unit):  # "7*24小时", "1/2": not one quantity
+        return None
+    try:
+        return Quantity(Decimal(m.group(1).replace(",", "")), unit)
+    except InvalidOperation:
+        return None
+
+
+def parse_number(value: object) -> Decimal | None:
+    """A cell as a plain number (numbers, or text such as "32.88" or "1,200"); None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if isinstance(value, float) and not math.isfinite(value) else to_decimal(value)
+    if isinstance(value, str):
+        q = parse_quantity(value)
+        return q.value if q is not None else None
+    return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A parsed comparison: op is "≥", "≤" or "=" (None when the text has no sign)."""
+
+    op: str | None
+    quantity: Quantity
+
+
+def split_comparison(s: str) -> tuple[str | None, str]:
+    """'≥ 100 %' → ('≥', '100%'); '35万元' → (None, '35万元')."""
+    t = canon(s)
+    for prefixes, op in ((_GE, "≥"), (_LE, "≤")):
+        for p in prefixes:
+            if t.startswith(p):
+                return op, t[len(p):]
+    if t.startswith("="):
+        return "=", t[1:]
+    return None, t
+
+
+def parse_target(s: str) -> Target | None:
+    """'≥100%' → ≥ 100 %; '=1套' → = 1 套; '35' → (no sign) 35. None if there is no single number."""
+    op, rest = split_comparison(s)
+    q = parse_quantity(rest)
+    return Target(op, q) if q is not None else None
+
+
+_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date cell, an Excel serial number, or text like 2020-01-30, 2020/1/30, 2020年1月30日."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 1 <= value < 2958466:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    if isinstance(value, str):
+        m = _DATE.match(canon(value))
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                return None
+    return None

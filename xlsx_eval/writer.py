@@ -1,0 +1,61 @@
+"""The scored workbook: the unit's own file, with 自评得分 filled, findings marked, and 评分结果 in front."""
+
+from __future__ import annotations
+
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
+
+from .findings import Finding, Severity
+from .model import Result, Workbook
+from .result_sheet import SEVERITY_COLOURS, write_result_sheet
+from .rules import Rules
+from .writeback import CellEdit, write_scored
+
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+SCORE_HEADER = "自评得分"
+
+
+def write_result(wb: Workbook, result: Result, dest: Path, rules: Rules) -> None:
+    """Write the scored copy of ``wb`` to ``dest`` (atomically; the input is never touched)."""
+    edits = score_edits(wb, result) + finding_edits(result.findings)
+    with tempfile.TemporaryDirectory(prefix="xlsx-eval-") as tmp:
+        front = Path(tmp) / "front.xlsx"
+        write_result_sheet(result, rules, front)
+        write_scored(wb.path, dest, edits, front)
+
+
+def score_edits(wb: Workbook, result: Result) -> list[CellEdit]:
+    """Each computed score into 自评得分 (a new column after the table when the sheet has none)."""
+    if not result.scored or not wb.indicators:
+        return []
+    sheet = result.indicator_sheet
+    edits = []
+    header = wb.indicator_header
+    if "claimed" in header:
+        column, _ = coordinate_from_string(header["claimed"])
+    else:
+        coords = [coordinate_from_string(cell) for cell in header.values()]
+        column = get_column_letter(max(column_index_from_string(c) for c, _ in coords) + 1)
+        edits.append(CellEdit(sheet, f"{column}{coords[0][1]}", value=SCORE_HEADER))
+    for s in result.indicators:
+        value = s.score if s.applicable else "不适用"
+        edits.append(CellEdit(sheet, f"{column}{s.indicator.row}", value=value))
+    return edits
+
+
+def finding_edits(findings: list[Finding]) -> list[CellEdit]:
+    """One fill (the worst severity's colour) and one note per cell that has findings."""
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.sheet and f.cell:
+            by_cell[(f.sheet, f.cell)].append(f)
+    edits = []
+    for (sheet, cell), group in by_cell.items():
+        worst = min(group, key=lambda f: _RANK[f.severity]).severity
+        note = "\n".join(f"[{f.code}] {f.message}" for f in group)
+        edits.append(CellEdit(sheet, cell, fill=SEVERITY_COLOURS[worst.value].lstrip("#"), note=note))
+    return edits
+
