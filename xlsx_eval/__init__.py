@@ -1,3 +1,37 @@
-"""xlsx-eval: 财政支出绩效自评 from a standard Excel workbook."""
+"""xlsx-eval: 财政支出绩效自评 from a standard Excel workbook.
+
+Using it as a library::
+
+    from xlsx_eval import evaluate, convert
+    result = evaluate("长安区委办.xlsx")          # check and score, write nothing
+    result = convert("长安区委办.xlsx", "out")    # also write out/长安区委办.scored.xlsx
+    print(result.total, result.grade, [f.to_dict() for f in result.findings])
+"""
 
 __version__ = "0.1.0"
+__all__ = ["evaluate", "convert", "write_template", "Rules", "Result", "Finding"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so that `xlsx-eval --help` does not pay for pandas and openpyxl.
+    if name in ("evaluate", "convert"):
+        from . import pipeline
+
+        return getattr(pipeline, name)
+    if name == "write_template":
+        from .template import write_template
+
+        return write_template
+    if name == "Rules":
+        from .rules import Rules
+
+        return Rules
+    if name == "Result":
+        from .model import Result
+
+        return Result
+    if name == "Finding":
+        from .findings import Finding
+
+        return Finding
+    raise AttributeError(f"module 'xlsx_eval' has no attribute {name!r}")
