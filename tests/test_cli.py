@@ -1,0 +1,85 @@
+"""The command line: exit codes, messages, --json equal to the library's result, --help with examples."""
+
+import json
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from xlsx_eval import evaluate
+from xlsx_eval.cli import app
+
+runner = CliRunner()
+
+
+def slip(example, tmp_path):
+    """The seed's own slip: 全年执行数 typed as 30.88 with the eight payments."""
+    wb = openpyxl.load_workbook(example)
+    wb["项目信息"]["B21"] = 30.88
+    path = tmp_path / "slip.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_check_the_example(example):
+    result = runner.invoke(app, ["check", str(example)])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "✔ example.xlsx：总分 99.4（优秀），0 个错误，0 个警告"
+
+
+def test_check_the_slip_points_at_the_cell(example, tmp_path):
+    result = runner.invoke(app, ["check", str(slip(example, tmp_path))])
+    assert result.exit_code == 1
+    assert "B21" in result.stdout and "EXECUTED_MISMATCH" in result.stdout
+    assert "全年执行数为30.88万元，但支出明细金额合计为32.88万元，相差2.00万元" in result.stdout
+    assert result.stdout.strip().endswith("✘ slip.xlsx：总分 98.8（优秀），1 个错误，0 个警告")
+
+
+def test_check_json_equals_the_library(example, tmp_path):
+    path = slip(example, tmp_path)
+    result = runner.invoke(app, ["check", "--json", str(path)])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["results"] == [evaluate(path).to_dict()]
+    assert document["summary"] == {"files": 1, "scored": 1, "errors": 1, "warnings": 0}
+
+
+def test_unreadable_only_is_exit_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"PK\x03\x04 truncated")
+    result = runner.invoke(app, ["check", str(bad)])
+    assert result.exit_code == 2
+    assert "✘ bad.xlsx：无法读取" in result.stdout
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_one_bad_file_does_not_stop_the_others(example, tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("x")
+    result = runner.invoke(app, ["check", "--json", str(bad), str(example)])
+    assert result.exit_code == 1  # one unreadable file is an error; the other was still scored
+    totals = [r["total"] for r in json.loads(result.stdout)["results"]]
+    assert totals == [None, 99.4]
+
+
+def test_no_inputs_found_is_a_usage_error(tmp_path):
+    result = runner.invoke(app, ["check", str(tmp_path / "*.xlsx")])
+    assert result.exit_code == 2
+
+
+def test_template_writes_and_does_not_overwrite(tmp_path):
+    dest = tmp_path / "t.xlsx"
+    assert runner.invoke(app, ["template", str(dest)]).exit_code == 0
+    assert openpyxl.load_workbook(dest).sheetnames[:3] == ["填表说明", "项目信息", "绩效指标"]
+    again = runner.invoke(app, ["template", str(dest)])
+    assert again.exit_code == 2 and "--force" in again.output
+    assert runner.invoke(app, ["template", "--example", "--force", str(dest)]).exit_code == 0
+    assert evaluate(dest).total == 99.4
+
+
+@pytest.mark.parametrize("command", ["template", "check", "convert"])
+def test_every_command_has_help_with_an_example(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "示例" in result.stdout and f"xlsx-eval {command}" in result.stdout
