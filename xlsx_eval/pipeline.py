@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .findings import finding
-from .model import Funds, Result, Workbook
+from .model import SHEET_INDICATORS, Funds, Result, Workbook
 from .reader import UnreadableWorkbook, read_workbook
 from .reconcile import ledger_total, reconcile
 from .rules import DEFAULT_RULES, Rules
@@ -52,7 +52,7 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook | None, Result]:
                   ledger_total=ledger_total(wb.payments), execution_rate=None)
     result = Result(file=path, output=None, scored=False, project=p, funds=funds, execution_weight=None,
                     execution_score=None, indicators=[], total=None, grade=None, findings=findings,
-                    indicator_sheet=wb.sheet("绩效指标"))
+                    indicator_sheet=wb.sheet(SHEET_INDICATORS))
     if wb.scorable:
         s = score_workbook(wb, rules)
         funds.execution_rate = float(s.execution_rate)

@@ -8,7 +8,6 @@ Headers and labels are found by name, never by position.
 from __future__ import annotations
 
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -195,8 +194,8 @@ def _load_grids(path: Path) -> dict[str, Grid]:
 
 def _percent_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
     """0-based (row, col) of the numeric cells formatted as percent in one sheet of an .xlsx/.xlsm."""
-    if not zipfile.is_zipfile(path):
-        return set()
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return set()  # .xls and .ods: issue #3 reads their formats
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True)
