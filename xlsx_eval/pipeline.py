@@ -32,8 +32,9 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES) 
     dest = outdir / f"{path.stem}.scored{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
     try:
         write_result(wb, result, dest, rules)
-    except ValueError as exc:
-        result.findings.append(finding("UNREADABLE_FILE", "", "", f"无法写出评分后的工作簿：{exc}"))
+    except Exception as exc:  # one file's odd package must not end a batch with a traceback
+        result.findings.append(finding("WRITE_FAILED", "", "", f"无法写出评分后的工作簿（{type(exc).__name__}: {exc}）；"
+                                                                 f"请用 Excel 或 WPS 打开原文件另存为 .xlsx 后重试"))
         return result
     result.output = dest
     return result
@@ -43,9 +44,10 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook | None, Result]:
     try:
         wb = read_workbook(path)
     except UnreadableWorkbook as exc:
-        return None, Result(file=path, output=None, scored=False, project=None, funds=None, execution_weight=None,
-                            execution_score=None, indicators=[], total=None, grade=None,
-                            findings=[finding("UNREADABLE_FILE", "", "", str(exc))])
+        return None, _unreadable(path, str(exc))
+    except Exception as exc:  # a parser choking on a damaged file: one line for this file, never a traceback
+        return None, _unreadable(path, f"读取时出错（{type(exc).__name__}: {exc}）；"
+                                       f"请确认文件能在 Excel 或 WPS 中正常打开，另存为 .xlsx 后重试")
     p = wb.project
     findings = list(wb.findings) + reconcile(wb, rules)
     funds = Funds(unit=p.money_unit, budget=p.budget, received=p.received, fiscal=p.fiscal, executed=p.executed,
@@ -64,3 +66,9 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook | None, Result]:
         result.grade = s.grade
         result.findings.extend(s.findings)
     return wb, result
+
+
+def _unreadable(path: Path, message: str) -> Result:
+    return Result(file=path, output=None, scored=False, project=None, funds=None, execution_weight=None,
+                  execution_score=None, indicators=[], total=None, grade=None,
+                  findings=[finding("UNREADABLE_FILE", "", "", message)])
