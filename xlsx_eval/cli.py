@@ -141,6 +141,7 @@ def _verdict(r: Result) -> str:
 
 
 def _print_findings(r: Result) -> None:
+    from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -148,13 +149,15 @@ def _print_findings(r: Result) -> None:
     shown = [f for f in r.findings if f.code != "UNREADABLE_FILE"]
     if not shown:
         return
-    table = Table(title=str(r.file), title_justify="left", show_lines=False)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in ("级别", "工作表", "单元格", "代码", "说明"):
         table.add_column(column, overflow="fold")
     labels = {"error": "错误", "warning": "警告", "info": "提示"}
     for f in shown:
         table.add_row(*(Text(x) for x in (labels[f.severity.value], f.sheet, f.cell, f.code, f.message)))
-    Console(file=sys.stdout, width=None if sys.stdout.isatty() else 160).print(table)
+    console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200)
+    console.print(Text(str(r.file)))
+    console.print(table)
 
 
 def main() -> None:
