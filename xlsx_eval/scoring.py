@@ -5,7 +5,6 @@ All arithmetic is in Decimal and every shown figure is rounded half up, as the f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
