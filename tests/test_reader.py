@@ -163,3 +163,18 @@ def test_not_a_workbook_is_one_unreadable_finding(tmp_path):
 def test_missing_file_is_unreadable(tmp_path):
     r = evaluate(tmp_path / "nope.xlsx")
     assert [f.code for f in r.findings] == ["UNREADABLE_FILE"]
+
+
+def test_no_indicators_is_not_scored(build):
+    r = evaluate(build(indicators=[]))
+    assert not r.scored
+    assert codes(r) == [("NO_INDICATORS", "绩效指标", "A2")]
+
+
+def test_the_blank_template_says_what_to_fill(tmp_path):
+    from xlsx_eval.template import write_template
+
+    r = evaluate(write_template(tmp_path / "blank.xlsx"))
+    assert not r.scored
+    assert {f.code for f in r.findings} == {"MISSING_FIELD", "NO_INDICATORS", "NO_LEDGER"}
+    assert sorted(f.cell for f in r.findings if f.code == "MISSING_FIELD") == ["B18", "B2", "B21", "B3", "B5"]

@@ -145,6 +145,10 @@ def read_workbook(path: Path) -> Workbook:
             indicators = _read_indicators(grid, table, percent_cells, findings)
             header_row, columns = table
             indicator_header = {f: ref(header_row, c) for f, c in columns.items()}
+            if not indicators:
+                findings.append(finding("NO_INDICATORS", grid.name, ref(header_row + 1, 0),
+                                        "没有填写任何绩效指标，请从表头下一行起每行填写一个三级指标"))
+                scorable = False
 
     payments = None
     if SHEET_LEDGER in sheet_names:
