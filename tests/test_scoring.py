@@ -26,6 +26,13 @@ def test_seed_scores_as_the_report(build):
     assert r.errors == 0 and r.warnings == 0
 
 
+def test_the_shipped_example_scores_as_the_report(example):
+    r = evaluate(example)
+    assert (r.funds.execution_rate, r.execution_score, r.total, r.grade) == (94.0, 9.4, 99.4, "优秀")
+    assert r.funds.ledger_total == pytest.approx(32.88)
+    assert r.errors == 0
+
+
 # The case that uses every rule. Budget 200, executed 150: rate 75% → 10 × 75% = 7.50.
 EVERY_RULE = [
     # row 2, ≥ below target: 47 / 50 = 0.94 → 20 × 0.94 = 18.80 (a reason is given)
