@@ -27,12 +27,7 @@ def reconcile(wb: Workbook, rules: Rules) -> list[Finding]:
     ledger = wb.sheet(SHEET_LEDGER)
     p = wb.project
     tol = rules.tolerance(p.money_unit)
-    checks = [
-        _executed_vs_budget(p, info, tol),
-        _executed_vs_received(p, info, tol),
-        _fiscal_vs_received(p, info, tol),
-        _project_units(p, info, rules),
-    ]
+    checks = [_ceilings(p, info, tol), _project_units(p, info, rules)]
     if wb.payments is not None:
         checks += [
             _executed_vs_ledger(wb, info, ledger, tol, rules),
@@ -67,28 +62,25 @@ def _executed_vs_ledger(wb: Workbook, info: str, ledger: str, tol: Decimal, rule
             f"请统一按{unit}填写")
 
 
-def _executed_vs_budget(p: Project, info: str, tol: Decimal) -> Iterator[Finding]:
-    if p.executed is not None and p.budget is not None and to_decimal(p.executed) - to_decimal(p.budget) > tol:
-        yield finding(
-            "OVER_BUDGET", info, p.cells["executed"],
-            f"全年执行数{money(p.executed)}{p.money_unit}超过全年预算数{money(p.budget)}{p.money_unit}，"
-            f"预算执行率按100%计分；请核对执行数，或补充预算调整")
+#: The figures of 项目信息 that reconciliation names, with their labels.
+LABELS = {"initial_budget": "年初预算数", "budget": "全年预算数", "received": "资金到位数",
+          "fiscal": "其中财政资金", "executed": "全年执行数"}
+
+#: (code, a figure, the figure it must not exceed, what to do about it)
+CEILINGS = (
+    ("OVER_BUDGET", "executed", "budget", "预算执行率按100%计分；请核对执行数，或补充预算调整"),
+    ("OVER_RECEIVED", "executed", "received", "请核对资金到位数或执行数"),
+    ("FISCAL_EXCEEDS_RECEIVED", "fiscal", "received", "财政资金是到位资金的一部分，请核对"),
+)
 
 
-def _executed_vs_received(p: Project, info: str, tol: Decimal) -> Iterator[Finding]:
-    if p.executed is not None and p.received is not None and to_decimal(p.executed) - to_decimal(p.received) > tol:
-        yield finding(
-            "OVER_RECEIVED", info, p.cells["executed"],
-            f"全年执行数{money(p.executed)}{p.money_unit}超过资金到位数{money(p.received)}{p.money_unit}；"
-            f"请核对资金到位数或执行数")
-
-
-def _fiscal_vs_received(p: Project, info: str, tol: Decimal) -> Iterator[Finding]:
-    if p.fiscal is not None and p.received is not None and to_decimal(p.fiscal) - to_decimal(p.received) > tol:
-        yield finding(
-            "FISCAL_EXCEEDS_RECEIVED", info, p.cells["fiscal"],
-            f"其中财政资金{money(p.fiscal)}{p.money_unit}超过资金到位数{money(p.received)}{p.money_unit}；"
-            f"财政资金是到位资金的一部分，请核对")
+def _ceilings(p: Project, info: str, tol: Decimal) -> Iterator[Finding]:
+    for code, field, ceiling, advice in CEILINGS:
+        value, limit = getattr(p, field), getattr(p, ceiling)
+        if value is not None and limit is not None and to_decimal(value) - to_decimal(limit) > tol:
+            yield finding(
+                code, info, p.cells[field],
+                f"{LABELS[field]}{money(value)}{p.money_unit}超过{LABELS[ceiling]}{money(limit)}{p.money_unit}；{advice}")
 
 
 def _dates(payments: list[Payment], year: int | None, ledger: str) -> Iterator[Finding]:
@@ -133,9 +125,8 @@ def _project_units(p: Project, info: str, rules: Rules) -> Iterator[Finding]:
     if p.budget is None or p.budget <= 0:
         return
     budget = to_decimal(p.budget)
-    labels = {"initial_budget": "年初预算数", "received": "资金到位数", "fiscal": "其中财政资金", "executed": "全年执行数"}
-    for field, label in labels.items():
-        value = getattr(p, field)
+    for field in ("initial_budget", "received", "fiscal", "executed"):
+        value, label = getattr(p, field), LABELS[field]
         if value is not None and value > 0 and _far_apart(to_decimal(value), budget, rules):
             yield finding(
                 "UNIT_SUSPECT", info, p.cells[field],
