@@ -15,7 +15,8 @@ import xlsxwriter
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from xlsx_eval.writeback import CellEdit, _shift_formula, write_scored
+from xlsx_eval.writeback import CellEdit, write_scored
+from xlsx_eval.writeback.shared_formulas import _shift_formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS = {"m": MAIN}
