@@ -30,6 +30,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "UNIT_MISMATCH": (Severity.ERROR, "指标值与实际值单位不一致"),
     "FORMULA_NO_VALUE": (Severity.ERROR, "公式单元格没有保存的计算结果"),
     "BAD_EMAIL": (Severity.WARNING, "邮箱格式不正确"),
+    "CONTROL_CHARS": (Severity.WARNING, "文字中有不可见的控制字符，已删除"),
     # scoring
     "WEIGHT_SUM": (Severity.WARNING, "分值合计不等于100"),
     "MISSING_DEVIATION_REASON": (Severity.WARNING, "未达满分但未填写偏差原因"),

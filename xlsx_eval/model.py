@@ -108,6 +108,7 @@ class Workbook:
     """What the reader took from one filled workbook, and the problems it met on the way."""
 
     path: Path
+    kind: str  # what the file really is: "xlsx", "xlsm", "xls" or "ods"
     sheet_names: dict[str, str]  # canonical name -> name as written in the file
     project: Project
     indicators: list[Indicator]

@@ -1,35 +1,61 @@
 """The library's entry points: read → reconcile → score → write, for one workbook.
 
 Neither function raises for a user's bad file: an unreadable workbook comes back as a Result
-with one UNREADABLE_FILE finding and ``scored`` false.
+with one UNREADABLE_FILE finding and ``scored`` false. Each runs its file in a child process
+(``isolate``), so a parser that crashes or runs away takes only that file with it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .findings import finding
+from . import isolate
+from .errors import UnreadableWorkbook
+from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Funds, Result, Workbook
-from .reader import UnreadableWorkbook, read_workbook
+from .reader import read_workbook
 from .reconcile import ledger_total, reconcile
 from .rules import DEFAULT_RULES, Rules
 from .scoring import score_workbook
 
+#: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods
+#: (which are read, not written back) become .xlsx.
+OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx"}
+
 
 def evaluate(path: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
     """Check and score one workbook without writing anything."""
-    return _evaluate(Path(path), rules)[1]
+    return _guarded(_evaluate_only, Path(path), rules)
 
 
 def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
-    """Score one workbook and write ``<stem>.scored.xlsx`` (or .xlsm) into ``outdir``."""
+    """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``."""
+    return _guarded(_convert, Path(path), rules, Path(outdir))
+
+
+def output_path(path: Path, kind: str, outdir: Path) -> Path:
+    return outdir / f"{path.stem}.scored{OUTPUT_SUFFIX[kind]}"
+
+
+def _guarded(job, path: Path, *args) -> Result:
+    try:
+        return isolate.call(job, path, *args)
+    except (UnreadableWorkbook, isolate.ChildFailed) as exc:
+        return _unreadable(path, str(exc))
+    except Exception as exc:  # a parser choking on a damaged file: one line for this file, never a traceback
+        return _unreadable(path, f"读取时出错（{type(exc).__name__}: {exc}）；"
+                                 f"请确认文件能在 Excel 或 WPS 中正常打开，另存为 .xlsx 后重试")
+
+
+def _evaluate_only(path: Path, rules: Rules) -> Result:
+    return _evaluate(path, rules)[1]
+
+
+def _convert(path: Path, rules: Rules, outdir: Path) -> Result:
     from .writer import write_result
 
-    path, outdir = Path(path), Path(outdir)
     wb, result = _evaluate(path, rules)
-    if wb is None:
-        return result
-    dest = outdir / f"{path.stem}.scored{path.suffix.lower() if path.suffix.lower() == '.xlsm' else '.xlsx'}"
+    dest = output_path(path, wb.kind, outdir)
     try:
         write_result(wb, result, dest, rules)
     except Exception as exc:  # one file's odd package must not end a batch with a traceback
@@ -40,14 +66,8 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES) 
     return result
 
 
-def _evaluate(path: Path, rules: Rules) -> tuple[Workbook | None, Result]:
-    try:
-        wb = read_workbook(path)
-    except UnreadableWorkbook as exc:
-        return None, _unreadable(path, str(exc))
-    except Exception as exc:  # a parser choking on a damaged file: one line for this file, never a traceback
-        return None, _unreadable(path, f"读取时出错（{type(exc).__name__}: {exc}）；"
-                                       f"请确认文件能在 Excel 或 WPS 中正常打开，另存为 .xlsx 后重试")
+def _evaluate(path: Path, rules: Rules) -> tuple[Workbook, Result]:
+    wb = read_workbook(path)
     p = wb.project
     findings = list(wb.findings) + reconcile(wb, rules)
     funds = Funds(unit=p.money_unit, budget=p.budget, received=p.received, fiscal=p.fiscal, executed=p.executed,
@@ -65,7 +85,14 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook | None, Result]:
         result.total = float(s.total)
         result.grade = s.grade
         result.findings.extend(s.findings)
+    result.findings = _formula_explains(result.findings)
     return wb, result
+
+
+def _formula_explains(findings: list[Finding]) -> list[Finding]:
+    """A formula cell without a saved value is reported once, as FORMULA_NO_VALUE, not again as blank."""
+    formula_cells = {(f.sheet, f.cell) for f in findings if f.code == "FORMULA_NO_VALUE"}
+    return [f for f in findings if f.code == "FORMULA_NO_VALUE" or (f.sheet, f.cell) not in formula_cells]
 
 
 def _unreadable(path: Path, message: str) -> Result:

@@ -14,8 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
+from .errors import UnreadableWorkbook
 from .findings import Finding, finding
 from .model import (
     SHEET_INDICATORS,
@@ -30,15 +31,12 @@ from .model import (
     Remark,
     Workbook,
 )
+from .sniff import Sniffed, sniff
 from .values import MONEY_UNITS, label_key, parse_date, parse_number, parse_quantity, plain, text, to_decimal
 
 KNOWN_SHEETS = (SHEET_INFO, SHEET_INDICATORS, SHEET_LEDGER, SHEET_TEAM, SHEET_PROBLEMS)
 HEADER_SEARCH_ROWS = 10
 TOTAL_WORDS = {"合计", "总计", "小计", "总分"}
-
-
-class UnreadableWorkbook(Exception):
-    """The file cannot be read as a workbook at all; the message says why, in Chinese."""
 
 
 # 项目信息: label → (Project field, kind). Required labels are checked separately.
@@ -117,9 +115,12 @@ class Grid:
 def read_workbook(path: Path) -> Workbook:
     """Read one workbook. Raises UnreadableWorkbook only when it is not a readable workbook."""
     path = Path(path)
-    grids = _load_grids(path)
-    sheet_names = {label_key(name): name for name in grids if label_key(name) in KNOWN_SHEETS}
+    if not path.is_file():
+        raise UnreadableWorkbook(f"找不到文件 {path}")
+    sniffed = sniff(path, KNOWN_SHEETS)
     findings: list[Finding] = []
+    grids = _load_grids(path, sniffed, findings)
+    sheet_names = {label_key(name): name for name in grids}
     scorable = True
 
     for required in (SHEET_INFO, SHEET_INDICATORS):
@@ -137,7 +138,7 @@ def read_workbook(path: Path) -> Workbook:
     indicator_header: dict[str, str] = {}
     if SHEET_INDICATORS in sheet_names:
         grid = grids[sheet_names[SHEET_INDICATORS]]
-        percent_cells = _percent_cells(path, grid.name)
+        percent_cells = _percent_cells(path, sniffed.kind, grid.name)
         table = _find_header(grid, INDICATOR_COLUMNS, INDICATOR_REQUIRED, findings)
         if table is None:
             scorable = False
@@ -170,6 +171,7 @@ def read_workbook(path: Path) -> Workbook:
 
     return Workbook(
         path=path,
+        kind=sniffed.kind,
         sheet_names=sheet_names,
         project=project,
         indicators=indicators,
@@ -182,24 +184,59 @@ def read_workbook(path: Path) -> Workbook:
     )
 
 
-def _load_grids(path: Path) -> dict[str, Grid]:
+def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[str, Grid]:
+    """The known sheets' values, text normalised once here; the user's own sheets are never parsed."""
     import pandas as pd
 
-    if not path.is_file():
-        raise UnreadableWorkbook(f"找不到文件 {path}")
     try:
-        frames = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+        with pd.ExcelFile(path, engine="calamine") as book:
+            wanted = [name for name in book.sheet_names if label_key(name) in KNOWN_SHEETS]
+            frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object)
     except Exception as exc:  # calamine raises its own types for every kind of broken file
         raise UnreadableWorkbook(
             f"无法作为 Excel 工作簿读取（{type(exc).__name__}: {exc}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
         ) from exc
-    return {name: Grid(name, df.values.tolist()) for name, df in frames.items()}
+    grids = {}
+    for name, df in frames.items():
+        rows = df.values.tolist()
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, str):
+                    row[c] = _clean_text(value, name, ref(r, c), findings)
+        for cell in sorted(sniffed.formula_cells.get(name, ())):
+            r, c = _position(cell)
+            if r < len(rows) and c < len(rows[r]):
+                rows[r][c] = None
+            findings.append(finding("FORMULA_NO_VALUE", name, cell,
+                                    "该单元格是公式，但文件中没有保存可信的计算结果（多见于程序生成的文件），未予采用；"
+                                    "请在 Excel 或 WPS 中打开并保存一次，或直接填写数值"))
+        grids[name] = Grid(name, rows)
+    return grids
 
 
-def _percent_cells(path: Path, sheet: str) -> set[tuple[int, int]]:
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean_text(value: str, sheet: str, cell: str, findings: list[Finding]) -> str:
+    """Line breaks made uniform; control characters (which no office suite can save back) removed, and said so."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(value):
+        value = _CONTROL.sub("", value)
+        findings.append(finding("CONTROL_CHARS", sheet, cell,
+                                "单元格中有不可见的控制字符（多由复制粘贴带入），已删除后读取；请检查文字是否完整"))
+    return value
+
+
+def _position(cell: str) -> tuple[int, int]:
+    """"B21" → 0-based (20, 1)."""
+    column, row = coordinate_from_string(cell)
+    return row - 1, column_index_from_string(column) - 1
+
+
+def _percent_cells(path: Path, kind: str, sheet: str) -> set[tuple[int, int]]:
     """0-based (row, col) of the numeric cells formatted as percent in one sheet of an .xlsx/.xlsm."""
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
-        return set()  # .xls and .ods: issue #3 reads their formats
+    if kind not in ("xlsx", "xlsm"):
+        return set()  # .xls and .ods: their cell formats are not read (docs/decisions.md)
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True)

@@ -24,7 +24,39 @@ def write_result(wb: Workbook, result: Result, dest: Path, rules: Rules) -> None
     with tempfile.TemporaryDirectory(prefix="xlsx-eval-") as tmp:
         front = Path(tmp) / "front.xlsx"
         write_result_sheet(result, rules, front)
-        write_scored(wb.path, dest, edits, front)
+        src = wb.path
+        if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
+            src = Path(tmp) / "values.xlsx"
+            values_copy(wb.path, src)
+        write_scored(src, dest, edits, front)
+
+
+def values_copy(path: Path, dest: Path) -> None:
+    """Every sheet of an .xls or .ods, values only, as an .xlsx (text stays text, dates stay dates)."""
+    import datetime as dt
+
+    import pandas as pd
+    import xlsxwriter
+
+    frames = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
+    book = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
+                                           "strings_to_numbers": False})
+    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, df in frames.items():
+        ws = book.add_worksheet(name)
+        for r, row in enumerate(df.values.tolist()):
+            for c, value in enumerate(row):
+                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(r, c, value)
+                elif isinstance(value, bool):
+                    ws.write_boolean(r, c, value)
+                elif isinstance(value, (int, float)):
+                    ws.write_number(r, c, value)
+                elif isinstance(value, dt.datetime | dt.date):
+                    ws.write_datetime(r, c, value, date_format)
+    book.close()
 
 
 def score_edits(wb: Workbook, result: Result) -> list[CellEdit]:

@@ -1,0 +1,231 @@
+"""Look at a file before any parser does, and refuse what would hurt a parser.
+
+python-calamine aborts the whole process (no Python exception) on a legal workbook with cells at
+A1 and XFD1048576, and on zip bombs; openpyxl's read-only mode parses a whole sheet when it has no
+<dimension>. So the kind of file is taken from its first bytes, a zip's declared sizes and ratios
+are checked before anything is inflated, a DTD or entity declaration in any XML part is refused
+(the OPC packaging rules forbid them), and the extent of the cells of every worksheet is measured
+with a byte scan before a parser allocates for it.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+
+from .errors import UnreadableWorkbook
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)")
+_CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})[0-9]")
+_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
+_VALUE = re.compile(rb"<v>[^<]|<is>")
+_CHUNK = 1 << 20
+_PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a workbook may be before it is refused (documented in docs/decisions.md)."""
+
+    max_file_bytes: int = 100 << 20  # the file on disk
+    max_part_bytes: int = 256 << 20  # one zip member, inflated
+    max_total_bytes: int = 1 << 30  # all members, inflated
+    max_ratio: int = 100  # inflated / compressed, for members over 1 MiB
+    max_rows: int = 200_000  # rows of one worksheet
+    max_cells: int = 5_000_000  # rows × columns of one worksheet's used range
+
+
+DEFAULT_LIMITS = Limits()
+
+
+@dataclass
+class Sniffed:
+    """What the look found: the real kind of file, and formula cells whose value cannot be trusted."""
+
+    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    formula_cells: dict[str, set[str]] = field(default_factory=dict)  # sheet name -> A1 refs
+
+
+def sniff(path: Path, sheets_read: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS) -> Sniffed:
+    """Check ``path`` before parsing; raise UnreadableWorkbook with a Chinese message if it must be refused.
+
+    ``sheets_read`` names the sheets whose formula cells matter (those the reader takes values from).
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise UnreadableWorkbook(f"无法打开文件（{exc.strerror}）") from exc
+    if size == 0:
+        raise UnreadableWorkbook("文件是空的（0 字节），请重新保存后再提交")
+    if size > limits.max_file_bytes:
+        raise UnreadableWorkbook(f"文件有 {size >> 20} MB，超过 {limits.max_file_bytes >> 20} MB 的上限；"
+                                 f"请删除无关的工作表、图片后另存")
+    if head.startswith(OLE2_MAGIC):
+        if _is_encrypted(path):
+            raise UnreadableWorkbook("工作簿设置了打开密码，无法读取。请在 Excel 中打开，"
+                                     "“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存，再提交")
+        return Sniffed("xls")
+    if not head.startswith(ZIP_MAGIC):
+        raise UnreadableWorkbook("这不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）；"
+                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            _check_sizes(zf, limits)
+            if _member_bytes(zf, "mimetype", 100).startswith(ODS_MIMETYPE):
+                _check_xml_parts(zf)
+                return Sniffed("ods")
+            return _sniff_ooxml(zf, sheets_read, limits)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise UnreadableWorkbook("文件已损坏或不完整（可能没有下载或复制完整）；"
+                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交") from exc
+
+
+def _is_encrypted(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE2 file holding EncryptionInfo and EncryptedPackage streams."""
+    with path.open("rb") as f:
+        data = f.read(1 << 20)
+    return "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data
+
+
+def _check_sizes(zf: zipfile.ZipFile, limits: Limits) -> None:
+    total = 0
+    for info in zf.infolist():
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.max_part_bytes or (info.file_size > 1 << 20 and ratio > limits.max_ratio):
+            raise UnreadableWorkbook(
+                f"文件中的“{info.filename}”解压后有 {info.file_size >> 20} MB（压缩比 {ratio:.0f}:1），"
+                f"超出正常工作簿的范围，为安全起见不予读取；请用 Excel 打开后另存，或删除多余内容")
+    if total > limits.max_total_bytes:
+        raise UnreadableWorkbook(f"文件解压后共 {total >> 20} MB，超过 {limits.max_total_bytes >> 20} MB 的上限；"
+                                 f"请删除无关的工作表、图片后另存")
+
+
+def _member_bytes(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
+    try:
+        with zf.open(name) as f:
+            return f.read(limit)
+    except KeyError:
+        return b""
+
+
+def _check_xml_parts(zf: zipfile.ZipFile) -> None:
+    """Refuse a DTD or entity declaration in the prolog of any XML part (billion laughs and its kin)."""
+    for info in zf.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            continue
+        with zf.open(info) as f:
+            head = f.read(_PROLOG_LIMIT)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            head = head.decode("utf-16", "ignore").encode("utf-8")
+        root = _ROOT_START.search(head)
+        if (root is None and len(head) == _PROLOG_LIMIT) or _DECLARATION.search(head[: root.start() if root else None]):
+            raise UnreadableWorkbook(
+                f"文件中的“{info.filename}”含有 DTD 或实体声明，正常的工作簿不会有，为安全起见不予读取；"
+                f"请用 Excel 打开后另存为 .xlsx 再提交")
+
+
+def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], limits: Limits) -> Sniffed:
+    names = set(zf.namelist())
+    if "[Content_Types].xml" not in names:
+        raise UnreadableWorkbook("这不是 Excel 工作簿（压缩包里没有工作簿的内容）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
+    _check_xml_parts(zf)
+    workbook_part = _workbook_part(zf)
+    if workbook_part is None or workbook_part not in names:
+        raise UnreadableWorkbook("这不是 Excel 工作簿（找不到工作簿部件）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
+    content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
+    kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
+    workbook = SafeET.fromstring(zf.read(workbook_part))
+    full_calc = any(el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
+    found = Sniffed(kind)
+    for name, part in _sheet_parts(zf, workbook_part, workbook):
+        if part not in names:
+            continue
+        formulas = _scan_sheet(zf, part, name, limits)
+        if formulas and name.strip() in sheets_read:
+            found.formula_cells[name] = _untrusted_formulas(zf.read(part), full_calc)
+    return found
+
+
+def _workbook_part(zf: zipfile.ZipFile) -> str | None:
+    try:
+        rels = SafeET.fromstring(zf.read("_rels/.rels"))
+    except KeyError:
+        return None
+    for rel in rels.iter(f"{_REL}Relationship"):
+        if rel.get("Type", "").endswith("/officeDocument"):
+            return rel.get("Target", "").lstrip("/")
+    return None
+
+
+def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, workbook) -> list[tuple[str, str]]:
+    folder, base = posixpath.split(workbook_part)
+    try:
+        rels = SafeET.fromstring(zf.read(posixpath.join(folder, "_rels", base + ".rels")))
+    except KeyError:
+        return []
+    targets = {}
+    for rel in rels.iter(f"{_REL}Relationship"):
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+            posixpath.join(folder, target))
+    return [(s.get("name", ""), targets.get(s.get(_R_ID), "")) for s in workbook.iter(f"{_MAIN}sheet")]
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str, name: str, limits: Limits) -> bool:
+    """Measure the used range of a worksheet from its bytes; True when it holds formulas."""
+    max_row, columns, formulas = 0, set(), False
+    with zf.open(part) as f:
+        tail = b""
+        while chunk := f.read(_CHUNK):
+            data = tail + chunk
+            columns.update(_CELL_COLUMN.findall(data))
+            rows = _ROW_NUMBER.findall(data)
+            if rows:
+                max_row = max(max_row, max(int(r) for r in rows))
+            formulas = formulas or b"<f" in data
+            tail = data[-64:]
+    max_col = max((_column_number(c.decode()) for c in columns), default=0)
+    if max_row > limits.max_rows or max_row * max_col > limits.max_cells:
+        raise UnreadableWorkbook(
+            f"工作表“{name}”的数据范围过大（{max_row} 行 × {max_col} 列），超过 {limits.max_rows} 行或 "
+            f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
+    return formulas
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _untrusted_formulas(xml: bytes, full_calc: bool) -> set[str]:
+    """Cells holding a formula with no saved value, or any formula when the file asks for a full recalculation
+    on load (xlsxwriter and openpyxl write that, with no trustworthy cached values)."""
+    cells = set()
+    for attrs, content in _CELL.findall(xml):
+        if content and b"<f" in content and (full_calc or not _VALUE.search(content)):
+            ref = _REF.search(attrs)
+            if ref:
+                cells.add(ref.group(1).decode())
+    return cells
