@@ -241,8 +241,10 @@ def _percent_cells(path: Path, kind: str, sheet: str) -> set[tuple[int, int]]:
 
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
+        ws = wb[sheet]
+        ws.reset_dimensions()  # a claimed <dimension> of A1:XFD1048576 would be iterated cell by cell
         cells = set()
-        for row in wb[sheet].iter_rows():
+        for row in ws.iter_rows():
             for c in row:
                 if isinstance(c.value, (int, float)) and "%" in (c.number_format or ""):
                     cells.add((c.row - 1, c.column - 1))

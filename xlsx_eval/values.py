@@ -14,9 +14,20 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 # Look-alike comparison signs that NFKC leaves alone, mapped to the ASCII they mean.
-_SIGNS = str.maketrans({"≧": ">=", "⩾": ">=", "≦": "<=", "⩽": "<=", "═": "=", "〓": "="})
-_GE = (">=", "=>", "≥", ">")
-_LE = ("<=", "=<", "≤", "<")
+# Look-alike signs that NFKC leaves alone (full-width ＞＝ ％ ，and digits it folds itself), mapped to
+# what they mean: input methods offer ≧ ⩾ ≦ ⩽, PDFs paste ═ and the minus sign −.
+_SIGNS = str.maketrans({"≧": ">=", "⩾": ">=", "≮": ">=", "≦": "<=", "⩽": "<=", "≯": "<=",
+                        "═": "=", "〓": "=", "−": "-", "‐": "-", "٪": "%"})
+# A comparison at the start of a target; words before signs, longest first.
+_GE = ("大于等于", "大于或等于", "不低于", "不少于", "不小于", "至少", ">=", "=>", "≥", "大于", "高于", ">")
+_LE = ("小于等于", "小于或等于", "不高于", "不超过", "不多于", "不大于", "至多", "最多", "<=", "=<", "≤",
+       "小于", "低于", "<")
+_EQ = ("等于", "=")
+# ... or at its end: "90%以上", "35万元以内".
+_GE_AFTER = ("及以上", "以上")
+_LE_AFTER = ("及以下", "以下", "以内")
+# Text pasted from a PDF set in the Symbol font turns ≥ into ³ and ≤ into £ (NFKC would make ³ a 3).
+_SYMBOL_FONT = {"³": "≥", "£": "≤"}
 
 #: How many of the base unit each money unit is: amounts convert between these.
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
@@ -116,14 +127,19 @@ class Target:
 
 
 def split_comparison(s: str) -> tuple[str | None, str]:
-    """'≥ 100 %' → ('≥', '100%'); '35万元' → (None, '35万元')."""
+    """'≥ 100 %' → ('≥', '100%'); '不低于95%' → ('≥', '95%'); '35万元以内' → ('≤', '35万元'); '35' → (None, '35')."""
+    s = s.strip()
+    if s[:1] in _SYMBOL_FONT:
+        s = _SYMBOL_FONT[s[0]] + s[1:]
     t = canon(s)
-    for prefixes, op in ((_GE, "≥"), (_LE, "≤")):
-        for p in prefixes:
-            if t.startswith(p):
-                return op, t[len(p):]
-    if t.startswith("="):
-        return "=", t[1:]
+    for words, op in ((_GE, "≥"), (_LE, "≤"), (_EQ, "=")):
+        for w in words:
+            if t.startswith(w):
+                return op, t[len(w):]
+    for words, op in ((_GE_AFTER, "≥"), (_LE_AFTER, "≤")):
+        for w in words:
+            if t.endswith(w):
+                return op, t[: -len(w)]
     return None, t
 
 
