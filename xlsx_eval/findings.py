@@ -29,6 +29,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "UNKNOWN_LEVEL": (Severity.ERROR, "定性指标的完成情况无法识别"),
     "UNIT_MISMATCH": (Severity.ERROR, "指标值与实际值单位不一致"),
     "FORMULA_NO_VALUE": (Severity.ERROR, "公式单元格没有保存的计算结果"),
+    "FORMULA_ERROR": (Severity.ERROR, "单元格显示公式错误（如 #DIV/0!）"),
     "BAD_EMAIL": (Severity.WARNING, "邮箱格式不正确"),
     "CONTROL_CHARS": (Severity.WARNING, "文字中有不可见的控制字符，已删除"),
     # scoring

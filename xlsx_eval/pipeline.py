@@ -43,8 +43,8 @@ def _guarded(job, path: Path, *args) -> Result:
     except (UnreadableWorkbook, isolate.ChildFailed) as exc:
         return _unreadable(path, str(exc))
     except Exception as exc:  # a parser choking on a damaged file: one line for this file, never a traceback
-        return _unreadable(path, f"读取时出错（{type(exc).__name__}: {exc}）；"
-                                 f"请确认文件能在 Excel 或 WPS 中正常打开，另存为 .xlsx 后重试")
+        return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
+                                 f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）")
 
 
 def _evaluate_only(path: Path, rules: Rules) -> Result:
@@ -59,8 +59,9 @@ def _convert(path: Path, rules: Rules, outdir: Path) -> Result:
     try:
         write_result(wb, result, dest, rules)
     except Exception as exc:  # one file's odd package must not end a batch with a traceback
-        result.findings.append(finding("WRITE_FAILED", "", "", f"无法写出评分后的工作簿（{type(exc).__name__}: {exc}）；"
-                                                                 f"请用 Excel 或 WPS 打开原文件另存为 .xlsx 后重试"))
+        result.findings.append(finding(
+            "WRITE_FAILED", "", "", f"评分后的工作簿无法写出；请确认输出文件夹可以写入，或用 Excel 或 WPS 打开原文件"
+                                    f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）"))
         return result
     result.output = dest
     return result

@@ -1,7 +1,8 @@
 """Read a filled workbook into the model (template.md), noting the cell of every value.
 
-Values come from pandas with the calamine engine (fast, one engine for every sheet); openpyxl
-is asked only for what calamine cannot tell: which cells of 绩效指标 are formatted as percent.
+Values come from pandas with the calamine engine (fast, one engine for every sheet); what calamine
+cannot tell (which cells of 绩效指标 are formatted as percent, which hold formulas without a saved
+value) comes from ``sniff``'s look at the package. .xls and .ods cell formats are not read.
 Headers and labels are found by name, never by position.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from .values import MONEY_UNITS, label_key, parse_date, parse_number, parse_quan
 KNOWN_SHEETS = (SHEET_INFO, SHEET_INDICATORS, SHEET_LEDGER, SHEET_TEAM, SHEET_PROBLEMS)
 HEADER_SEARCH_ROWS = 10
 TOTAL_WORDS = {"合计", "总计", "小计", "总分"}
+NOT_APPLICABLE = "不适用"  # what the scored copy writes in 自评得分 for an indicator left out
 
 
 # 项目信息: label → (Project field, kind). Required labels are checked separately.
@@ -100,16 +102,38 @@ def ref(row: int, col: int) -> str:
 
 @dataclass
 class Grid:
-    """One sheet's values, row 0 = Excel row 1, with the sheet's name as written in the file."""
+    """One sheet's values, row 0 = Excel row 1, with the sheet's name as written in the file.
+
+    ``suspect`` cells (a formula with no trustworthy saved value, or an error such as #DIV/0!) read as
+    blank; the ones the reader actually used are reported by ``suspect_findings``.
+    """
 
     name: str
     rows: list[list[Any]]
+    suspect: dict[tuple[int, int], str] = field(default_factory=dict)
+    used: set[tuple[int, int]] = field(default_factory=set)
 
     def value(self, row: int, col: int) -> Any:
+        if (row, col) in self.suspect:
+            self.used.add((row, col))
+            return None
         if row < len(self.rows) and col < len(self.rows[row]):
             v = self.rows[row][col]
             return None if text(v) is None else v
         return None
+
+    def suspect_findings(self) -> list[Finding]:
+        found = []
+        for r, c in sorted(self.used):
+            error = self.suspect[(r, c)]
+            if error:
+                found.append(finding("FORMULA_ERROR", self.name, ref(r, c),
+                                     f"单元格显示公式错误“{error}”，无法读取数值；请修正公式，或直接填写数值"))
+            else:
+                found.append(finding("FORMULA_NO_VALUE", self.name, ref(r, c),
+                                     "该单元格是公式，但文件中没有保存可信的计算结果（多见于程序生成的文件），未予采用；"
+                                     "请在 Excel 或 WPS 中打开并保存一次，或直接填写数值"))
+        return found
 
 
 def read_workbook(path: Path) -> Workbook:
@@ -117,10 +141,10 @@ def read_workbook(path: Path) -> Workbook:
     path = Path(path)
     if not path.is_file():
         raise UnreadableWorkbook(f"找不到文件 {path}")
-    sniffed = sniff(path, KNOWN_SHEETS)
+    sniffed = sniff(path, KNOWN_SHEETS, percent_sheets=(SHEET_INDICATORS,))
     findings: list[Finding] = []
     grids = _load_grids(path, sniffed, findings)
-    sheet_names = {label_key(name): name for name in grids}
+    sheet_names = {name.strip(): name for name in reversed(list(grids))}  # the first of two alike wins
     scorable = True
 
     for required in (SHEET_INFO, SHEET_INDICATORS):
@@ -138,7 +162,7 @@ def read_workbook(path: Path) -> Workbook:
     indicator_header: dict[str, str] = {}
     if SHEET_INDICATORS in sheet_names:
         grid = grids[sheet_names[SHEET_INDICATORS]]
-        percent_cells = _percent_cells(path, sniffed.kind, grid.name)
+        percent_cells = {_position(cell) for cell in sniffed.percent_cells.get(grid.name, ())}
         table = _find_header(grid, INDICATOR_COLUMNS, INDICATOR_REQUIRED, findings)
         if table is None:
             scorable = False
@@ -169,6 +193,8 @@ def read_workbook(path: Path) -> Workbook:
         table = _find_header(grid, REMARK_COLUMNS, REMARK_REQUIRED, findings)
         remarks = [Remark(rec.get("kind"), rec["text"]) for rec, _ in _records(grid, table, "text")] if table else []
 
+    for grid in grids.values():
+        findings.extend(grid.suspect_findings())
     return Workbook(
         path=path,
         kind=sniffed.kind,
@@ -190,12 +216,12 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[s
 
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
-            wanted = [name for name in book.sheet_names if label_key(name) in KNOWN_SHEETS]
-            frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object)
+            wanted = [name for name in book.sheet_names if name.strip() in KNOWN_SHEETS]
+            frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object, keep_default_na=False)
     except Exception as exc:  # calamine raises its own types for every kind of broken file
         raise UnreadableWorkbook(
-            f"无法作为 Excel 工作簿读取（{type(exc).__name__}: {exc}）。请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
-        ) from exc
+            f"无法作为 Excel 工作簿读取，文件可能已损坏或格式不受支持；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+            f"（技术信息：{type(exc).__name__}: {exc}）") from exc
     grids = {}
     for name, df in frames.items():
         rows = df.values.tolist()
@@ -203,14 +229,8 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[s
             for c, value in enumerate(row):
                 if isinstance(value, str):
                     row[c] = _clean_text(value, name, ref(r, c), findings)
-        for cell in sorted(sniffed.formula_cells.get(name, ())):
-            r, c = _position(cell)
-            if r < len(rows) and c < len(rows[r]):
-                rows[r][c] = None
-            findings.append(finding("FORMULA_NO_VALUE", name, cell,
-                                    "该单元格是公式，但文件中没有保存可信的计算结果（多见于程序生成的文件），未予采用；"
-                                    "请在 Excel 或 WPS 中打开并保存一次，或直接填写数值"))
-        grids[name] = Grid(name, rows)
+        suspect = {_position(cell): error for cell, error in sniffed.suspect_cells.get(name, {}).items()}
+        grids[name] = Grid(name, rows, suspect)
     return grids
 
 
@@ -231,26 +251,6 @@ def _position(cell: str) -> tuple[int, int]:
     """"B21" → 0-based (20, 1)."""
     column, row = coordinate_from_string(cell)
     return row - 1, column_index_from_string(column) - 1
-
-
-def _percent_cells(path: Path, kind: str, sheet: str) -> set[tuple[int, int]]:
-    """0-based (row, col) of the numeric cells formatted as percent in one sheet of an .xlsx/.xlsm."""
-    if kind not in ("xlsx", "xlsm"):
-        return set()  # .xls and .ods: their cell formats are not read (docs/decisions.md)
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True)
-    try:
-        ws = wb[sheet]
-        ws.reset_dimensions()  # a claimed <dimension> of A1:XFD1048576 would be iterated cell by cell
-        cells = set()
-        for row in ws.iter_rows():
-            for c in row:
-                if isinstance(c.value, (int, float)) and "%" in (c.number_format or ""):
-                    cells.add((c.row - 1, c.column - 1))
-        return cells
-    finally:
-        wb.close()
 
 
 def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
@@ -345,7 +345,7 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
             ok &= field not in ("budget", "executed")  # unreadable: BAD_NUMBER already says so
             continue
         cell = project.cells.get(field, "")
-        where = "在B列填写" if cell else f"在A列添加“{label}”一行，并在其右侧填写"
+        where = f"在{cell}单元格填写" if cell else f"在A列添加“{label}”一行，并在其右侧填写"
         findings.append(finding("MISSING_FIELD", sheet, cell, f"未填写{label}，请{where}"))
         ok &= field not in ("budget", "executed")
     if project.budget is not None and project.budget <= 0:
@@ -382,11 +382,11 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
     indicators: list[Indicator] = []
     group: dict[str, str | None] = {"level1": None, "level2": None}
     for r in range(header_row + 1, len(grid.rows)):
+        if label_key(text(grid.value(r, columns["name"]))) in TOTAL_WORDS:
+            continue  # a 合计 row: its cells (often formulas) are not read
         values = {f: grid.value(r, c) for f, c in columns.items()}
         shown = {f: _shown(v, (r, columns[f]) in percent_cells) for f, v in values.items()}
         if all(v is None for v in shown.values()):
-            continue
-        if shown.get("name") and label_key(shown["name"]) in TOTAL_WORDS:
             continue
         # 一级/二级指标 merged down or left blank under a group's first row: carry them down.
         if shown.get("level1") is not None and shown["level1"] != group["level1"]:
@@ -429,14 +429,19 @@ def _shown(value: Any, percent: bool) -> str | None:
 
 def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[Finding],
                  required: bool = False) -> float | None:
-    if text(value) is None:
+    """分值 (``required``: a number above 0) or 自评得分 (blank, 不适用, or a number of 0 or more)."""
+    shown = text(value)
+    if shown is None or (not required and shown == NOT_APPLICABLE):
         if required:
             findings.append(finding("BAD_NUMBER", sheet, cell, f"未填写{label}，请填写大于0的数字，如“10”"))
         return None
     number = parse_number(value)
-    if number is None or (required and number <= 0):
+    if number is None:
+        findings.append(finding("BAD_NUMBER", sheet, cell, f"{label}“{shown}”不是有效数字，请填写数字，如“10”"))
+        return None
+    if number < 0 or (required and number == 0):
         findings.append(finding("BAD_NUMBER", sheet, cell,
-                                f"{label}“{text(value)}”不是有效数字，请填写大于0的数字，如“10”"))
+                                f"{label}为{shown}，应{'大于' if required else '不小于'}0，请改正"))
         return None
     return float(number)
 
@@ -446,12 +451,12 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
     header_row, columns = table
     payments = []
     for r in range(header_row + 1, len(grid.rows)):
+        if any(label_key(text(grid.value(r, columns[f]))) in TOTAL_WORDS for f in ("date", "summary")):
+            continue  # a 合计 row: the ledger total is computed, not read
         values = {f: grid.value(r, c) for f, c in columns.items()}
         shown = {f: text(v) for f, v in values.items()}
         if all(v is None for v in shown.values()):
             continue
-        if any(shown.get(f) and label_key(shown[f]) in TOTAL_WORDS for f in ("date", "summary")):
-            continue  # a 合计 row: the ledger total is computed, not read
         cells = {f: ref(r, c) for f, c in columns.items()}
         date = parse_date(values["date"])
         if date is None:

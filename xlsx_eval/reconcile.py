@@ -77,6 +77,8 @@ CEILINGS = (
 def _ceilings(p: Project, info: str, tol: Decimal) -> Iterator[Finding]:
     for code, field, ceiling, advice in CEILINGS:
         value, limit = getattr(p, field), getattr(p, ceiling)
+        if ceiling == "budget" and (limit is None or limit <= 0):
+            continue  # a missing or non-positive 全年预算数 is reported by the reader; nothing is scored
         if value is not None and limit is not None and to_decimal(value) - to_decimal(limit) > tol:
             yield finding(
                 code, info, p.cells[field],

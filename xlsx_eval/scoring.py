@@ -72,8 +72,9 @@ def score_workbook(wb: Workbook, rules: Rules) -> Scores:
 
 def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Finding]) -> IndicatorScore:
     """Score one indicator, appending what is wrong with it to ``findings``."""
-    if _is_not_applicable(ind, rules):
-        findings.append(finding("NOT_APPLICABLE", sheet, ind.cells["actual"],
+    said = _not_applicable_in(ind, rules)
+    if said:
+        findings.append(finding("NOT_APPLICABLE", sheet, ind.cells[said],
                                 f"“{ind.name}”不适用，不计分，总分按其余指标折算为百分制"))
         return IndicatorScore(ind, None, None, applicable=False)
     nature = _nature(ind, sheet, findings)
@@ -103,9 +104,14 @@ def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Fin
     return IndicatorScore(ind, nature, float(score), applicable=True)
 
 
-def _is_not_applicable(ind: Indicator, rules: Rules) -> bool:
+def _not_applicable_in(ind: Indicator, rules: Rules) -> str | None:
+    """The field ("nature" or "actual") that says the indicator does not apply, if one does."""
     words = {canon(w) for w in rules.not_applicable_words}
-    return any(v is not None and canon(v) in words for v in (ind.actual, ind.nature))
+    for field in ("nature", "actual"):
+        value = getattr(ind, field)
+        if value is not None and canon(value) in words:
+            return field
+    return None
 
 
 def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
@@ -127,6 +133,9 @@ def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
                                     f"年度指标值“{target_text}”无法识别为数值，请填写如“{nature}100%”的指标值，"
                                     f"或把指标性质改为“定性”"))
             return None
+        if nature != QUALITATIVE and target.quantity.value < 0:
+            findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(target_text)))
+            return None
         if nature != QUALITATIVE and target.op is not None and target.op != nature:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
                                     f"指标性质为“{nature}”，年度指标值却写作“{target_text}”，请统一二者"))
@@ -134,7 +143,14 @@ def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
         return nature
     if target is None:
         return QUALITATIVE
+    if target.quantity.value < 0:
+        findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(target_text)))
+        return None
     return target.op or "≥"
+
+
+_NEGATIVE_TARGET = ("年度指标值“{}”是负数，无法按实际值与指标值之比评分；请改写为正数的指标，"
+                    "如“下降5%”写作“≤95%”，或把指标性质改为“定性”")
 
 
 def _rule_text(nature: str) -> str:
@@ -209,9 +225,11 @@ def level_of(actual: str, target: str | None, rules: Rules) -> Level | None:
     for lv in rules.levels:
         if a in (canon(w) for w in lv.words):
             return lv
-    contained = [(len(canon(w)), lv) for lv in rules.levels for w in lv.words
+    # The qualifier comes first: "部分达成预期指标" is 部分达成 and "未达成预期指标" is 未达成, though both
+    # contain 达成预期指标. So the word found earliest wins, the longer one at the same place.
+    contained = [(a.find(canon(w)), -len(canon(w)), i) for i, lv in enumerate(rules.levels) for w in lv.words
                  if len(canon(w)) >= 2 and canon(w) in a]
-    return max(contained, key=lambda x: x[0])[1] if contained else None
+    return rules.levels[min(contained)[2]] if contained else None
 
 
 def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
@@ -220,24 +238,29 @@ def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
     level = level_of(ind.actual, ind.target, rules)
     if level is None:
         names = "”“".join(lv.name for lv in rules.levels)
+        if parse_quantity(split_comparison(ind.actual)[1]) is not None:
+            advice = (f"实际完成值是数值，而本指标按定性评分；如为数量指标，请把指标性质改为“≥”“≤”或“=”，"
+                      f"年度指标值写成如“≥95%”；否则请填写“{names}”之一")
+        else:
+            advice = f"请填写“{names}”之一，或填写与年度指标值相同的文字表示已达成"
         findings.append(finding("UNKNOWN_LEVEL", sheet, ind.cells["actual"],
-                                f"实际完成值“{ind.actual}”无法判断完成程度，本项暂计0分；请填写“{names}”之一，"
-                                f"或填写与年度指标值相同的文字表示已达成"))
+                                f"实际完成值“{ind.actual}”无法判断完成程度，本项暂计0分；{advice}"))
         return None
     default = half_up(weight * level.default, rules.score_decimals)
-    band = f"{plain(level.low * 100)}%–{plain(level.high * 100)}%"
+    low, high = plain(weight * level.low), plain(weight * level.high)
+    band = f"{low}分至{high}分（{'不含' if level.high_open else '含'}{high}分）"
     if ind.claimed is not None:
         claimed = to_decimal(ind.claimed)
         if level.holds(claimed / weight):
             return half_up(claimed, rules.score_decimals)
         findings.append(finding(
             "CLAIMED_SCORE_MISMATCH", sheet, ind.cells["claimed"],
-            f"“{level.name}”的得分应在分值的{band}之间，填报的{plain(claimed)}不在此范围，"
-            f"已按默认比例计{plain(default)}；请填写{band}之间的得分"))
+            f"“{ind.name}”{level.name}，得分应在{band}之间，填报的{plain(claimed)}分不在此范围，"
+            f"已按默认计{plain(default)}分；请填写{band}之间的得分"))
         return default
     if level.name != ACHIEVED:
         findings.append(finding(
             "MISSING_PROPOSED_SCORE", sheet, ind.cells.get("claimed", ind.cells["actual"]),
             f"“{ind.name}”{level.name}，暂按分值的{plain(level.default * 100)}%计{plain(default)}分；"
-            f"请在自评得分中填写分值{band}之间的得分"))
+            f"请在自评得分中填写{band}之间的得分"))
     return default

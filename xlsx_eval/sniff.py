@@ -24,6 +24,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+SCORED_SHEET = "评分结果"
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -31,11 +32,15 @@ _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)")
-_CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})[0-9]")
+_CELL_COLUMN = re.compile(rb"<c\b[^>/]*?\br=\"([A-Z]{1,3})[0-9]+\"[^>/]*>")  # cells holding something
 _ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
 _VALUE = re.compile(rb"<v>[^<]|<is>")
+_V_TEXT = re.compile(rb"<v>([^<]*)</v>")
+_ERROR_TYPE = re.compile(rb'\bt="e"')
+_TYPE = re.compile(rb'\bt="(?!n")')  # any type but number
+_STYLE = re.compile(rb'\bs="([0-9]+)"')
 _CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
 
@@ -57,16 +62,21 @@ DEFAULT_LIMITS = Limits()
 
 @dataclass
 class Sniffed:
-    """What the look found: the real kind of file, and formula cells whose value cannot be trusted."""
+    """What the look found: the real kind of file, and cells whose value must not be taken as it reads."""
 
     kind: str  # "xlsx", "xlsm", "xls" or "ods"
-    formula_cells: dict[str, set[str]] = field(default_factory=dict)  # sheet name -> A1 refs
+    #: sheet name -> {A1 ref: "" for a formula with no trustworthy saved value, or the error it shows ("#DIV/0!")}
+    suspect_cells: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: sheet name -> A1 refs of numbers formatted as percent (0.94 shown as 94%), for ``percent_sheets``
+    percent_cells: dict[str, set[str]] = field(default_factory=dict)
 
 
-def sniff(path: Path, sheets_read: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS) -> Sniffed:
+def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[str, ...] = (),
+          limits: Limits = DEFAULT_LIMITS) -> Sniffed:
     """Check ``path`` before parsing; raise UnreadableWorkbook with a Chinese message if it must be refused.
 
-    ``sheets_read`` names the sheets whose formula cells matter (those the reader takes values from).
+    ``sheets_read`` names the sheets a parser will read (measured, and their suspect cells found);
+    ``percent_sheets`` those whose percent-formatted cells the reader needs to know.
     """
     try:
         size = path.stat().st_size
@@ -93,7 +103,7 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), limits: Limits = DEFAUL
             if _member_bytes(zf, "mimetype", 100).startswith(ODS_MIMETYPE):
                 _check_xml_parts(zf)
                 return Sniffed("ods")
-            return _sniff_ooxml(zf, sheets_read, limits)
+            return _sniff_ooxml(zf, sheets_read, percent_sheets, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableWorkbook("文件已损坏或不完整（可能没有下载或复制完整）；"
                                  "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交") from exc
@@ -144,7 +154,8 @@ def _check_xml_parts(zf: zipfile.ZipFile) -> None:
                 f"请用 Excel 打开后另存为 .xlsx 再提交")
 
 
-def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], limits: Limits) -> Sniffed:
+def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
+                 limits: Limits) -> Sniffed:
     names = set(zf.namelist())
     if "[Content_Types].xml" not in names:
         raise UnreadableWorkbook("这不是 Excel 工作簿（压缩包里没有工作簿的内容）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
@@ -155,15 +166,57 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], limits: Limi
     content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
     kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
     workbook = SafeET.fromstring(zf.read(workbook_part))
-    full_calc = any(el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
+    sheets = _sheet_parts(zf, workbook_part, workbook)
+    # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
+    # cached values; our own scored copies carry the same mark, but their inputs' values (docs/decisions.md).
+    ours = bool(sheets) and sheets[0][0] == SCORED_SHEET
+    full_calc = not ours and any(el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
     found = Sniffed(kind)
-    for name, part in _sheet_parts(zf, workbook_part, workbook):
-        if part not in names:
-            continue
-        formulas = _scan_sheet(zf, part, name, limits)
-        if formulas and name.strip() in sheets_read:
-            found.formula_cells[name] = _untrusted_formulas(zf.read(part), full_calc)
+    percent_styles = None
+    for name, part in sheets:
+        if part not in names or name.strip() not in sheets_read:
+            continue  # only the sheets a parser will read need measuring
+        if _scan_sheet(zf, part, name, limits):
+            found.suspect_cells[name] = _suspect_cells(zf.read(part), full_calc)
+        if name.strip() in percent_sheets:
+            if percent_styles is None:
+                percent_styles = _percent_styles(zf, workbook_part)
+            found.percent_cells[name] = _styled_numbers(zf.read(part), percent_styles)
     return found
+
+
+_BUILTIN_PERCENT = {"9", "10"}  # the numFmtIds of 0% and 0.00%
+
+
+def _percent_styles(zf: zipfile.ZipFile, workbook_part: str) -> set[str]:
+    """Indexes (the cells' s="…") of the cell formats that show a number as a percentage."""
+    folder = posixpath.dirname(workbook_part)
+    try:
+        styles = SafeET.fromstring(zf.read(posixpath.join(folder, "styles.xml")))
+    except KeyError:
+        return set()
+    percent_formats = set(_BUILTIN_PERCENT)
+    for fmt in styles.iter(f"{_MAIN}numFmt"):
+        code = re.sub(r'"[^"]*"|\\.', "", fmt.get("formatCode", ""))  # a % in quotes or escaped is literal
+        if "%" in code:
+            percent_formats.add(fmt.get("numFmtId"))
+    xfs = next(styles.iter(f"{_MAIN}cellXfs"), None)
+    if xfs is None:
+        return set()
+    return {str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf")) if xf.get("numFmtId", "0") in percent_formats}
+
+
+def _styled_numbers(xml: bytes, styles: set[str]) -> set[str]:
+    """A1 refs of the number cells whose style is one of ``styles``."""
+    if not styles:
+        return set()
+    cells = set()
+    for attrs, content in _CELL.findall(xml):
+        style = _STYLE.search(attrs)
+        ref = _REF.search(attrs)
+        if style and ref and style.group(1).decode() in styles and content and not _TYPE.search(attrs):
+            cells.add(ref.group(1).decode())
+    return cells
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str | None:
@@ -192,7 +245,7 @@ def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, workbook) -> list[tupl
 
 
 def _scan_sheet(zf: zipfile.ZipFile, part: str, name: str, limits: Limits) -> bool:
-    """Measure the used range of a worksheet from its bytes; True when it holds formulas."""
+    """Measure the used range of a worksheet from its bytes; True when it holds formulas or error values."""
     max_row, columns, formulas = 0, set(), False
     with zf.open(part) as f:
         tail = b""
@@ -202,7 +255,7 @@ def _scan_sheet(zf: zipfile.ZipFile, part: str, name: str, limits: Limits) -> bo
             rows = _ROW_NUMBER.findall(data)
             if rows:
                 max_row = max(max_row, max(int(r) for r in rows))
-            formulas = formulas or b"<f" in data
+            formulas = formulas or b"<f" in data or b't="e"' in data
             tail = data[-64:]
     max_col = max((_column_number(c.decode()) for c in columns), default=0)
     if max_row > limits.max_rows or max_row * max_col > limits.max_cells:
@@ -219,13 +272,17 @@ def _column_number(letters: str) -> int:
     return n
 
 
-def _untrusted_formulas(xml: bytes, full_calc: bool) -> set[str]:
-    """Cells holding a formula with no saved value, or any formula when the file asks for a full recalculation
-    on load (xlsxwriter and openpyxl write that, with no trustworthy cached values)."""
-    cells = set()
+def _suspect_cells(xml: bytes, full_calc: bool) -> dict[str, str]:
+    """Cells showing an error value, and formulas with no saved value (or any formula when the file asks
+    for a full recalculation on load)."""
+    cells = {}
     for attrs, content in _CELL.findall(xml):
-        if content and b"<f" in content and (full_calc or not _VALUE.search(content)):
-            ref = _REF.search(attrs)
-            if ref:
-                cells.add(ref.group(1).decode())
+        ref = _REF.search(attrs)
+        if not ref or not content:
+            continue
+        if _ERROR_TYPE.search(attrs):
+            value = _V_TEXT.search(content)
+            cells[ref.group(1).decode()] = value.group(1).decode() if value else "#VALUE!"
+        elif b"<f" in content and (full_calc or not _VALUE.search(content)):
+            cells[ref.group(1).decode()] = ""
     return cells

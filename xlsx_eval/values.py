@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 
 # Look-alike comparison signs that NFKC leaves alone, mapped to the ASCII they mean.
 # Look-alike signs that NFKC leaves alone (full-width ＞＝ ％ ，and digits it folds itself), mapped to
@@ -37,6 +37,8 @@ def text(value: object) -> str | None:
     """A cell value as stripped display text; None for a blank cell."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return plain(to_decimal(value))
     if isinstance(value, dt.datetime):
@@ -72,7 +74,12 @@ def plain(d: Decimal) -> str:
 
 def half_up(d: Decimal, places: int) -> Decimal:
     """Round half up, as the forms do (0.125 → 0.13), not Python's banker's rounding."""
-    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+
+
+_WIDE = Context(prec=60)  # quantize must not run out of digits on a large figure
+#: No amount, weight or target on a form comes near this; larger "numbers" are typing slips.
+LARGEST = Decimal("1e15")
 
 
 def money(d: Decimal | float) -> str:
@@ -101,9 +108,10 @@ def parse_quantity(s: str) -> Quantity | None:
     if re.search(r"[\d*/×xX]", unit):  # "7*24小时", "1/2": not one quantity
         return None
     try:
-        return Quantity(Decimal(m.group(1).replace(",", "")), unit)
+        value = Decimal(m.group(1).replace(",", ""))
     except InvalidOperation:
         return None
+    return Quantity(value, unit) if abs(value) < LARGEST else None
 
 
 def parse_number(value: object) -> Decimal | None:
@@ -111,7 +119,9 @@ def parse_number(value: object) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
-        return None if isinstance(value, float) and not math.isfinite(value) else to_decimal(value)
+        if isinstance(value, float) and not math.isfinite(value) or abs(value) >= LARGEST:
+            return None
+        return to_decimal(value)
     if isinstance(value, str):
         q = parse_quantity(value)
         return q.value if q is not None else None
