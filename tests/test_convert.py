@@ -1,6 +1,7 @@
 """convert: the scored workbook keeps everything the input had, and shows the result on its first sheet."""
 
 import hashlib
+import json
 import shutil
 import subprocess
 
@@ -114,3 +115,42 @@ def test_libreoffice_opens_the_scored_example(example, tmp_path):
     assert done.returncode == 0, done.stderr
     csv = (tmp_path / "example.scored.csv").read_text(encoding="utf-8")  # 76: UTF-8
     assert "99.4" in csv and "优秀" in csv  # the first, active sheet is 评分结果
+
+
+def test_inputs_with_the_same_name_do_not_overwrite_each_other(example, tmp_path):
+    for folder in ("a", "b"):
+        (tmp_path / "inbox" / folder).mkdir(parents=True)
+        shutil.copy(example, tmp_path / "inbox" / folder / "x.xlsx")
+    result = CliRunner().invoke(app, ["convert", str(tmp_path / "inbox"), "-o", str(tmp_path / "out"), "--json"])
+    assert result.exit_code == 0
+    outputs = [r["output"] for r in json.loads(result.stdout)["results"]]
+    assert [p.rsplit("/", 1)[1] for p in outputs] == ["x.scored.xlsx", "x-2.scored.xlsx"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["x-2.scored.xlsx", "x.scored.xlsx"]
+
+
+def test_output_folder_that_is_a_file_is_a_usage_error(example, tmp_path):
+    (tmp_path / "afile").write_text("")
+    result = CliRunner().invoke(app, ["convert", str(example), "-o", str(tmp_path / "afile")])
+    assert result.exit_code == 2
+    assert "不是文件夹" in result.output
+
+
+def test_a_scored_copy_with_not_applicable_checks_clean(build, tmp_path):
+    rows = SEED_INDICATORS[:-1] + [
+        [*SEED_INDICATORS[-1][:5], "不适用", *SEED_INDICATORS[-1][6:]]]  # the last one (2 points) left out
+    first = convert(build(indicators=rows), tmp_path / "out")
+    # (9.4 + 88) / (10 + 88) × 100 = 99.387… → 99.39
+    assert first.total == 99.39
+    assert openpyxl.load_workbook(first.output)["绩效指标"]["I10"].value == "不适用"
+    again = evaluate(first.output)
+    assert again.total == 99.39 and again.errors == 0
+
+
+def test_the_scored_copy_is_recalculated_on_opening(build, tmp_path):
+    def total_row(wb):
+        wb["绩效指标"]["A11"] = "合计"
+        wb["绩效指标"]["I11"] = "=SUM(I2:I10)"
+
+    r = convert(build(extra=total_row), tmp_path / "out")
+    assert openpyxl.load_workbook(r.output).calculation.fullCalcOnLoad
+    assert evaluate(r.output).findings == []  # its own mark does not make its values untrusted

@@ -178,3 +178,51 @@ def test_the_blank_template_says_what_to_fill(tmp_path):
     assert not r.scored
     assert {f.code for f in r.findings} == {"MISSING_FIELD", "NO_INDICATORS", "NO_LEDGER"}
     assert sorted(f.cell for f in r.findings if f.code == "MISSING_FIELD") == ["B18", "B2", "B21", "B3", "B5"]
+
+
+def test_a_copied_sheet_is_not_the_sheet(build):
+    def copy_with_other_figures(wb):
+        ws = wb.create_sheet("绩效指标 (2)")  # Excel's name for a copy of 绩效指标
+        ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"])
+        ws.append(["产出指标", "数量指标", "旧指标", "≥100", "1", 90])
+
+    assert evaluate(build(extra=copy_with_other_figures)).total == 99.4
+
+
+def test_text_that_pandas_would_take_for_missing_is_kept(build):
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[0][5] = "N/A"
+    r = evaluate(build(info={"项目名称": "NA"}, indicators=rows))
+    assert r.project.name == "NA"
+    assert codes(r) == [("BAD_NUMBER", "绩效指标", "F2")]  # "N/A" is text, not a blank cell
+
+
+def test_formula_error_and_unsaved_formula_are_reported_where_used(build):
+    def formulas(wb):
+        wb["项目信息"]["B8"] = "#DIV/0!"  # openpyxl stores it as an error value
+        wb["项目信息"]["B10"] = "=SUM(支出明细!C2:C9)"  # openpyxl saves no value for it
+        wb["绩效指标"]["A12"] = "合计"
+        wb["绩效指标"]["H12"] = "=SUM(H2:H10)"  # not read: a 合计 row
+
+    r = evaluate(build(extra=formulas))
+    assert codes(r) == [("FORMULA_ERROR", "项目信息", "B8"), ("FORMULA_NO_VALUE", "项目信息", "B10")]
+    assert "#DIV/0!" in r.findings[0].message
+    assert not r.scored  # 全年执行数 has no value to score with
+
+
+def test_a_number_too_large_for_any_form_is_a_bad_number(build):
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[0][7] = 1e27
+    r = evaluate(build(indicators=rows))
+    assert ("BAD_NUMBER", "绩效指标", "H2") in codes(r)
+    assert r.scored
+
+
+def test_weights_and_proposed_scores_that_are_not_positive(build):
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[0][7] = 0
+    rows[1][8] = 0  # a proposed score of 0 is a number like any other
+    rows[2][8] = "不适用"  # what a scored copy holds for an indicator left out
+    r = evaluate(build(indicators=rows))
+    assert [c for c in codes(r) if c[0] == "BAD_NUMBER"] == [("BAD_NUMBER", "绩效指标", "H2")]
+    assert "应大于0" in r.findings[0].message

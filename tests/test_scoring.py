@@ -158,3 +158,28 @@ def test_grades_at_their_thresholds():
     rules = Rules()
     assert [rules.grade(Decimal(x)) for x in ("90", "89.99", "80", "79.99", "60", "59.99")] == \
         ["优秀", "良好", "良好", "中", "中", "差"]
+
+
+def test_the_forms_own_phrases_for_partly_and_not_met(build):
+    r = evaluate(build(indicators=[
+        ind("效益指标", "社会效益指标", "a", "效果明显", "部分达成预期指标并具有一定效果", 15, nature="定性"),
+        ind("效益指标", "社会效益指标", "b", "效果明显", "未达成预期指标且效果较差", 15, nature="定性"),
+        ind("效益指标", "社会效益指标", "c", "效果明显", "基本达成年度指标", 15, nature="定性"),
+        ind("效益指标", "社会效益指标", "d", "效果明显", "已达成预期指标", 15, nature="定性"),
+    ]))
+    # 部分达成 and 基本达成: 70% of 15 = 10.5; 未达成: 30% of 15 = 4.5; 达成: 15
+    assert [s.score for s in r.indicators] == [10.5, 4.5, 10.5, 15.0]
+    assert codes_at(r, "MISSING_PROPOSED_SCORE") == ["I2", "I3", "I4"]
+    assert "9分至12分" in r.findings[[f.code for f in r.findings].index("MISSING_PROPOSED_SCORE")].message
+
+
+def test_negative_target_is_refused_not_scored_backwards(build):
+    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "a", "≥-5", "-3", 90)]))
+    assert codes_at(r, "BAD_TARGET") == ["D2"]
+    assert r.indicators[0].score == 0.0
+
+
+def test_not_applicable_in_nature_is_reported_there(build):
+    r = evaluate(build(indicators=SEED_INDICATORS + [
+        ind("效益指标", "经济效益指标", "带动收入", "≥10万元", None, 10, nature="不适用")]))
+    assert codes_at(r, "NOT_APPLICABLE") == ["E11"]

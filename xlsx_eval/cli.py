@@ -85,13 +85,15 @@ def convert(
 
     示例：`xlsx-eval convert workbook_templates/example.xlsx -o out`
     """
-    from .inputs import expand_inputs
+    from .inputs import expand_inputs, output_stems
     from .pipeline import convert as convert_one
 
     paths = _inputs(inputs, expand_inputs)
+    _make_outdir(outdir)
+    stems = output_stems(paths)
     results = []
     for p in paths:
-        r = convert_one(p, outdir)
+        r = convert_one(p, outdir, stem=stems[p])
         results.append(r)
         _err(_verdict(r) + (f" → {r.output}" if r.output else ""))
     if as_json:
@@ -105,6 +107,17 @@ def _inputs(items: list[str], expand) -> list[Path]:
         _err(f"没有找到工作簿：{' '.join(items)}（支持 .xlsx .xlsm .xls .ods）")
         raise typer.Exit(EXIT_USAGE)
     return paths
+
+
+def _make_outdir(outdir: Path) -> None:
+    if outdir.exists() and not outdir.is_dir():
+        _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _err(f"无法创建输出文件夹 {outdir}（{exc.strerror}）；请用 -o 指定一个可以写入的文件夹")
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def _print_json(results: list[Result]) -> None:

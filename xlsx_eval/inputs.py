@@ -35,3 +35,15 @@ def expand_inputs(items: list[str]) -> list[Path]:
             found.append(path)
     unique: dict[Path, None] = dict.fromkeys(found)
     return list(unique)
+
+
+def output_stems(paths: list[Path]) -> dict[Path, str]:
+    """The name each input's outputs take: its stem, with -2, -3 … when another input has the same one
+    (x.xlsx in two folders, or x.xlsx beside x.ods), so that no output overwrites another."""
+    taken: dict[str, int] = {}
+    stems = {}
+    for path in paths:
+        key = path.stem.casefold()
+        taken[key] = taken.get(key, 0) + 1
+        stems[path] = path.stem if taken[key] == 1 else f"{path.stem}-{taken[key]}"
+    return stems

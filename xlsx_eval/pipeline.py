@@ -28,13 +28,13 @@ def evaluate(path: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
     return _guarded(_evaluate_only, Path(path), rules)
 
 
-def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
-    """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``."""
-    return _guarded(_convert, Path(path), rules, Path(outdir))
+def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES, stem: str | None = None) -> Result:
+    """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``.
 
-
-def output_path(path: Path, kind: str, outdir: Path) -> Path:
-    return outdir / f"{path.stem}.scored{OUTPUT_SUFFIX[kind]}"
+    ``stem`` defaults to the input's; a caller converting several inputs of the same name gives each its own.
+    """
+    path = Path(path)
+    return _guarded(_convert, path, rules, Path(outdir), stem or path.stem)
 
 
 def _guarded(job, path: Path, *args) -> Result:
@@ -51,11 +51,11 @@ def _evaluate_only(path: Path, rules: Rules) -> Result:
     return _evaluate(path, rules)[1]
 
 
-def _convert(path: Path, rules: Rules, outdir: Path) -> Result:
+def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> Result:
     from .writer import write_result
 
     wb, result = _evaluate(path, rules)
-    dest = output_path(path, wb.kind, outdir)
+    dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
     try:
         write_result(wb, result, dest, rules)
     except Exception as exc:  # one file's odd package must not end a batch with a traceback

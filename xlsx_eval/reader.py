@@ -382,8 +382,8 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
     indicators: list[Indicator] = []
     group: dict[str, str | None] = {"level1": None, "level2": None}
     for r in range(header_row + 1, len(grid.rows)):
-        if label_key(text(grid.value(r, columns["name"]))) in TOTAL_WORDS:
-            continue  # a 合计 row: its cells (often formulas) are not read
+        if any(label_key(text(grid.value(r, columns[f]))) in TOTAL_WORDS for f in ("level1", "level2", "name")):
+            continue  # a 合计 / 总分 row: its cells (often formulas) are not read
         values = {f: grid.value(r, c) for f, c in columns.items()}
         shown = {f: _shown(v, (r, columns[f]) in percent_cells) for f, v in values.items()}
         if all(v is None for v in shown.values()):

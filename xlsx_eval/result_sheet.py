@@ -65,7 +65,7 @@ def write_result_sheet(result: Result, rules: Rules, dest: Path) -> None:
 def _project_block(ws, f, result: Result, rules: Rules) -> None:
     p = result.project
     info = [("评价年度", str(p.year) if p and p.year else ""), ("单位名称", p.unit if p else ""),
-            ("项目名称", p.name if p else ""), ("评分规则", rules.name)]
+            ("项目名称", p.name if p else ""), ("评分规则", f"{rules.title}（{rules.name}）")]
     for row, (label, value) in enumerate(info, start=2):
         ws.write_string(row, 0, label, f["label"])
         ws.merge_range(row, 1, row, 3, "", f["text"])

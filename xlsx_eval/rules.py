@@ -52,6 +52,8 @@ class Rules:
     """Scoring and reconciliation settings (scoring.md). Defaults: the national form."""
 
     name: str = "national"
+    #: how the rules are named to people (on the 评分结果 sheet)
+    title: str = "财政部项目支出绩效自评表（默认规则）"
     #: 预算执行率分值 when the workbook leaves it blank.
     execution_weight: Decimal = Decimal("10")
     #: decimals of the execution rate in percent, as shown and scored ("94%").

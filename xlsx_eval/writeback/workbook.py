@@ -159,6 +159,13 @@ class _Book:
         for view in _children(views, "workbookView"):
             view.set("activeTab", "0")
             view.set("firstSheet", "0")
+        # Scores were written: formulas that add them up (a 合计 row, a summary sheet of the unit's own)
+        # must not show their old results, so the office suite recalculates on opening.
+        calc = self.root.find(_q("calcPr"))
+        if calc is None:
+            calc = etree.SubElement(self.root, _q("calcPr"))
+            _insert_in_order(self.root, calc, _WORKBOOK_ORDER)
+        calc.set("fullCalcOnLoad", "1")
         self.pkg.touch(self.part)
 
 
