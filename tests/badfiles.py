@@ -1,4 +1,4 @@
-"""Broken and hostile workbooks, made by the tests (small on disk) from the shipped example."""
+"""Unusual, broken and hostile workbooks, made by the tests (small on disk) from the shipped example."""
 
 from __future__ import annotations
 
@@ -20,11 +20,16 @@ def rewrite(dest: Path, change: dict[str, object], src: Path = EXAMPLE) -> Path:
 
 
 def sheet_part(name: str, src: Path = EXAMPLE) -> str:
-    """The zip member of a sheet, by its name (the example's sheets are sheet1.xml … in workbook order)."""
+    """The zip member holding a sheet, found by its name through workbook.xml and its relationships."""
     with zipfile.ZipFile(src) as zf:
         workbook = zf.read("xl/workbook.xml").decode()
-    names = re.findall(r'<sheet name="([^"]+)"', workbook)
-    return f"xl/worksheets/sheet{names.index(name) + 1}.xml"
+        rels = zf.read("xl/_rels/workbook.xml.rels").decode()
+    sheets = {m.group(1): m.group(2) for m in re.finditer(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook)}
+    targets = {}
+    for rel in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(r'Id="([^"]+)"', rel).group(1), re.search(r'Target="([^"]+)"', rel).group(1)
+        targets[rid] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    return targets[sheets[name]]
 
 
 def truncated(dest: Path) -> Path:
@@ -94,3 +99,23 @@ def million_rows(dest: Path, rows: int = 1_000_000) -> Path:
         return head + b"<sheetData>" + header + body + b"</sheetData>" + tail
 
     return rewrite(dest, {part: ledger})
+
+
+VBA_STANDIN = b"\xd0\xcf\x11\xe0 stand-in for a VBA project: carried, never read"
+
+
+def macro_workbook(dest: Path) -> Path:
+    """The example as a macro-enabled workbook: the macro content type and a VBA project part."""
+    def content_types(data: bytes) -> bytes:
+        return data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
+            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+
+    def rels(data: bytes) -> bytes:
+        return data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
+                            b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+
+    rewrite(dest, {"[Content_Types].xml": content_types, "xl/_rels/workbook.xml.rels": rels})
+    with zipfile.ZipFile(dest, "a") as zf:
+        zf.writestr("xl/vbaProject.bin", VBA_STANDIN)
+    return dest
