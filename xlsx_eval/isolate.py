@@ -72,8 +72,11 @@ def _run(send, fn, args, memory_bytes: int) -> None:
         outcome = (True, fn(*args))
     except MemoryError:
         outcome = (False, ChildFailed("处理该文件所需内存超过上限，已停止；该文件可能过大或已损坏"))
-    except BaseException as exc:  # sent to the parent, which raises it there
+    except Exception as exc:  # sent to the parent, which raises it there
         outcome = (False, exc)
+    except BaseException as exc:  # a Rust panic from a parser arrives as a BaseException
+        outcome = (False, ChildFailed(f"解析该文件时程序内部出错（{type(exc).__name__}），该文件可能已损坏；"
+                                      f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"))
     try:
         send.send(outcome)
     except Exception as exc:  # an exception that does not pickle

@@ -218,7 +218,9 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[s
         with pd.ExcelFile(path, engine="calamine") as book:
             wanted = [name for name in book.sheet_names if name.strip() in KNOWN_SHEETS]
             frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object, keep_default_na=False)
-    except Exception as exc:  # calamine raises its own types for every kind of broken file
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # calamine's own errors, and its Rust panics (pyo3's PanicException)
         raise UnreadableWorkbook(
             f"无法作为 Excel 工作簿读取，文件可能已损坏或格式不受支持；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
             f"（技术信息：{type(exc).__name__}: {exc}）") from exc
