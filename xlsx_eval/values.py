@@ -29,6 +29,8 @@ _LE_AFTER = ("及以下", "以下", "以内")
 # Text pasted from a PDF set in the Symbol font turns ≥ into ³ and ≤ into £ (NFKC would make ³ a 3).
 _SYMBOL_FONT = {"³": "≥", "£": "≤"}
 
+#: "35万" is 35万元, as people write it.
+_UNIT_SHORT = {"万": "万元", "千": "千元", "亿": "亿元"}
 #: How many of the base unit each money unit is: amounts convert between these.
 MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(10000), "亿元": Decimal(100000000)}
 
@@ -48,9 +50,10 @@ def text(value: object) -> str | None:
 
 
 def canon(s: str) -> str:
-    """Text folded for comparison: NFKC, look-alike signs to ASCII, no white space."""
+    """Text folded for comparison: NFKC, look-alike signs to ASCII, no white space, and none of the
+    invisible format characters pasted text carries (zero-width space, BOM, soft hyphen …)."""
     s = unicodedata.normalize("NFKC", s).translate(_SIGNS)
-    return re.sub(r"\s+", "", s)
+    return "".join(ch for ch in re.sub(r"\s+", "", s) if unicodedata.category(ch) != "Cf")
 
 
 def label_key(s: object) -> str:
@@ -100,11 +103,11 @@ class Quantity:
 
 def parse_quantity(s: str) -> Quantity | None:
     """"35" → 35; "1,200.50" → 1200.50; "35万元" → 35 万元; "94%" → 94 %. None if not a number."""
-    t = canon(s)
+    t = canon(s).removeprefix("¥")  # NFKC makes the full-width ￥ a ¥
     m = _NUMBER.match(t)
     if not m or not re.search(r"\d", m.group(1)):
         return None
-    unit = m.group(2)
+    unit = _UNIT_SHORT.get(m.group(2), m.group(2))
     if re.search(r"[\d*/×xX]", unit):  # "7*24小时", "1/2": not one quantity
         return None
     try:
