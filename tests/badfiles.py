@@ -119,3 +119,25 @@ def macro_workbook(dest: Path) -> Path:
     with zipfile.ZipFile(dest, "a") as zf:
         zf.writestr("xl/vbaProject.bin", VBA_STANDIN)
     return dest
+
+
+def _ledger_rows(data: bytes, extra: bytes) -> bytes:
+    return data.replace(b"</sheetData>", extra + b"</sheetData>")
+
+
+def far_cell_single_quotes(dest: Path) -> Path:
+    """The far cell again, written with single-quoted attributes (valid XML a byte scan may miss)."""
+    row = b"<row r='1048576'><c r='XFD1048576' t='inlineStr'><is><t>x</t></is></c></row>"
+    return rewrite(dest, {sheet_part("支出明细"): lambda d: _ledger_rows(d, row)})
+
+
+def wide_row_without_refs(dest: Path, row: int = 400) -> Path:
+    """A row of 16,384 filled cells that carry no r= attribute: their columns are counted, not read."""
+    cells = b'<c t="inlineStr"><is><t>x</t></is></c>' * 16384
+    return rewrite(dest, {sheet_part("支出明细"): lambda d: _ledger_rows(d, b'<row r="%d">%s</row>' % (row, cells))})
+
+
+def without_refs(dest: Path, src: Path = EXAMPLE, sheet: str = "绩效指标") -> Path:
+    """A sheet whose rows and cells carry no r= attribute, as some generators write them."""
+    return rewrite(dest, {sheet_part(sheet, src): lambda d: re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", d)},
+                   src)

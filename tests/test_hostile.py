@@ -131,3 +131,8 @@ def test_a_batch_goes_on_past_every_bad_file(tmp_path):
     lines = [line for line in result.output.splitlines() if line.startswith(("✔", "✘"))]
     assert [line.split("：")[0] for line in lines] == ["✘ 1-half.xlsx", "✘ 2-far.xlsx", "✘ 3-lol.xlsx",
                                                        "✘ 4-empty.xlsx", "✔ 5-good.xlsx"]
+
+
+def test_far_cells_written_in_other_valid_forms_are_refused_too(tmp_path):
+    assert "数据范围过大" in unreadable(badfiles.far_cell_single_quotes(tmp_path / "quotes.xlsx"))
+    assert "400 行 × 16384 列" in unreadable(badfiles.wide_row_without_refs(tmp_path / "norefs.xlsx"))

@@ -130,3 +130,31 @@ def test_dates_typed_as_text_and_as_excel_serials(build):
                 (dt.datetime(2020, 10, 25, 9, 30), "通信费", 17.98)]
     wb = read_workbook(build(payments=payments))
     assert [p.date for p in wb.payments] == [dt.date(2020, 1, 30), dt.date(2020, 4, 7), dt.date(2020, 10, 25)]
+
+
+def test_cells_without_references_are_placed_by_counting(build, tmp_path):
+    # every cell of the table filled, so that counting positions is all a reader can do
+    rows = [[*row[:4], "≥", row[5], "%", row[7], row[7], "无"] for row in SEED_INDICATORS]
+
+    def formulas(wb):
+        wb["绩效指标"]["F3"] = 0.94
+        wb["绩效指标"]["F3"].number_format = "0%"
+        wb["绩效指标"]["H4"] = "=10+10"  # openpyxl saves no value: never read as 0
+
+    src = badfiles.without_refs(tmp_path / "norefs.xlsx", build(indicators=rows, extra=formulas))
+    r = evaluate(src)
+    assert r.indicators[1].indicator.actual == "94%"  # the percent format, found by position
+    assert [(f.code, f.cell) for f in r.findings if f.code == "FORMULA_NO_VALUE"] == [("FORMULA_NO_VALUE", "H4")]
+
+
+def test_a_units_own_sheet_named_like_ours_is_kept(build, tmp_path):
+    def own(wb):
+        ws = wb.create_sheet("评分结果", 0)
+        ws["A1"] = "单位自己的评分表"
+
+    r = convert(build(extra=own), tmp_path / "out")
+    out = openpyxl.load_workbook(r.output)
+    assert out.sheetnames[:2] == ["评分结果 (2)", "评分结果"]
+    assert out["评分结果"]["A1"].value == "单位自己的评分表"
+    again = convert(r.output, tmp_path / "again")  # scoring the scored copy replaces only our sheet
+    assert openpyxl.load_workbook(again.output).sheetnames[:2] == ["评分结果 (2)", "评分结果"]

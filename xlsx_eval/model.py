@@ -109,6 +109,8 @@ class Workbook:
 
     path: Path
     kind: str  # what the file really is: "xlsx", "xlsm", "xls" or "ods"
+    all_sheets: list[str]  # every sheet's name, in the workbook's order
+    scored_sheet: str | None  # the 评分结果 sheet an earlier run of xlsx-eval wrote, if any
     sheet_names: dict[str, str]  # canonical name -> name as written in the file
     project: Project
     indicators: list[Indicator]

@@ -143,7 +143,7 @@ def read_workbook(path: Path) -> Workbook:
         raise UnreadableWorkbook(f"找不到文件 {path}")
     sniffed = sniff(path, KNOWN_SHEETS, percent_sheets=(SHEET_INDICATORS,))
     findings: list[Finding] = []
-    grids = _load_grids(path, sniffed, findings)
+    all_sheets, grids = _load_grids(path, sniffed, findings)
     sheet_names = {name.strip(): name for name in reversed(list(grids))}  # the first of two alike wins
     scorable = True
 
@@ -198,6 +198,8 @@ def read_workbook(path: Path) -> Workbook:
     return Workbook(
         path=path,
         kind=sniffed.kind,
+        all_sheets=all_sheets,
+        scored_sheet=sniffed.scored_sheet,
         sheet_names=sheet_names,
         project=project,
         indicators=indicators,
@@ -210,13 +212,15 @@ def read_workbook(path: Path) -> Workbook:
     )
 
 
-def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[str, Grid]:
-    """The known sheets' values, text normalised once here; the user's own sheets are never parsed."""
+def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[list[str], dict[str, Grid]]:
+    """Every sheet's name, and the known sheets' values, text normalised once here; the user's own sheets
+    are never parsed."""
     import pandas as pd
 
     try:
         with pd.ExcelFile(path, engine="calamine") as book:
-            wanted = [name for name in book.sheet_names if name.strip() in KNOWN_SHEETS]
+            all_sheets = list(book.sheet_names)
+            wanted = [name for name in all_sheets if name.strip() in KNOWN_SHEETS]
             frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object, keep_default_na=False)
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -233,7 +237,7 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> dict[s
                     row[c] = _clean_text(value, name, ref(r, c), findings)
         suspect = {_position(cell): error for cell, error in sniffed.suspect_cells.get(name, {}).items()}
         grids[name] = Grid(name, rows, suspect)
-    return grids
+    return all_sheets, grids
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

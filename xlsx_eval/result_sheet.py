@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .model import SHEET_RESULT, Result
 from .rules import Rules
+from .sniff import RESULT_CODE_NAME
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_COLOURS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
@@ -30,8 +31,8 @@ def scores_by_level(result: Result) -> list[tuple[str, float, float]]:
     return [(name, round(w, 6), round(sc, 6)) for name, (w, sc) in rows.items()]
 
 
-def write_result_sheet(result: Result, rules: Rules, dest: Path) -> None:
-    """Write a one-sheet workbook holding 评分结果 for ``result`` to ``dest``.
+def write_result_sheet(result: Result, rules: Rules, dest: Path, name: str = SHEET_RESULT) -> None:
+    """Write a one-sheet workbook holding 评分结果 (as sheet ``name``) for ``result`` to ``dest``.
 
     Layout (one landscape page wide): title; project and the total and grade in large type;
     the budget reconciliation beside the chart; score against weight per 一级指标; the findings,
@@ -40,7 +41,8 @@ def write_result_sheet(result: Result, rules: Rules, dest: Path) -> None:
     import xlsxwriter
 
     wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False})
-    ws = wb.add_worksheet(SHEET_RESULT)
+    ws = wb.add_worksheet(name)
+    ws.set_vba_name(RESULT_CODE_NAME)  # how a later run tells this sheet from a unit's own 评分结果
     f = _formats(wb, rules.rate_decimals)
     for col, width in zip("ABCDEF", (24, 14, 14, 24, 18, 62)):
         ws.set_column(f"{col}:{col}", width)
@@ -56,7 +58,7 @@ def write_result_sheet(result: Result, rules: Rules, dest: Path) -> None:
     levels = scores_by_level(result) if result.scored else []
     end = _levels_block(ws, f, levels, first_row=16)
     if levels:
-        _chart(wb, ws, first=17, last=17 + len(levels) - 1)
+        _chart(wb, ws, name, first=17, last=17 + len(levels) - 1)
     _findings_block(ws, f, result, first_row=max(end, 24) + 2)
     ws.activate()
     wb.close()
@@ -116,13 +118,13 @@ def _levels_block(ws, f, levels: list[tuple[str, float, float]], first_row: int)
     return row
 
 
-def _chart(wb, ws, first: int, last: int) -> None:
+def _chart(wb, ws, sheet: str, first: int, last: int) -> None:
     chart = wb.add_chart({"type": "column"})
     for col, name, colour in ((1, "分值", "#BFBFBF"), (2, "得分", "#2F75B5")):
         chart.add_series({
             "name": name,
-            "categories": [SHEET_RESULT, first, 0, last, 0],
-            "values": [SHEET_RESULT, first, col, last, col],
+            "categories": [sheet, first, 0, last, 0],
+            "values": [sheet, first, col, last, col],
             "fill": {"color": colour},
             "gap": 80,
         })

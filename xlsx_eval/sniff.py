@@ -18,13 +18,14 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
+from . import sheet_scan
 from .errors import UnreadableWorkbook
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
-SCORED_SHEET = "评分结果"
+RESULT_CODE_NAME = "xlsx_eval_result"  # the code name of the 评分结果 sheet xlsx-eval writes
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -32,16 +33,6 @@ _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)")
-_CELL_COLUMN = re.compile(rb"<c\b[^>/]*?\br=\"([A-Z]{1,3})[0-9]+\"[^>/]*>")  # cells holding something
-_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"([0-9]+)\"")
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]+)"')
-_VALUE = re.compile(rb"<v>[^<]|<is>")
-_V_TEXT = re.compile(rb"<v>([^<]*)</v>")
-_ERROR_TYPE = re.compile(rb'\bt="e"')
-_TYPE = re.compile(rb'\bt="(?!n")')  # any type but number
-_STYLE = re.compile(rb'\bs="([0-9]+)"')
-_CHUNK = 1 << 20
 _PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
 
 
@@ -65,6 +56,7 @@ class Sniffed:
     """What the look found: the real kind of file, and cells whose value must not be taken as it reads."""
 
     kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    scored_sheet: str | None = None  # the name of a 评分结果 sheet written by xlsx-eval, if there is one
     #: sheet name -> {A1 ref: "" for a formula with no trustworthy saved value, or the error it shows ("#DIV/0!")}
     suspect_cells: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet name -> A1 refs of numbers formatted as percent (0.94 shown as 94%), for ``percent_sheets``
@@ -166,23 +158,37 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_shee
     content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
     kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
     workbook = SafeET.fromstring(zf.read(workbook_part))
-    sheets = _sheet_parts(zf, workbook_part, workbook)
+    sheets = [(name, part) for name, part in _sheet_parts(zf, workbook_part, workbook) if part in names]
+    found = Sniffed(kind, scored_sheet=next((name for name, part in sheets if _is_ours(zf, part)), None))
     # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
-    # cached values; our own scored copies carry the same mark, but their inputs' values (docs/decisions.md).
-    ours = bool(sheets) and sheets[0][0] == SCORED_SHEET
-    full_calc = not ours and any(el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
-    found = Sniffed(kind)
-    percent_styles = None
+    # cached values. Our scored copies carry the mark too, but their values are the unit's (docs/decisions.md).
+    full_calc = found.scored_sheet is None and any(
+        el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
+    percent_styles: set[str] | None = None
     for name, part in sheets:
-        if part not in names or name.strip() not in sheets_read:
+        if name.strip() not in sheets_read:
             continue  # only the sheets a parser will read need measuring
-        if _scan_sheet(zf, part, name, limits):
-            found.suspect_cells[name] = _suspect_cells(zf.read(part), full_calc)
-        if name.strip() in percent_sheets:
-            if percent_styles is None:
-                percent_styles = _percent_styles(zf, workbook_part)
-            found.percent_cells[name] = _styled_numbers(zf.read(part), percent_styles)
+        scan = sheet_scan.measure(zf, part)
+        if scan.max_row > limits.max_rows or scan.max_row * scan.max_col > limits.max_cells:
+            raise UnreadableWorkbook(
+                f"工作表“{name}”的数据范围过大（{scan.max_row} 行 × {scan.max_col} 列），超过 {limits.max_rows} 行或 "
+                f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
+        wants_percent = name.strip() in percent_sheets
+        if wants_percent and percent_styles is None:
+            percent_styles = _percent_styles(zf, workbook_part)
+        if scan.has_formulas or wants_percent:
+            detail = sheet_scan.cells(zf, part, full_calc, percent_styles if wants_percent else set())
+            if detail.suspect:
+                found.suspect_cells[name] = detail.suspect
+            if wants_percent:
+                found.percent_cells[name] = detail.percent
     return found
+
+
+def _is_ours(zf: zipfile.ZipFile, part: str) -> bool:
+    """A 评分结果 sheet written by xlsx-eval carries its code name; a unit's own sheet of that name does not."""
+    with zf.open(part) as f:
+        return f'codeName="{RESULT_CODE_NAME}"'.encode() in f.read(4096)
 
 
 _BUILTIN_PERCENT = {"9", "10"}  # the numFmtIds of 0% and 0.00%
@@ -204,19 +210,6 @@ def _percent_styles(zf: zipfile.ZipFile, workbook_part: str) -> set[str]:
     if xfs is None:
         return set()
     return {str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf")) if xf.get("numFmtId", "0") in percent_formats}
-
-
-def _styled_numbers(xml: bytes, styles: set[str]) -> set[str]:
-    """A1 refs of the number cells whose style is one of ``styles``."""
-    if not styles:
-        return set()
-    cells = set()
-    for attrs, content in _CELL.findall(xml):
-        style = _STYLE.search(attrs)
-        ref = _REF.search(attrs)
-        if style and ref and style.group(1).decode() in styles and content and not _TYPE.search(attrs):
-            cells.add(ref.group(1).decode())
-    return cells
 
 
 def _workbook_part(zf: zipfile.ZipFile) -> str | None:
@@ -242,47 +235,3 @@ def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, workbook) -> list[tupl
         targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
             posixpath.join(folder, target))
     return [(s.get("name", ""), targets.get(s.get(_R_ID), "")) for s in workbook.iter(f"{_MAIN}sheet")]
-
-
-def _scan_sheet(zf: zipfile.ZipFile, part: str, name: str, limits: Limits) -> bool:
-    """Measure the used range of a worksheet from its bytes; True when it holds formulas or error values."""
-    max_row, columns, formulas = 0, set(), False
-    with zf.open(part) as f:
-        tail = b""
-        while chunk := f.read(_CHUNK):
-            data = tail + chunk
-            columns.update(_CELL_COLUMN.findall(data))
-            rows = _ROW_NUMBER.findall(data)
-            if rows:
-                max_row = max(max_row, max(int(r) for r in rows))
-            formulas = formulas or b"<f" in data or b't="e"' in data
-            tail = data[-64:]
-    max_col = max((_column_number(c.decode()) for c in columns), default=0)
-    if max_row > limits.max_rows or max_row * max_col > limits.max_cells:
-        raise UnreadableWorkbook(
-            f"工作表“{name}”的数据范围过大（{max_row} 行 × {max_col} 列），超过 {limits.max_rows} 行或 "
-            f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
-    return formulas
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _suspect_cells(xml: bytes, full_calc: bool) -> dict[str, str]:
-    """Cells showing an error value, and formulas with no saved value (or any formula when the file asks
-    for a full recalculation on load)."""
-    cells = {}
-    for attrs, content in _CELL.findall(xml):
-        ref = _REF.search(attrs)
-        if not ref or not content:
-            continue
-        if _ERROR_TYPE.search(attrs):
-            value = _V_TEXT.search(content)
-            cells[ref.group(1).decode()] = value.group(1).decode() if value else "#VALUE!"
-        elif b"<f" in content and (full_calc or not _VALUE.search(content)):
-            cells[ref.group(1).decode()] = ""
-    return cells

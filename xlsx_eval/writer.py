@@ -9,7 +9,7 @@ from pathlib import Path
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
 
 from .findings import Finding, Severity
-from .model import Result, Workbook
+from .model import SHEET_RESULT, Result, Workbook
 from .result_sheet import SEVERITY_COLOURS, write_result_sheet
 from .rules import Rules
 from .writeback import CellEdit, write_scored
@@ -21,14 +21,25 @@ SCORE_HEADER = "自评得分"
 def write_result(wb: Workbook, result: Result, dest: Path, rules: Rules) -> None:
     """Write the scored copy of ``wb`` to ``dest`` (atomically; the input is never touched)."""
     edits = score_edits(wb, result) + finding_edits(result.findings)
+    name = result_sheet_name(wb)
     with tempfile.TemporaryDirectory(prefix="xlsx-eval-") as tmp:
         front = Path(tmp) / "front.xlsx"
-        write_result_sheet(result, rules, front)
+        write_result_sheet(result, rules, front, name)
         src = wb.path
         if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
             src = Path(tmp) / "values.xlsx"
             values_copy(wb.path, src)
-        write_scored(src, dest, edits, front)
+        write_scored(src, dest, edits, front, name)
+
+
+def result_sheet_name(wb: Workbook) -> str:
+    """评分结果, unless the unit has a sheet of its own by that name: then 评分结果 (2), (3) …
+    A 评分结果 written by an earlier run is ours to replace."""
+    taken = set(wb.all_sheets) - {wb.scored_sheet}
+    name, n = SHEET_RESULT, 2
+    while name in taken:
+        name, n = f"{SHEET_RESULT} ({n})", n + 1
+    return name
 
 
 def values_copy(path: Path, dest: Path) -> None:
