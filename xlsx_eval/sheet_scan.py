@@ -100,7 +100,7 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
                 row = int(ref.group(2))
             else:
                 col += 1
-            _look_at_cell(scan, el, f"{_column_letters(col)}{row}", full_calc, percent_styles)
+            _look_at_cell(scan, el, f"{column_letters(col)}{row}", full_calc, percent_styles)
             scan.max_row = max(scan.max_row, row)
             el.clear()
     return scan
@@ -132,9 +132,61 @@ def _column_number(letters: str) -> int:
     return n
 
 
-def _column_letters(n: int) -> str:
+def column_letters(n: int) -> str:
     letters = ""
     while n:
         n, rem = divmod(n - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+_REPEAT_KEEP = 1000  # a percent cell repeated more often than this is not listed cell by cell
+
+
+def ods_tables(zf: zipfile.ZipFile, tables: tuple[str, ...], percent_tables: tuple[str, ...]) -> dict[str, SheetScan]:
+    """The used range of each named table of an .ods (repeated rows and cells counted, as a parser expands
+    them) and, for ``percent_tables``, its cells whose value type is percentage."""
+    scans: dict[str, SheetScan] = {}
+    scan: SheetScan | None = None
+    name = ""
+    row = col = 0
+    repeat_rows = 1
+    with zf.open("content.xml") as f:
+        for event, el in etree.iterparse(f, events=("start", "end"), huge_tree=True, resolve_entities=False,
+                                         no_network=True, load_dtd=False):
+            tag = etree.QName(el)
+            if tag.namespace != _TABLE_NS:
+                continue
+            if event == "start":
+                if tag.localname == "table":
+                    name = el.get(f"{{{_TABLE_NS}}}name", "")
+                    scan = scans.setdefault(name, SheetScan()) if name.strip() in tables else None
+                    row = 0
+                elif tag.localname == "table-row":
+                    repeat_rows = _repeat(el, "number-rows-repeated")
+                    col = 0
+                continue
+            if scan is None:
+                continue
+            if tag.localname in ("table-cell", "covered-table-cell"):
+                repeat = _repeat(el, "number-columns-repeated")
+                if el.get(f"{{{_OFFICE_NS}}}value-type") is not None or len(el):
+                    scan.max_col = max(scan.max_col, col + repeat)
+                    scan.max_row = max(scan.max_row, row + repeat_rows)
+                    if (el.get(f"{{{_OFFICE_NS}}}value-type") == "percentage" and name.strip() in percent_tables
+                            and repeat * repeat_rows <= _REPEAT_KEEP):
+                        for r in range(row + 1, row + repeat_rows + 1):
+                            scan.percent.update(f"{column_letters(c)}{r}" for c in range(col + 1, col + repeat + 1))
+                col += repeat
+                el.clear()
+            elif tag.localname == "table-row":
+                row += repeat_rows
+                el.clear()
+    return scans
+
+
+def _repeat(el, attribute: str) -> int:
+    value = el.get(f"{{{_TABLE_NS}}}{attribute}") or "1"
+    return int(value) if value.isdigit() else 1

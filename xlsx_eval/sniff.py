@@ -85,7 +85,7 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[s
         if _is_encrypted(path):
             raise UnreadableWorkbook("工作簿设置了打开密码，无法读取。请在 Excel 中打开，"
                                      "“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存，再提交")
-        return Sniffed("xls")
+        return Sniffed("xls", percent_cells=_xls_percent_cells(path, percent_sheets))
     if not head.startswith(ZIP_MAGIC):
         raise UnreadableWorkbook("这不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）；"
                                  "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
@@ -94,7 +94,7 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[s
             _check_sizes(zf, limits)
             if _member_bytes(zf, "mimetype", 100).startswith(ODS_MIMETYPE):
                 _check_xml_parts(zf)
-                return Sniffed("ods")
+                return _sniff_ods(zf, sheets_read, percent_sheets, limits)
             return _sniff_ooxml(zf, sheets_read, percent_sheets, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableWorkbook("文件已损坏或不完整（可能没有下载或复制完整）；"
@@ -169,10 +169,7 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_shee
         if name.strip() not in sheets_read:
             continue  # only the sheets a parser will read need measuring
         scan = sheet_scan.measure(zf, part)
-        if scan.max_row > limits.max_rows or scan.max_row * scan.max_col > limits.max_cells:
-            raise UnreadableWorkbook(
-                f"工作表“{name}”的数据范围过大（{scan.max_row} 行 × {scan.max_col} 列），超过 {limits.max_rows} 行或 "
-                f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
+        _check_extent(name, scan, limits)
         wants_percent = name.strip() in percent_sheets
         if wants_percent and percent_styles is None:
             percent_styles = _percent_styles(zf, workbook_part)
@@ -183,6 +180,50 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_shee
             if wants_percent:
                 found.percent_cells[name] = detail.percent
     return found
+
+
+def _check_extent(name: str, scan: sheet_scan.SheetScan, limits: Limits) -> None:
+    if scan.max_row > limits.max_rows or scan.max_row * scan.max_col > limits.max_cells:
+        raise UnreadableWorkbook(
+            f"工作表“{name}”的数据范围过大（{scan.max_row} 行 × {scan.max_col} 列），超过 {limits.max_rows} 行或 "
+            f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
+
+
+def _sniff_ods(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
+               limits: Limits) -> Sniffed:
+    """An .ods: its tables measured (repeated rows and cells expanded as a parser would), percent cells found."""
+    if "content.xml" not in zf.namelist():
+        raise UnreadableWorkbook("这不是电子表格（.ods 文件里没有表格内容）；请用 WPS 或 LibreOffice 另存为 .xlsx 再提交")
+    found = Sniffed("ods")
+    for name, scan in sheet_scan.ods_tables(zf, sheets_read, percent_sheets).items():
+        _check_extent(name, scan, limits)
+        if scan.percent:
+            found.percent_cells[name] = scan.percent
+    return found
+
+
+def _xls_percent_cells(path: Path, percent_sheets: tuple[str, ...]) -> dict[str, set[str]]:
+    """Numbers shown as percentages in the named sheets of an .xls (calamine reads the values, not the formats)."""
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+    except Exception:  # calamine reads it, or says why it cannot
+        return {}
+    try:
+        percent_xfs = {i for i, xf in enumerate(book.xf_list)
+                       if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)}
+        found = {}
+        for name in book.sheet_names():
+            if name.strip() not in percent_sheets:
+                continue
+            sheet = book.sheet_by_name(name)
+            found[name] = {f"{sheet_scan.column_letters(c + 1)}{r + 1}" for r in range(sheet.nrows)
+                           for c in range(sheet.row_len(r))
+                           if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs}
+        return found
+    finally:
+        book.release_resources()
 
 
 def _is_ours(zf: zipfile.ZipFile, part: str) -> bool:

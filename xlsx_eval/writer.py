@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
@@ -43,21 +44,27 @@ def result_sheet_name(wb: Workbook) -> str:
 
 
 def values_copy(path: Path, dest: Path) -> None:
-    """Every sheet of an .xls or .ods, values only, as an .xlsx (text stays text, dates stay dates)."""
+    """Every sheet of an .xls or .ods, values only, as an .xlsx: text stays text, dates, times and durations
+    stay what they were. Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened
+    or mended; only the unit's own sheets can have such names, so no finding points at them."""
     import datetime as dt
 
-    import pandas as pd
+    import python_calamine
     import xlsxwriter
 
-    frames = pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
     book = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
                                            "strings_to_numbers": False})
-    date_format = book.add_format({"num_format": "yyyy-mm-dd"})
-    for name, df in frames.items():
-        ws = book.add_worksheet(name)
-        for r, row in enumerate(df.values.tolist()):
+    formats = {dt.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
+               dt.date: book.add_format({"num_format": "yyyy-mm-dd"}),
+               dt.time: book.add_format({"num_format": "hh:mm:ss"}),
+               dt.timedelta: book.add_format({"num_format": "[h]:mm:ss"})}
+    source = python_calamine.CalamineWorkbook.from_path(str(path))
+    used: set[str] = set()
+    for name in source.sheet_names:
+        ws = book.add_worksheet(_xlsx_sheet_name(name, used))
+        for r, row in enumerate(source.get_sheet_by_name(name).to_python(skip_empty_area=False)):
             for c, value in enumerate(row):
-                if value is None or (not isinstance(value, str) and pd.isna(value)):
+                if value == "" or value is None:
                     continue
                 if isinstance(value, str):
                     ws.write_string(r, c, value)
@@ -65,9 +72,21 @@ def values_copy(path: Path, dest: Path) -> None:
                     ws.write_boolean(r, c, value)
                 elif isinstance(value, (int, float)):
                     ws.write_number(r, c, value)
-                elif isinstance(value, dt.datetime | dt.date):
-                    ws.write_datetime(r, c, value, date_format)
+                elif isinstance(value, dt.timedelta):
+                    ws.write_number(r, c, value.total_seconds() / 86400, formats[dt.timedelta])
+                else:  # date, datetime, time
+                    ws.write_datetime(r, c, value, formats[type(value)])
     book.close()
+
+
+def _xlsx_sheet_name(name: str, used: set[str]) -> str:
+    mended = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "Sheet"
+    candidate, n = mended, 2
+    while candidate.casefold() in used:
+        suffix = f" ({n})"
+        candidate, n = mended[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate.casefold())
+    return candidate
 
 
 def score_edits(wb: Workbook, result: Result) -> list[CellEdit]:

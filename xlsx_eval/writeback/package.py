@@ -29,7 +29,7 @@ class _Package:
         self._zip = zf
         self._raw_fp: BinaryIO = open(path, "rb")
         self._infos = {i.filename: i for i in zf.infolist()}
-        self._order = [i.filename for i in zf.infolist()]
+        self._order = list(dict.fromkeys(i.filename for i in zf.infolist()))  # a repeated name once
         self._data: dict[str, bytes] = {}
         self._trees: dict[str, etree._ElementTree] = {}
         self._dirty: set[str] = set()
