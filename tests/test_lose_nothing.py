@@ -105,3 +105,57 @@ def _slip(example, dest):
     wb["项目信息"]["B21"] = 30.88
     wb.save(dest)
     return dest
+
+
+def _png(path):
+    """A 2×2 red PNG, made by hand (no imaging library needed)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
+def test_images_validations_conditional_formats_links_names_and_notes_are_kept(example, tmp_path):
+    import xlsxwriter
+
+    src = tmp_path / "rich.xlsx"
+    original = openpyxl.load_workbook(example)
+    book = xlsxwriter.Workbook(str(src), {"strings_to_formulas": False})
+    for ws_in in original.worksheets:
+        ws = book.add_worksheet(ws_in.title)
+        for row in ws_in.iter_rows():
+            for c in row:
+                if isinstance(c.value, str):
+                    ws.write_string(c.row - 1, c.column - 1, c.value)
+                elif c.value is not None:
+                    ws.write(c.row - 1, c.column - 1, c.value)
+    scores = book.get_worksheet_by_name("绩效指标")  # the sheet whose XML the scoring rewrites
+    scores.insert_image("N2", str(_png(tmp_path / "red.png")))
+    scores.conditional_format("H2:H10", {"type": "cell", "criteria": ">=", "value": 10,
+                                         "format": book.add_format({"bg_color": "#C6EFCE"})})
+    scores.data_validation("D2:D10", {"validate": "list", "source": ["≥", "≤", "=", "定性"]})
+    scores.write_comment("C2", "单位的批注")
+    scores.write_url("M2", "https://www.example.com/", string="依据文件")
+    book.define_name("分值区", "=绩效指标!$H$2:$H$10")
+    book.close()
+
+    r = convert(src, tmp_path / "out")
+    assert r.total == 99.4
+    out = openpyxl.load_workbook(r.output)
+    ws = out["绩效指标"]
+    assert [str(rng.sqref) for rng in ws.conditional_formatting] == ["H2:H10"]
+    assert [str(dv.sqref) for dv in ws.data_validations.dataValidation] == ["D2:D10"]
+    assert ws["C2"].comment.text == "单位的批注"
+    assert ws["M2"].hyperlink.target == "https://www.example.com/"
+    assert out.defined_names["分值区"].attr_text == "绩效指标!$H$2:$H$10"
+    before, after = members(src), members(r.output)
+    images = [n for n in before if n.startswith("xl/media/")]
+    assert images and all(after[n] == before[n] for n in images)
+    sheet_xml = after[badfiles.sheet_part("绩效指标", r.output)]
+    assert b"<drawing " in sheet_xml and b"<legacyDrawing " in sheet_xml

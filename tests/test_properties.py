@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import badfiles
-from xlsx_eval import evaluate
+from xlsx_eval import convert, evaluate
 from xlsx_eval.model import Result
 from xlsx_eval.reader import TOTAL_WORDS, read_workbook
 
@@ -190,3 +190,37 @@ def test_damaged_parts_inside_a_sound_zip_never_escape(tmp_path_factory, part, c
 
     path = badfiles.rewrite(tmp_path_factory.mktemp("fuzz") / "damaged.xlsx", {part: damage})
     _survives(path)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(part=st.sampled_from(PARTS), cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)),
+                                                  min_size=1, max_size=4))
+def test_writing_back_damaged_workbooks_never_escapes(tmp_path_factory, part, cuts):
+    """convert too: whatever the reader let through, the write-back either writes a copy that opens
+    wherever the input opened, or reports WRITE_FAILED; the input is never changed."""
+    def damage(xml: bytes) -> bytes:
+        out = bytearray(xml)
+        for position, junk in cuts:
+            at = position % max(len(out), 1)
+            out[at:at + len(junk)] = junk
+        return bytes(out)
+
+    folder = tmp_path_factory.mktemp("fuzz")
+    path = badfiles.rewrite(folder / "damaged.xlsx", {part: damage})
+    before = path.read_bytes()
+    r = convert(path, folder / "out")
+    assert isinstance(r, Result) and path.read_bytes() == before
+    if r.output is not None:
+        assert zipfile.ZipFile(r.output).testzip() is None
+        if _opens(path):  # damage carried over from an input that does not open is the input's own
+            assert _opens(r.output)
+    else:
+        assert any(f.code in ("UNREADABLE_FILE", "WRITE_FAILED") for f in r.findings)
+
+
+def _opens(path: Path) -> bool:
+    try:
+        openpyxl.load_workbook(path).close()
+        return True
+    except Exception:
+        return False

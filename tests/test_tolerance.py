@@ -158,3 +158,52 @@ def test_a_units_own_sheet_named_like_ours_is_kept(build, tmp_path):
     assert out["评分结果"]["A1"].value == "单位自己的评分表"
     again = convert(r.output, tmp_path / "again")  # scoring the scored copy replaces only our sheet
     assert openpyxl.load_workbook(again.output).sheetnames[:2] == ["评分结果 (2)", "评分结果"]
+
+
+def _percent_frames():
+    """The seed with one actual typed as 94% (a number 0.94 shown as a percentage) against ≥95%,
+    and the ledger's dates as real dates."""
+    frames = _seed_frames()
+    frames["绩效指标"] = frames["绩效指标"].astype(object)
+    frames["绩效指标"].iloc[3, 3] = "≥95%"
+    frames["绩效指标"].iloc[3, 4] = 0.94
+    frames["支出明细"] = pd.DataFrame([["日期", "摘要", "金额"]]
+                                      + [[dt.datetime.combine(d, dt.time()), s, a] for d, s, a in SEED_PAYMENTS])
+    return frames
+
+
+# third indicator (20 points): 94 / 95 × 20 = 19.789… → 19.79; total 9.4 + 70 + 19.79 = 99.19
+PERCENT_TOTAL = 99.19
+
+
+def test_xls_percent_cells_and_dates(tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    src = tmp_path / "pct.xls"
+    book = xlwt.Workbook()
+    percent, date = xlwt.easyxf(num_format_str="0%"), xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, frame in _percent_frames().items():
+        ws = book.add_sheet(name)
+        for r, row in enumerate(frame.values.tolist()):
+            for c, value in enumerate(row):
+                style = percent if value == 0.94 else date if isinstance(value, dt.datetime) else xlwt.Style.default_style
+                ws.write(r, c, value, style)
+    book.save(str(src))
+    r = evaluate(src)
+    assert r.indicators[2].indicator.actual == "94%"
+    assert r.total == PERCENT_TOTAL
+    assert r.findings[0].code == "MISSING_DEVIATION_REASON" and len(r.findings) == 1
+
+
+def test_ods_percent_cells_and_dates(tmp_path):
+    pytest.importorskip("odf")
+    plain = tmp_path / "plain.ods"
+    with pd.ExcelWriter(plain, engine="odf") as writer:
+        for name, frame in _percent_frames().items():
+            frame.to_excel(writer, sheet_name=name, header=False, index=False)
+    src = badfiles.rewrite(tmp_path / "pct.ods", {"content.xml": lambda d: d.replace(
+        b'office:value-type="float" office:value="0.94"', b'office:value-type="percentage" office:value="0.94"')},
+        src=plain)
+    r = evaluate(src)
+    assert r.indicators[2].indicator.actual == "94%"
+    assert r.total == PERCENT_TOTAL
+    assert [p.date for p in read_workbook(src).payments] == [d for d, _, _ in SEED_PAYMENTS]
