@@ -141,3 +141,12 @@ def without_refs(dest: Path, src: Path = EXAMPLE, sheet: str = "绩效指标") -
     """A sheet whose rows and cells carry no r= attribute, as some generators write them."""
     return rewrite(dest, {sheet_part(sheet, src): lambda d: re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", d)},
                    src)
+
+
+def far_cell_prefixed(dest: Path) -> Path:
+    """The far cell again, its row and cell elements written with a namespace prefix."""
+    def prefixed(data: bytes) -> bytes:
+        data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1)
+        row = b'<x:row r="1048576"><x:c r="XFD1048576" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
+        return _ledger_rows(data, row)
+    return rewrite(dest, {sheet_part("支出明细"): prefixed})

@@ -135,4 +135,5 @@ def test_a_batch_goes_on_past_every_bad_file(tmp_path):
 
 def test_far_cells_written_in_other_valid_forms_are_refused_too(tmp_path):
     assert "数据范围过大" in unreadable(badfiles.far_cell_single_quotes(tmp_path / "quotes.xlsx"))
+    assert "数据范围过大" in unreadable(badfiles.far_cell_prefixed(tmp_path / "prefixed.xlsx"))
     assert "400 行 × 16384 列" in unreadable(badfiles.wide_row_without_refs(tmp_path / "norefs.xlsx"))

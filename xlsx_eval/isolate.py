@@ -61,6 +61,11 @@ def call(fn: Callable[..., T], *args, limits: ProcessLimits = DEFAULT_PROCESS_LI
 
 
 def _run(send, fn, args, memory_bytes: int) -> None:
+    # A parser that aborts prints its own dying words (a Rust backtrace) to stderr; the parent reports the
+    # death in one clear line instead.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
     try:
         import resource
 

@@ -22,6 +22,7 @@ _ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
 _CELL_TAG = re.compile(rb"<c[\s/>]")
 _CELL_WITH_REF = re.compile(rb'<c\b[^>]*?\sr="')
 _ODD_TAG = re.compile(rb"<(?:c|row)\b[^>]*?(?:'|\s=|=\s)")  # single quotes or spaces around =
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")  # <x:c …>: a namespace prefix
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b")
 _PREFIXED_ROOT = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
@@ -59,7 +60,7 @@ def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
                 common = bool(_ROOT.search(piece)) and not _PREFIXED_ROOT.search(piece)
             tags += len(_CELL_TAG.findall(piece))
             tags_with_ref += len(_CELL_WITH_REF.findall(piece))
-            common = common and not _ODD_TAG.search(piece)
+            common = common and not _ODD_TAG.search(piece) and not _PREFIXED_CELL.search(piece)
             columns.update(_COLUMN_OF_FILLED_CELL.findall(piece))
             rows = _ROW_NUMBER.findall(piece)
             if rows:
@@ -145,9 +146,9 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _REPEAT_KEEP = 1000  # a percent cell repeated more often than this is not listed cell by cell
 
 
-def ods_tables(zf: zipfile.ZipFile, tables: tuple[str, ...], percent_tables: tuple[str, ...]) -> dict[str, SheetScan]:
-    """The used range of each named table of an .ods (repeated rows and cells counted, as a parser expands
-    them) and, for ``percent_tables``, its cells whose value type is percentage."""
+def ods_tables(zf: zipfile.ZipFile, percent_tables: tuple[str, ...]) -> dict[str, SheetScan]:
+    """The used range of every table of an .ods (repeated rows and cells counted, as a parser expands them:
+    python-calamine expands all of them on opening) and, for ``percent_tables``, its percentage cells."""
     scans: dict[str, SheetScan] = {}
     scan: SheetScan | None = None
     name = ""
@@ -162,7 +163,7 @@ def ods_tables(zf: zipfile.ZipFile, tables: tuple[str, ...], percent_tables: tup
             if event == "start":
                 if tag.localname == "table":
                     name = el.get(f"{{{_TABLE_NS}}}name", "")
-                    scan = scans.setdefault(name, SheetScan()) if name.strip() in tables else None
+                    scan = scans.setdefault(name, SheetScan())
                     row = 0
                 elif tag.localname == "table-row":
                     repeat_rows = _repeat(el, "number-rows-repeated")

@@ -32,7 +32,7 @@ _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
-_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)")
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 _PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
 
 
@@ -139,6 +139,8 @@ def _check_xml_parts(zf: zipfile.ZipFile) -> None:
             head = f.read(_PROLOG_LIMIT)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             head = head.decode("utf-16", "ignore").encode("utf-8")
+        elif head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte order mark
+            head = head.decode("utf-16-le" if head[0] == 0x3C else "utf-16-be", "ignore").encode("utf-8")
         root = _ROOT_START.search(head)
         if (root is None and len(head) == _PROLOG_LIMIT) or _DECLARATION.search(head[: root.start() if root else None]):
             raise UnreadableWorkbook(
@@ -195,7 +197,7 @@ def _sniff_ods(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_sheets
     if "content.xml" not in zf.namelist():
         raise UnreadableWorkbook("这不是电子表格（.ods 文件里没有表格内容）；请用 WPS 或 LibreOffice 另存为 .xlsx 再提交")
     found = Sniffed("ods")
-    for name, scan in sheet_scan.ods_tables(zf, sheets_read, percent_sheets).items():
+    for name, scan in sheet_scan.ods_tables(zf, percent_sheets).items():
         _check_extent(name, scan, limits)
         if scan.percent:
             found.percent_cells[name] = scan.percent
