@@ -26,6 +26,7 @@ _PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")  # <x:c …>:
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b")
 _PREFIXED_ROOT = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
+_FORMULA = re.compile(rb"<f[\s/>]")  # a cell's formula; not <formula1> of a data validation
 
 
 @dataclass
@@ -65,7 +66,7 @@ def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
             rows = _ROW_NUMBER.findall(piece)
             if rows:
                 scan.max_row = max(scan.max_row, max(int(r) for r in rows))
-            scan.has_formulas = scan.has_formulas or b"<f" in piece or b't="e"' in piece
+            scan.has_formulas = scan.has_formulas or bool(_FORMULA.search(piece)) or b't="e"' in piece
             if not chunk:
                 break
     scan.max_col = max((_column_number(c.decode()) for c in columns), default=0)
@@ -80,8 +81,8 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
     scan = SheetScan()
     row = col = 0
     with zf.open(part) as f:
-        for event, el in etree.iterparse(f, events=("start", "end"), huge_tree=True, resolve_entities=False,
-                                         no_network=True, load_dtd=False):
+        for event, el in etree.iterparse(f, events=("start", "end"), tag=("{*}row", "{*}c"), huge_tree=True,
+                                         resolve_entities=False, no_network=True, load_dtd=False):
             name = etree.QName(el).localname
             if event == "start":
                 if name == "row":
