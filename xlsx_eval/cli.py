@@ -10,12 +10,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
-
-if TYPE_CHECKING:
-    from .model import Result
 
 app = typer.Typer(
     name="xlsx-eval",
@@ -52,20 +49,26 @@ def template(
     _err(f"已写出{'示例' if example else '模板'}：{dest}")
 
 
+JOBS_HELP = "并行处理的进程数，默认为本机 CPU 核数"
+
+
 @app.command()
 def check(
     files: Annotated[list[str], typer.Argument(help="要检查的工作簿、文件夹或通配符")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """检查工作簿：列出每个问题所在的工作表和单元格，并给出评分。不写任何文件。
 
     示例：`xlsx-eval check 长安区委办.xlsx`，或 `xlsx-eval check inbox/ --json`
     """
     from .inputs import expand_inputs
-    from .pipeline import evaluate
+    from .pipeline import process
 
-    paths = _inputs(files, expand_inputs)
-    results = [evaluate(p) for p in paths]
+    inputs = _inputs(files, expand_inputs, quiet or as_json)
+    with _Progress(len(inputs.paths), quiet or as_json) as progress:
+        results = [r.to_dict() for r in process(inputs.paths, jobs=_jobs(jobs), done=lambda i, r: progress.advance())]
     if as_json:
         _print_json(results)
     else:
@@ -78,35 +81,89 @@ def check(
 @app.command()
 def convert(
     inputs: Annotated[list[str], typer.Argument(help="要评分的工作簿、文件夹或通配符")],
-    outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹，评分后的工作簿写为 <原名>.scored.xlsx")],
+    outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹：评分后的工作簿 <原名>.scored.xlsx 和汇总表 summary.xlsx")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹中的 manifest.json），汇总表仍包含全部文件")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
-    """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表。
+    """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表；
+    另写出汇总表 summary.xlsx（项目汇总、问题清单、统计）。
 
-    示例：`xlsx-eval convert workbook_templates/example.xlsx -o out`
+    示例：`xlsx-eval convert workbook_templates/example.xlsx -o out`，或一次处理整个文件夹：
+    `xlsx-eval convert inbox/ -o out --jobs 2 --changed-only`
     """
-    from .inputs import expand_inputs, output_stems
-    from .pipeline import convert as convert_one
+    from .batch import convert_batch
+    from .inputs import expand_inputs
 
-    paths = _inputs(inputs, expand_inputs)
+    found = _inputs(inputs, expand_inputs, quiet or as_json)
     _make_outdir(outdir)
-    stems = output_stems(paths)
-    results = []
-    for p in paths:
-        r = convert_one(p, outdir, stem=stems[p])
-        results.append(r)
-        _err(_verdict(r) + (f" → {r.output}" if r.output else ""))
+    with _Progress(len(found.paths), quiet or as_json) as progress:
+        def done(result: dict) -> None:
+            progress.advance()
+            if not quiet:
+                progress.say(_verdict(result) + (f" → {result['output']}" if result["output"] else ""))
+
+        batch = convert_batch(found, outdir, jobs=_jobs(jobs), changed_only=changed_only, done=done)
     if as_json:
-        _print_json(results)
-    raise typer.Exit(_exit_code(results))
+        _print_json(batch.results)
+    _err(_closing_line(batch))
+    raise typer.Exit(_exit_code(batch.results))
 
 
-def _inputs(items: list[str], expand) -> list[Path]:
-    paths = expand(items)
-    if not paths:
+def _jobs(jobs: int | None) -> int:
+    import os
+
+    return jobs or os.cpu_count() or 1
+
+
+def _inputs(items: list[str], expand, quiet: bool):
+    found = expand(items)
+    if not quiet:
+        for path, why in found.skipped:
+            _err(f"跳过 {path}：{why}")
+    if not found.paths:
         _err(f"没有找到工作簿：{' '.join(items)}（支持 .xlsx .xlsm .xls .ods）")
         raise typer.Exit(EXIT_USAGE)
-    return paths
+    return found
+
+
+class _Progress:
+    """A progress bar on stderr (count, rate, time left) when stderr is a terminal; silent otherwise."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.total = total
+        self.bar = None
+        if not quiet and total > 1 and sys.stderr.isatty():
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.bar = Progress(TextColumn("评分"), BarColumn(), MofNCompleteColumn(),
+                                TextColumn("{task.fields[rate]}"),
+                                TextColumn("剩余"), TimeRemainingColumn(), console=Console(stderr=True),
+                                transient=True)
+            self.task = self.bar.add_task("", total=total, rate="")
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def advance(self) -> None:
+        if self.bar:
+            self.bar.advance(self.task)
+            speed = self.bar.tasks[0].speed
+            self.bar.update(self.task, rate=f"{speed:.1f} 个/秒" if speed else "")
+
+    def say(self, line: str) -> None:
+        if self.bar:
+            self.bar.console.print(line, markup=False, highlight=False)
+        else:
+            _err(line)
 
 
 def _make_outdir(outdir: Path) -> None:
@@ -120,46 +177,60 @@ def _make_outdir(outdir: Path) -> None:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _print_json(results: list[Result]) -> None:
+def _print_json(results: list[dict]) -> None:
     summary = {
         "files": len(results),
-        "scored": sum(r.scored for r in results),
-        "errors": sum(r.errors for r in results),
-        "warnings": sum(r.warnings for r in results),
+        "scored": sum(r["scored"] for r in results),
+        "errors": sum(_count(r, "error") for r in results),
+        "warnings": sum(_count(r, "warning") for r in results),
     }
-    document = {"results": [r.to_dict() for r in results], "summary": summary}
-    typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    typer.echo(json.dumps({"results": results, "summary": summary}, ensure_ascii=False, indent=2))
 
 
-def _exit_code(results: list[Result]) -> int:
+def _count(r: dict, severity: str) -> int:
+    return sum(f["severity"] == severity for f in r["findings"])
+
+
+def _exit_code(results: list[dict]) -> int:
     if all(_unreadable(r) for r in results):
         return EXIT_USAGE
-    return EXIT_ERRORS if any(r.errors for r in results) else EXIT_OK
+    return EXIT_ERRORS if any(_count(r, "error") for r in results) else EXIT_OK
 
 
-def _unreadable(r: Result) -> bool:
-    return any(f.code == "UNREADABLE_FILE" for f in r.findings)
+def _unreadable(r: dict) -> bool:
+    return any(f["code"] == "UNREADABLE_FILE" for f in r["findings"])
 
 
-def _verdict(r: Result) -> str:
-    name = r.file.name
+def _verdict(r: dict) -> str:
+    name = Path(r["file"]).name
     if _unreadable(r):
-        message = next(f.message for f in r.findings if f.code == "UNREADABLE_FILE")
+        message = next(f["message"] for f in r["findings"] if f["code"] == "UNREADABLE_FILE")
         return f"✘ {name}：无法读取。{message}"
-    counts = f"{r.errors} 个错误，{r.warnings} 个警告"
-    if not r.scored:
+    counts = f"{_count(r, 'error')} 个错误，{_count(r, 'warning')} 个警告"
+    if not r["scored"]:
         return f"✘ {name}：未能评分（缺少评分所需的表、列或金额），{counts}"
-    mark = "✘" if r.errors else "✔"
-    return f"{mark} {name}：总分 {r.total:g}（{r.grade}），{counts}"
+    mark = "✘" if _count(r, "error") else "✔"
+    return f"{mark} {name}：总分 {r['total']:g}（{r['grade']}），{counts}"
 
 
-def _print_findings(r: Result) -> None:
+def _closing_line(batch) -> str:
+    results = batch.results
+    unreadable = sum(_unreadable(r) for r in results)
+    scored = sum(r["scored"] for r in results)
+    with_errors = sum(1 for r in results if r["scored"] and _count(r, "error"))
+    reused = f"（其中 {batch.reused} 个未改动，沿用上次结果）" if batch.reused else ""
+    return (f"完成：共 {len(results)} 个工作簿{reused}，评分 {scored} 个（其中 {with_errors} 个有错误），"
+            f"未能评分 {len(results) - scored - unreadable} 个，无法读取 {unreadable} 个，跳过 {len(batch.skipped)} 个；"
+            f"汇总表：{batch.summary}")
+
+
+def _print_findings(r: dict) -> None:
     from rich import box
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    shown = [f for f in r.findings if f.code != "UNREADABLE_FILE"]
+    shown = [f for f in r["findings"] if f["code"] != "UNREADABLE_FILE"]
     if not shown:
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -167,9 +238,9 @@ def _print_findings(r: Result) -> None:
         table.add_column(column, overflow="fold")
     labels = {"error": "错误", "warning": "警告", "info": "提示"}
     for f in shown:
-        table.add_row(*(Text(x) for x in (labels[f.severity.value], f.sheet, f.cell, f.code, f.message)))
+        table.add_row(*(Text(x) for x in (labels[f["severity"]], f["sheet"], f["cell"], f["code"], f["message"])))
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200)
-    console.print(Text(str(r.file)))
+    console.print(Text(str(r["file"])))
     console.print(table)
 
 

@@ -3,38 +3,62 @@
 from __future__ import annotations
 
 import glob
+from dataclasses import dataclass, field
 from pathlib import Path
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+SUMMARY_NAME = "summary.xlsx"
 
 
-def is_candidate(path: Path) -> bool:
-    """A workbook a person filled: not an Excel lock file (~$name.xlsx), not one of our own outputs."""
+@dataclass
+class Inputs:
+    paths: list[Path] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, why), in Chinese
+
+
+def skip_reason(path: Path) -> str | None:
+    """Why a file found in a folder is not a workbook to score, or None when it is one."""
     name = path.name
-    return (
-        path.suffix.lower() in WORKBOOK_SUFFIXES
-        and not name.startswith("~$")
-        and ".scored." not in name
-        and name != "summary.xlsx"
-    )
+    if name.startswith("~$"):
+        return "Excel 锁定文件（原文件正在 Excel 中打开）"
+    if ".scored." in name or name == SUMMARY_NAME:
+        return "xlsx-eval 的输出文件"
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        return "不是工作簿"
+    return None
 
 
-def expand_inputs(items: list[str]) -> list[Path]:
-    """Files as given (even with an odd name: the user asked for them), folders and globs as workbooks found.
+def expand_inputs(items: list[str]) -> Inputs:
+    """Files as given, folders and globs as the workbooks found in them (sorted), each once.
 
-    A name that matches nothing is returned as it is, so that the caller reports it as unreadable.
+    A named file is taken whatever its extension (the user asked for it; its content decides), except an
+    Excel lock file, which is never a workbook. A name that matches nothing is kept, so that the caller
+    reports it as unreadable.
     """
-    found: list[Path] = []
+    found = Inputs()
+    seen: set[Path] = set()
+
+    def take(path: Path, explicit: bool) -> None:
+        if path in seen:
+            return
+        seen.add(path)
+        reason = skip_reason(path)
+        if reason is None or (explicit and not path.name.startswith("~$")):
+            found.paths.append(path)
+        else:
+            found.skipped.append((path, reason))
+
     for item in items:
         path = Path(item)
         if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and is_candidate(p))
+            for p in sorted(p for p in path.rglob("*") if p.is_file()):
+                take(p, explicit=False)
         elif any(ch in item for ch in "*?[") and not path.exists():
-            found += sorted(Path(p) for p in glob.glob(item, recursive=True) if is_candidate(Path(p)))
+            for p in sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()):
+                take(p, explicit=False)
         else:
-            found.append(path)
-    unique: dict[Path, None] = dict.fromkeys(found)
-    return list(unique)
+            take(path, explicit=True)
+    return found
 
 
 def output_stems(paths: list[Path]) -> dict[Path, str]:

@@ -1,66 +1,148 @@
-"""Run one file's work in a child process, so that a parser's crash, hang or memory blow-up costs that
+"""Run each file's work in worker processes, so that a parser's crash, hang or memory blow-up costs that
 file and not the whole run.
 
 python-calamine aborts the process on some files (no Python exception can catch that), and a hostile
-file can make any parser allocate without bound. The child gets a memory ceiling and a time limit;
-whatever happens to it, the parent gets a result or a ChildFailed it can report. Where the platform
-cannot fork (Windows), the work runs in-process.
+file can make any parser allocate without bound. Workers are forked from the parent (no second start-up
+of Python and its imports), each with a memory ceiling; a task that overruns its time is stopped. A worker
+that dies or is stopped is replaced, and its task's result is a ChildFailed the caller can report. Results
+come back in the order of the tasks, whatever the number of workers. Where the platform cannot fork
+(Windows), the work runs in-process, one task after another.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from multiprocessing.connection import wait
+from typing import Any
 
-T = TypeVar("T")
+#: A worker is replaced after this many tasks, so that memory a parser leaves behind does not pile up.
+TASKS_PER_WORKER = 50
 
 
 @dataclass(frozen=True)
 class ProcessLimits:
-    seconds: float = 300.0
-    memory_bytes: int = 2 << 30  # on top of what the parent already has mapped
+    seconds: float = 300.0  # per task
+    memory_bytes: int = 2 << 30  # per worker, on top of what the parent already has mapped
 
 
 DEFAULT_PROCESS_LIMITS = ProcessLimits()
 
 
 class ChildFailed(Exception):
-    """The child died, hung or ran out of memory; the message says so in Chinese."""
+    """The worker died, hung or ran out of memory on a task; the message says so in Chinese."""
 
 
-def call(fn: Callable[..., T], *args, limits: ProcessLimits = DEFAULT_PROCESS_LIMITS) -> T:
-    """``fn(*args)`` in a forked child; its exceptions are raised here, its death is ChildFailed."""
+def call(fn: Callable[..., Any], *args, limits: ProcessLimits = DEFAULT_PROCESS_LIMITS) -> Any:
+    """``fn(*args)`` in a worker; its exceptions are raised here, its death is ChildFailed."""
+    [outcome] = run_all(fn, [args], jobs=1, limits=limits)
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: ProcessLimits = DEFAULT_PROCESS_LIMITS,
+            done: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """``fn(*task)`` for every task on up to ``jobs`` workers. Each result is the return value, or the
+    exception the task raised, or a ChildFailed; ``done(index, result)`` is called as each one finishes."""
+    results: list[Any] = [None] * len(tasks)
     if not hasattr(os, "fork"):
-        return fn(*args)
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_run, args=(send, fn, args, limits.memory_bytes), daemon=True)
-    child.start()
-    send.close()
+        for i, task in enumerate(tasks):
+            results[i] = _outcome(fn, task)
+            if done:
+                done(i, results[i])
+        return results
+    pending = list(range(len(tasks)))[::-1]  # popped from the end: first task first
+    workers: list[_Worker] = []
     try:
-        if not receive.poll(limits.seconds):
-            child.kill()
-            raise ChildFailed(f"处理超过 {limits.seconds:.0f} 秒仍未完成，已停止；该文件可能过大或已损坏")
-        try:
-            ok, payload = receive.recv()
-        except EOFError:
-            child.join()
-            raise ChildFailed(_death(child.exitcode)) from None
+        while pending or workers:
+            busy = sum(w.task is not None for w in workers)
+            while len(workers) < min(max(1, jobs), busy + len(pending)):
+                workers.append(_Worker(fn, limits.memory_bytes))
+            for worker in workers:
+                if worker.task is None and pending:
+                    worker.give(pending.pop(), tasks)
+            for worker, (index, outcome) in _wait(workers, limits.seconds):
+                results[index] = outcome
+                if done:
+                    done(index, outcome)
+                if worker.count >= TASKS_PER_WORKER or not pending:
+                    worker.stop()
+            workers = [w for w in workers if w.alive]
     finally:
-        receive.close()
-        child.join(5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    if ok:
-        return payload
-    raise payload
+        for worker in workers:
+            worker.stop()
+    return results
 
 
-def _run(send, fn, args, memory_bytes: int) -> None:
+class _Worker:
+    def __init__(self, fn: Callable[..., Any], memory_bytes: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self.conn, child_conn = ctx.Pipe()
+        self.process = ctx.Process(target=_serve, args=(child_conn, fn, memory_bytes), daemon=True)
+        self.process.start()
+        child_conn.close()
+        self.task: int | None = None
+        self.started = 0.0
+        self.count = 0
+        self.alive = True
+
+    def give(self, index: int, tasks: Sequence[tuple]) -> None:
+        self.task, self.started, self.count = index, time.monotonic(), self.count + 1
+        self.conn.send((index, tasks[index]))
+
+    def finish(self) -> tuple[int, Any]:
+        """The task's outcome: what the worker sent, or ChildFailed when it died before answering."""
+        index, self.task = self.task, None
+        try:
+            sent_index, outcome = self.conn.recv()
+            if not self.process.is_alive():
+                self.stop()
+            return sent_index, outcome
+        except (EOFError, OSError):
+            self.process.join(5)
+            self.alive = False
+            return index, ChildFailed(_death(self.process.exitcode))
+
+    def overran(self, seconds: float) -> tuple[int, Any]:
+        index, self.task = self.task, None
+        self.stop()
+        return index, ChildFailed(f"处理超过 {seconds:.0f} 秒仍未完成，已停止；该文件可能过大或已损坏")
+
+    def stop(self) -> None:
+        if self.alive:
+            try:
+                self.conn.send(None)
+            except (BrokenPipeError, OSError):
+                pass
+        self.process.join(0.5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+        self.alive = False
+
+
+def _wait(workers: list[_Worker], seconds: float) -> list[tuple[_Worker, tuple[int, Any]]]:
+    """Block until some busy worker answers, dies or overruns; return what finished."""
+    busy = [w for w in workers if w.task is not None]
+    if not busy:
+        return []
+    deadline = min(w.started for w in busy) + seconds
+    ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], max(0.0, deadline - time.monotonic()))
+    finished = []
+    for worker in busy:
+        if worker.conn in ready or worker.process.sentinel in ready:
+            finished.append((worker, worker.finish()))
+        elif time.monotonic() - worker.started >= seconds:
+            finished.append((worker, worker.overran(seconds)))
+    return finished
+
+
+def _serve(conn, fn: Callable[..., Any], memory_bytes: int) -> None:
     # A parser that aborts prints its own dying words (a Rust backtrace) to stderr; the parent reports the
     # death in one clear line instead.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -73,21 +155,36 @@ def _run(send, fn, args, memory_bytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     except (ImportError, ValueError, OSError):
         pass  # no ceiling where the platform refuses one; the time limit still holds
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            break
+        if message is None:
+            break
+        index, task = message
+        outcome = _outcome(fn, task)
+        try:
+            conn.send((index, outcome))
+        except Exception as exc:  # an outcome that does not pickle
+            conn.send((index, ChildFailed(f"{type(exc).__name__}: {exc}")))
+    conn.close()
+    os._exit(0)
+
+
+def _outcome(fn: Callable[..., Any], task: tuple) -> Any:
+    """The task's return value, or the exception it raised (handed to the caller with the results)."""
     try:
-        outcome = (True, fn(*args))
+        return fn(*task)
     except MemoryError:
-        outcome = (False, ChildFailed("处理该文件所需内存超过上限，已停止；该文件可能过大或已损坏"))
-    except Exception as exc:  # sent to the parent, which raises it there
-        outcome = (False, exc)
+        return ChildFailed("处理该文件所需内存超过上限，已停止；该文件可能过大或已损坏")
+    except Exception as exc:
+        return exc
     except BaseException as exc:  # a Rust panic from a parser arrives as a BaseException
-        outcome = (False, ChildFailed(f"解析该文件时程序内部出错（{type(exc).__name__}），该文件可能已损坏；"
-                                      f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"))
-    try:
-        send.send(outcome)
-    except Exception as exc:  # an exception that does not pickle
-        send.send((False, ChildFailed(f"{type(exc).__name__}: {exc}")))
-    finally:
-        send.close()
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        return ChildFailed(f"解析该文件时程序内部出错（{type(exc).__name__}），该文件可能已损坏；"
+                           f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
 
 
 def _mapped_bytes() -> int:

@@ -7,6 +7,7 @@ with one UNREADABLE_FILE finding and ``scored`` false. Each runs its file in a c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from . import isolate
@@ -25,7 +26,7 @@ OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx
 
 def evaluate(path: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
     """Check and score one workbook without writing anything."""
-    return _guarded(_evaluate_only, Path(path), rules)
+    return process([Path(path)], rules)[0]
 
 
 def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES, stem: str | None = None) -> Result:
@@ -34,21 +35,38 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES, 
     ``stem`` defaults to the input's; a caller converting several inputs of the same name gives each its own.
     """
     path = Path(path)
-    return _guarded(_convert, path, rules, Path(outdir), stem or path.stem)
+    return process([path], rules, Path(outdir), stems={path: stem or path.stem})[0]
 
 
-def _guarded(job, path: Path, *args) -> Result:
-    try:
-        return isolate.call(job, path, *args)
-    except (UnreadableWorkbook, isolate.ChildFailed) as exc:
-        return _unreadable(path, str(exc))
-    except Exception as exc:  # a parser choking on a damaged file: one line for this file, never a traceback
-        return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
-                                 f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）")
+def process(paths: list[Path], rules: Rules = DEFAULT_RULES, outdir: Path | None = None, *, jobs: int = 1,
+            stems: dict[Path, str] | None = None, done: Callable[[int, Result], None] | None = None) -> list[Result]:
+    """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes.
+
+    Results come in the order of ``paths``, whatever ``jobs``; ``done(index, result)`` is called as each
+    file finishes. A file that crashes, hangs or exhausts its worker becomes an UNREADABLE_FILE result.
+    """
+    tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem)) for p in paths]
+
+    def finished(index: int, outcome) -> None:
+        if done:
+            done(index, _as_result(paths[index], outcome))
+
+    outcomes = isolate.run_all(_job, tasks, jobs, done=finished)
+    return [_as_result(p, outcome) for p, outcome in zip(paths, outcomes, strict=True)]
 
 
-def _evaluate_only(path: Path, rules: Rules) -> Result:
-    return _evaluate(path, rules)[1]
+def _job(path: Path, rules: Rules, outdir: Path | None, stem: str) -> Result:
+    return _evaluate(path, rules)[1] if outdir is None else _convert(path, rules, outdir, stem)
+
+
+def _as_result(path: Path, outcome) -> Result:
+    if isinstance(outcome, Result):
+        return outcome
+    if isinstance(outcome, (UnreadableWorkbook, isolate.ChildFailed)):
+        return _unreadable(path, str(outcome))
+    # a parser choking on a damaged file: one line for this file, never a traceback
+    return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
+                             f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）")
 
 
 def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> Result:

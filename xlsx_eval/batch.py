@@ -1,0 +1,60 @@
+"""A finance bureau's intake in one call: every workbook scored in parallel, the summary, the manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import manifest
+from .inputs import SUMMARY_NAME, Inputs, output_stems
+from .pipeline import process
+from .rules import DEFAULT_RULES, Rules
+from .summary import write_summary
+
+
+@dataclass
+class Batch:
+    """What a batch convert did: a JSON result per input (in input order), and what it passed over."""
+
+    results: list[dict[str, Any]]
+    skipped: list[tuple[Path, str]] = field(default_factory=list)
+    reused: int = 0  # results kept from an earlier run (--changed-only)
+    summary: Path | None = None
+
+
+def convert_batch(inputs: Inputs, outdir: Path, rules: Rules = DEFAULT_RULES, *, jobs: int = 1,
+                  changed_only: bool = False, done: Callable[[dict[str, Any]], None] | None = None) -> Batch:
+    """Score every input into ``outdir``, then write summary.xlsx and manifest.json there.
+
+    With ``changed_only``, inputs whose bytes (and the rules) are as in the manifest keep their earlier result
+    and scored copy; the summary is still built from every input's result. ``done`` sees each result as it
+    comes (reused ones first).
+    """
+    paths = inputs.paths
+    stems = output_stems(paths)
+    digests = {p: manifest.digest(p) for p in paths}
+    kept = manifest.load(outdir)
+    records: dict[Path, dict[str, Any]] = {}
+    if changed_only:
+        for p in paths:
+            previous = manifest.unchanged(kept, p, digests[p], rules.name)
+            if previous is not None:
+                records[p] = previous
+                if done:
+                    done(previous)
+    todo = [p for p in paths if p not in records]
+
+    def finished(index: int, result) -> None:
+        if done:
+            done(result.to_dict())
+
+    for p, result in zip(todo, process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished), strict=True):
+        records[p] = result.to_dict()
+    results = [records[p] for p in paths]
+    summary = outdir / SUMMARY_NAME
+    write_summary(results, summary)
+    kept.update(manifest.entry(p, digests[p], rules.name, records[p]) for p in paths)
+    manifest.save(outdir, kept)
+    return Batch(results, inputs.skipped, reused=len(paths) - len(todo), summary=summary)
