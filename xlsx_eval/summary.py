@@ -25,8 +25,11 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
     """Write summary.xlsx for these results (one JSON result per input) to ``dest``, atomically."""
     import xlsxwriter
 
-    rows = sorted(results, key=lambda r: ((r["project"] or {}).get("unit") or "", (r["project"] or {}).get("name") or "",
-                                          r["file"]))
+    def order(r: dict) -> tuple:
+        project = r["project"] or {}
+        return (not project.get("unit"), project.get("unit") or "", project.get("name") or "", r["file"])
+
+    rows = sorted(results, key=order)  # by unit, then project; files that could not be read last
     with atomic_path(dest) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                             "strings_to_numbers": False})
@@ -37,6 +40,7 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
             "link": wb.add_format({"font_color": "#0563C1", "underline": 1}),
             "bold": wb.add_format({"bold": True}),
             "title": wb.add_format({"bold": True, "font_size": 14}),
+            "header": wb.add_format({"bold": True, "text_wrap": True, "valign": "vcenter"}),
         }
         _projects(wb, f, rows, dest.parent)
         _findings(wb, rows)
@@ -52,8 +56,10 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     last = max(len(rows), 1)
     ws.add_table(0, 0, last, len(headers) - 1, {
         "name": "项目汇总表", "style": "Table Style Medium 2",
-        "columns": [{"header": h} for h in headers],
+        "columns": [{"header": h, "header_format": f["header"]} for h in headers],
     })
+    ws.set_row(0, 32)
+    _landscape(ws)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
@@ -94,6 +100,7 @@ def _findings(wb, rows: list[dict]) -> None:
     findings = [(r, x) for r in rows for x in r["findings"]]
     ws.add_table(0, 0, max(len(findings), 1), len(headers) - 1, {
         "name": "问题清单表", "style": "Table Style Light 9", "columns": [{"header": h} for h in headers]})
+    _landscape(ws)
     for col, width in enumerate([28, 24, 10, 8, 9, 26, 90]):
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
@@ -109,13 +116,14 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     ws.set_column(0, 0, 26)
     ws.set_column(1, 3, 12)
     ws.write_string(0, 0, "绩效自评汇总统计", f["title"])
+    _landscape(ws)
     ws.write_row(2, 0, ["等级", "个数"], f["bold"])
     grades = Counter(r["grade"] or "未评分" for r in rows)
     grade_rows = [(g, grades.get(g, 0)) for g in [*GRADE_COLOURS, "未评分"]]
     for i, (grade, count) in enumerate(grade_rows, start=3):
         ws.write_string(i, 0, grade)
         ws.write_number(i, 1, count)
-    _column_chart(wb, ws, "等级分布", 3, 3 + len(grade_rows) - 1, "E3")
+    _column_chart(wb, ws, "等级分布", 3, 3 + len(grade_rows) - 1, "D3")
 
     totals = [r["total"] for r in rows if r["total"] is not None]
     row = 3 + len(grade_rows) + 1
@@ -123,7 +131,7 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     for i, (low, high, label) in enumerate(HISTOGRAM_BINS, start=row + 1):
         ws.write_string(i, 0, label)
         ws.write_number(i, 1, sum(low <= t < high for t in totals))
-    _column_chart(wb, ws, "总分分布", row + 1, row + len(HISTOGRAM_BINS), "E20")
+    _column_chart(wb, ws, "总分分布", row + 1, row + len(HISTOGRAM_BINS), "K3")
 
     row += len(HISTOGRAM_BINS) + 2
     rates = [r["funds"]["execution_rate"] for r in rows if r["funds"] and r["funds"]["execution_rate"] is not None]
@@ -148,6 +156,13 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     for i, (code, count) in enumerate(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])), start=row + 1):
         ws.write_string(i, 0, code)
         ws.write_number(i, 1, count)
+
+
+def _landscape(ws) -> None:
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
 
 
 def _spread(values: list[float]) -> float:
