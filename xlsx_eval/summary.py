@@ -66,8 +66,9 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     for i, r in enumerate(rows, start=1):
         project, funds = r["project"] or {}, r["funds"] or {}
         scale = TO_WAN.get(funds.get("unit"), 1.0)
-        ws.write_string(i, 0, project.get("unit") or "")
-        ws.write_string(i, 1, project.get("name") or "")
+        for col, value in ((0, project.get("unit")), (1, project.get("name"))):
+            if value:
+                ws.write_string(i, col, value)
         executed, ledger = funds.get("executed"), funds.get("ledger_total")
         difference = executed - ledger if executed is not None and ledger is not None else None
         for col, value in ((2, funds.get("budget")), (3, executed), (4, ledger), (5, difference)):
@@ -108,7 +109,8 @@ def _findings(wb, rows: list[dict]) -> None:
         values = [Path(r["file"]).name, (r["project"] or {}).get("unit") or "", x["sheet"], x["cell"],
                   SEVERITY_LABELS[x["severity"]], x["code"], x["message"]]
         for col, value in enumerate(values):
-            ws.write_string(i, col, value)
+            if value:
+                ws.write_string(i, col, value)
 
 
 def _statistics(wb, f, rows: list[dict]) -> None:
