@@ -28,7 +28,7 @@ def test_every_value_remembers_its_cell(build):
     first = wb.indicators[0]
     assert first.row == 2
     assert first.cells["actual"] == "F2" and first.cells["weight"] == "H2" and first.cells["claimed"] == "I2"
-    assert wb.payments[7].cells["amount"] == "C9"
+    assert wb.payments[7].cell("amount") == "C9"
     assert wb.project.cells["budget"] == "B7"
 
 

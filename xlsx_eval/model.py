@@ -81,7 +81,11 @@ class Payment:
     category: str | None = None
     voucher: str | None = None
     note: str | None = None
-    cells: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # field -> column letter, shared by the ledger's rows
+
+    def cell(self, field: str) -> str:
+        """The A1 reference of one of this payment's values, e.g. cell("amount") == "C9"."""
+        return f"{self.columns[field]}{self.row}"
 
 
 @dataclass

@@ -214,14 +214,20 @@ def read_workbook(path: Path) -> Workbook:
 
 def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[list[str], dict[str, Grid]]:
     """Every sheet's name, and the known sheets' values, text normalised once here; the user's own sheets
-    are never parsed."""
-    import pandas as pd
+    are never parsed.
+
+    python-calamine is called directly: pandas' calamine engine is this same reader plus a DataFrame the
+    reader would only turn back into rows (measured on this project's bench: 0.6 ms against 4 ms for a
+    filled form, 0.6 s against 1.0–1.3 s for a 100,000-row ledger).
+    """
+    import python_calamine
 
     try:
-        with pd.ExcelFile(path, engine="calamine") as book:
+        with path.open("rb") as f:  # from a file object, calamine goes by the content, not the name's extension
+            book = python_calamine.CalamineWorkbook.from_filelike(f)
             all_sheets = list(book.sheet_names)
-            wanted = [name for name in all_sheets if name.strip() in KNOWN_SHEETS]
-            frames = pd.read_excel(book, sheet_name=wanted, header=None, dtype=object, keep_default_na=False)
+            rows_of = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                       for name in all_sheets if name.strip() in KNOWN_SHEETS}
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine's own errors, and its Rust panics (pyo3's PanicException)
@@ -229,11 +235,10 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
             f"无法作为 Excel 工作簿读取，文件可能已损坏或格式不受支持；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
             f"（技术信息：{type(exc).__name__}: {exc}）") from exc
     grids = {}
-    for name, df in frames.items():
-        rows = df.values.tolist()
+    for name, rows in rows_of.items():
         for r, row in enumerate(rows):
             for c, value in enumerate(row):
-                if isinstance(value, str):
+                if value.__class__ is str and value and _UNCLEAN.search(value):
                     row[c] = _clean_text(value, name, ref(r, c), findings)
         suspect = {_position(cell): error for cell, error in sniffed.suspect_cells.get(name, {}).items()}
         grids[name] = Grid(name, rows, suspect)
@@ -241,6 +246,7 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_UNCLEAN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\r]")  # a control character or a carriage return
 
 
 def _clean_text(value: str, sheet: str, cell: str, findings: list[Finding]) -> str:
@@ -388,7 +394,7 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
     indicators: list[Indicator] = []
     group: dict[str, str | None] = {"level1": None, "level2": None}
     for r in range(header_row + 1, len(grid.rows)):
-        if any(label_key(text(grid.value(r, columns[f]))) in TOTAL_WORDS for f in ("level1", "level2", "name")):
+        if any(_is_total(grid.value(r, columns[f])) for f in ("level1", "level2", "name")):
             continue  # a 合计 / 总分 row: its cells (often formulas) are not read
         values = {f: grid.value(r, c) for f, c in columns.items()}
         shown = {f: _shown(v, (r, columns[f]) in percent_cells) for f, v in values.items()}
@@ -454,34 +460,37 @@ def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[F
 
 def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: str,
                    findings: list[Finding]) -> list[Payment]:
+    """The ledger, row by row; written for speed, since a ledger may have 200,000 rows."""
     header_row, columns = table
+    letters = {f: get_column_letter(c + 1) for f, c in columns.items()}  # shared by every payment
+    date_col, summary_col = columns["date"], columns["summary"]
     payments = []
     for r in range(header_row + 1, len(grid.rows)):
-        if any(label_key(text(grid.value(r, columns[f]))) in TOTAL_WORDS for f in ("date", "summary")):
+        if _is_total(grid.value(r, date_col)) or _is_total(grid.value(r, summary_col)):
             continue  # a 合计 row: the ledger total is computed, not read
         values = {f: grid.value(r, c) for f, c in columns.items()}
-        shown = {f: text(v) for f, v in values.items()}
-        if all(v is None for v in shown.values()):
+        if all(v is None for v in values.values()):
             continue
-        cells = {f: ref(r, c) for f, c in columns.items()}
-        date = parse_date(values["date"])
-        if date is None:
-            what = f"“{shown['date']}”无法识别" if shown["date"] else "未填写"
-            findings.append(finding("BAD_DATE", grid.name, cells["date"],
-                                    f"支出日期{what}，请填写如“2020-01-30”的日期"))
-        amount = _amount(values["amount"], money_unit) if shown["amount"] else None
+        pay = Payment(row=r + 1, date=parse_date(values["date"]), summary=text(values["summary"]), amount=None,
+                      category=text(values.get("category")), voucher=text(values.get("voucher")),
+                      note=text(values.get("note")), columns=letters)
+        if pay.date is None:
+            shown = text(values["date"])
+            what = f"“{shown}”无法识别" if shown else "未填写"
+            findings.append(finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期"))
+        amount = _amount(values["amount"], money_unit) if values["amount"] is not None else None
         if amount is None:
-            what = f"“{shown['amount']}”不是有效数字" if shown["amount"] else "未填写"
-            findings.append(finding("BAD_AMOUNT", grid.name, cells["amount"],
+            shown = text(values["amount"])
+            what = f"“{shown}”不是有效数字" if shown else "未填写"
+            findings.append(finding("BAD_AMOUNT", grid.name, pay.cell("amount"),
                                     f"支出金额{what}，请填写以{money_unit}为单位的数字，如“14.3”"))
-        payments.append(Payment(
-            row=r + 1,
-            date=date,
-            summary=shown.get("summary"),
-            amount=float(amount) if amount is not None else None,
-            category=shown.get("category"),
-            voucher=shown.get("voucher"),
-            note=shown.get("note"),
-            cells=cells,
-        ))
+        else:
+            pay.amount = float(amount)
+        payments.append(pay)
     return payments
+
+
+def _is_total(value: Any) -> bool:
+    """合计, 总计, 小计 or 总分, however written; cheap for the ordinary cell that is none of them."""
+    return value.__class__ is str and len(value) < 16 and ("计" in value or "分" in value) and \
+        label_key(value) in TOTAL_WORDS

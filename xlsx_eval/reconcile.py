@@ -11,7 +11,7 @@ from decimal import Decimal
 from .findings import Finding, finding
 from .model import SHEET_INFO, SHEET_LEDGER, Payment, Project, Workbook
 from .rules import Rules
-from .values import canon, money, to_decimal
+from .values import money, to_decimal
 
 
 def ledger_total(payments: list[Payment] | None) -> float | None:
@@ -56,7 +56,7 @@ def _executed_vs_ledger(wb: Workbook, info: str, ledger: str, tol: Decimal, rule
             f"相差{money(abs(executed - ledger_sum))}{unit}；请核对支出明细，或将全年执行数改为{money(ledger_sum)}")
     if executed > 0 and ledger_sum > 0 and _far_apart(executed, ledger_sum, rules):
         yield finding(
-            "UNIT_SUSPECT", ledger, wb.payments[0].cells["amount"],
+            "UNIT_SUSPECT", ledger, wb.payments[0].cell("amount"),
             f"支出明细合计{money(ledger_sum)}与全年执行数{money(executed)}相差约"
             f"{money(max(executed, ledger_sum) / min(executed, ledger_sum))}倍，可能把元和万元填混了；"
             f"请统一按{unit}填写")
@@ -91,7 +91,7 @@ def _dates(payments: list[Payment], year: int | None, ledger: str) -> Iterator[F
     for pay in payments:
         if pay.date is not None and pay.date.year != year:
             yield finding(
-                "DATE_OUT_OF_YEAR", ledger, pay.cells["date"],
+                "DATE_OUT_OF_YEAR", ledger, pay.cell("date"),
                 f"支出日期{pay.date.isoformat()}不在评价年度{year}年内；请核对日期，或确认该笔支出属于本年度")
 
 
@@ -100,10 +100,10 @@ def _duplicates(payments: list[Payment], ledger: str, unit: str) -> Iterator[Fin
     for pay in payments:
         if pay.date is None or pay.summary is None or pay.amount is None:
             continue
-        key = (pay.date, canon(pay.summary), to_decimal(pay.amount))
+        key = (pay.date, pay.summary, pay.amount)
         if key in seen:
             yield finding(
-                "DUPLICATE_EXPENSE", ledger, pay.cells["summary"],
+                "DUPLICATE_EXPENSE", ledger, pay.cell("summary"),
                 f"与第{seen[key].row}行日期、摘要和金额（{money(pay.amount)}{unit}）完全相同，疑似重复录入；"
                 f"如确为两笔支出，请在备注中说明")
         else:
@@ -114,7 +114,7 @@ def _non_positive(payments: list[Payment], ledger: str, unit: str) -> Iterator[F
     for pay in payments:
         if pay.amount is not None and pay.amount <= 0:
             yield finding(
-                "NEGATIVE_AMOUNT", ledger, pay.cells["amount"],
+                "NEGATIVE_AMOUNT", ledger, pay.cell("amount"),
                 f"支出金额为{money(pay.amount)}{unit}（已计入合计）；如为退款或红字冲销，请在备注中注明，否则请更正金额")
 
 
@@ -143,6 +143,6 @@ def _payment_units(payments: list[Payment], p: Project, ledger: str) -> Iterator
     for pay in payments:
         if pay.amount is not None and pay.amount > p.budget:
             yield finding(
-                "UNIT_SUSPECT", ledger, pay.cells["amount"],
+                "UNIT_SUSPECT", ledger, pay.cell("amount"),
                 f"单笔支出{money(pay.amount)}超过全年预算数{money(p.budget)}{p.money_unit}，可能把元填成了{p.money_unit}；"
                 f"请按{p.money_unit}填写")

@@ -58,7 +58,8 @@ def values_copy(path: Path, dest: Path) -> None:
                dt.date: book.add_format({"num_format": "yyyy-mm-dd"}),
                dt.time: book.add_format({"num_format": "hh:mm:ss"}),
                dt.timedelta: book.add_format({"num_format": "[h]:mm:ss"})}
-    source = python_calamine.CalamineWorkbook.from_path(str(path))
+    with path.open("rb") as f:  # by content: an .xls may arrive named .xlsx
+        source = python_calamine.CalamineWorkbook.from_filelike(f)
     used: set[str] = set()
     for name in source.sheet_names:
         ws = book.add_worksheet(_xlsx_sheet_name(name, used))
