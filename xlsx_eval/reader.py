@@ -236,10 +236,12 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
             f"（技术信息：{type(exc).__name__}: {exc}）") from exc
     grids = {}
     for name, rows in rows_of.items():
-        for r, row in enumerate(rows):
-            for c, value in enumerate(row):
-                if value.__class__ is str and value and _UNCLEAN.search(value):
-                    row[c] = _clean_text(value, name, ref(r, c), findings)
+        strings = [v for row in rows for v in row if v.__class__ is str]
+        if _UNCLEAN.search("\n".join(strings)):  # one search per sheet; cell by cell only when it finds something
+            for r, row in enumerate(rows):
+                for c, value in enumerate(row):
+                    if value.__class__ is str and _UNCLEAN.search(value):
+                        row[c] = _clean_text(value, name, ref(r, c), findings)
         suspect = {_position(cell): error for cell, error in sniffed.suspect_cells.get(name, {}).items()}
         grids[name] = Grid(name, rows, suspect)
     return all_sheets, grids
@@ -464,11 +466,21 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
     header_row, columns = table
     letters = {f: get_column_letter(c + 1) for f, c in columns.items()}  # shared by every payment
     date_col, summary_col = columns["date"], columns["summary"]
+    fields = list(columns.items())
     payments = []
+    careful = bool(grid.suspect)  # formulas or errors in the sheet: every value through Grid.value
     for r in range(header_row + 1, len(grid.rows)):
-        if _is_total(grid.value(r, date_col)) or _is_total(grid.value(r, summary_col)):
-            continue  # a 合计 row: the ledger total is computed, not read
-        values = {f: grid.value(r, c) for f, c in columns.items()}
+        row = grid.rows[r]
+
+        def cell(c: int) -> Any:
+            if careful:
+                return grid.value(r, c)
+            v = row[c] if c < len(row) else None
+            return None if v == "" else v
+
+        if _is_total(cell(date_col)) or _is_total(cell(summary_col)):
+            continue  # a 合计 row: the ledger total is computed, not read (its formula cells are not used)
+        values = {f: cell(c) for f, c in fields}
         if all(v is None for v in values.values()):
             continue
         pay = Payment(row=r + 1, date=parse_date(values["date"]), summary=text(values["summary"]), amount=None,

@@ -17,12 +17,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 _CHUNK = 1 << 20
-_COLUMN_OF_FILLED_CELL = re.compile(rb'<c\b[^>/]*?\sr="([A-Z]{1,3})[0-9]+"[^>/]*>')
-_ROW_NUMBER = re.compile(rb'<row\b[^>]*?\sr="([0-9]+)"')
-_CELL_TAG = re.compile(rb"<c[\s/>]")
-_CELL_WITH_REF = re.compile(rb'<c\b[^>]*?\sr="')
-_ODD_TAG = re.compile(rb"<(?:c|row)\b[^>]*?(?:'|\s=|=\s)")  # single quotes or spaces around =
-_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")  # <x:c …>: a namespace prefix
+_FIRST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
+_FIRST_ROW = re.compile(rb'<row r="([0-9]+)"')
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b")
 _PREFIXED_ROOT = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
@@ -39,16 +35,22 @@ class SheetScan:
     percent: set[str] = field(default_factory=set)  # number cells whose style is a percent format
 
 
-def measure(zf: zipfile.ZipFile, part: str) -> SheetScan:
-    """The used range and whether there are formulas; exact for every valid form of the XML."""
+def measure(zf: zipfile.ZipFile, part: str, max_rows: int, max_cells: int) -> SheetScan:
+    """The used range and whether there are formulas.
+
+    A byte scan first: an upper bound (it counts empty formatted cells too), exact enough when it is within
+    the limits. Otherwise, or when the XML is not in the common form, the cells that hold something are
+    counted with the streaming parser, as python-calamine counts them.
+    """
     scan, common = _byte_scan(zf, part)
-    return scan if common else cells(zf, part, full_calc=False, percent_styles=set())
+    if common and scan.max_row <= max_rows and scan.max_row * scan.max_col <= max_cells:
+        return scan
+    return cells(zf, part, full_calc=False, percent_styles=set())
 
 
 def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
     scan = SheetScan()
     columns: set[bytes] = set()
-    tags = tags_with_ref = 0
     common = None
     with zf.open(part) as f:
         rest = b""
@@ -59,18 +61,19 @@ def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
             piece, rest = data[:cut], data[cut:]
             if common is None and piece:
                 common = bool(_ROOT.search(piece)) and not _PREFIXED_ROOT.search(piece)
-            tags += len(_CELL_TAG.findall(piece))
-            tags_with_ref += len(_CELL_WITH_REF.findall(piece))
-            common = common and not _ODD_TAG.search(piece) and not _PREFIXED_CELL.search(piece)
-            columns.update(_COLUMN_OF_FILLED_CELL.findall(piece))
-            rows = _ROW_NUMBER.findall(piece)
+            # the common form: every <c> and <row> starts with its r="…", and none has a namespace prefix
+            common = (common and piece.count(b"<c ") + piece.count(b"<c>") == piece.count(b'<c r="')
+                      and piece.count(b"<row ") + piece.count(b"<row>") == piece.count(b'<row r="')
+                      and b":c " not in piece and b":c>" not in piece and b":row" not in piece)
+            columns.update(_FIRST_COLUMN.findall(piece))
+            rows = _FIRST_ROW.findall(piece)
             if rows:
-                scan.max_row = max(scan.max_row, max(int(r) for r in rows))
+                scan.max_row = max(scan.max_row, max(map(int, rows)))
             scan.has_formulas = scan.has_formulas or bool(_FORMULA.search(piece)) or b't="e"' in piece
             if not chunk:
                 break
     scan.max_col = max((_column_number(c.decode()) for c in columns), default=0)
-    return scan, bool(common) and tags == tags_with_ref
+    return scan, bool(common)
 
 
 def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[str]) -> SheetScan:
@@ -88,7 +91,6 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
                 if name == "row":
                     row = int(el.get("r")) if (el.get("r") or "").isdigit() else row + 1
                     col = 0
-                    scan.max_row = max(scan.max_row, row)
                 continue
             if name != "c":
                 if name == "row":
@@ -102,19 +104,20 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
                 row = int(ref.group(2))
             else:
                 col += 1
-            _look_at_cell(scan, el, f"{column_letters(col)}{row}", full_calc, percent_styles)
-            scan.max_row = max(scan.max_row, row)
+            _look_at_cell(scan, el, row, col, full_calc, percent_styles)
             el.clear()
     return scan
 
 
-def _look_at_cell(scan: SheetScan, el, ref: str, full_calc: bool, percent_styles: set[str]) -> None:
+def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: set[str]) -> None:
     children = {etree.QName(child).localname: child for child in el}
     value = children.get("v")
     has_value = (value is not None and (value.text or "") != "") or "is" in children
-    if has_value or "f" in children:
-        col = _column_number(_REF.match(ref).group(1))
-        scan.max_col = max(scan.max_col, col)
+    if not (has_value or "f" in children or el.get("t") == "e"):
+        return  # an empty, formatted cell: no parser allocates for it
+    scan.max_col = max(scan.max_col, col)
+    scan.max_row = max(scan.max_row, row)
+    ref = f"{column_letters(col)}{row}"
     kind = el.get("t") or "n"
     if kind == "e":
         scan.has_formulas = True

@@ -170,7 +170,7 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_shee
     for name, part in sheets:
         if name.strip() not in sheets_read:
             continue  # only the sheets a parser will read need measuring
-        scan = sheet_scan.measure(zf, part)
+        scan = sheet_scan.measure(zf, part, limits.max_rows, limits.max_cells)
         _check_extent(name, scan, limits)
         wants_percent = name.strip() in percent_sheets
         if wants_percent and percent_styles is None:

@@ -37,6 +37,8 @@ MONEY_UNITS = {"元": Decimal(1), "千元": Decimal(1000), "万元": Decimal(100
 
 def text(value: object) -> str | None:
     """A cell value as stripped display text; None for a blank cell."""
+    if value.__class__ is str:  # the common case first: this runs for every cell of a ledger
+        return value.strip() or None
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
