@@ -15,8 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
-
+from . import a1
 from .errors import UnreadableWorkbook
 from .findings import Finding, finding
 from .model import (
@@ -33,7 +32,16 @@ from .model import (
     Workbook,
 )
 from .sniff import Sniffed, sniff
-from .values import MONEY_UNITS, label_key, parse_date, parse_number, parse_quantity, plain, text, to_decimal
+from .values import (
+    MONEY_UNITS,
+    label_key,
+    parse_date,
+    parse_number,
+    parse_quantity,
+    plain,
+    text,
+    to_decimal,
+)
 
 KNOWN_SHEETS = (SHEET_INFO, SHEET_INDICATORS, SHEET_LEDGER, SHEET_TEAM, SHEET_PROBLEMS)
 HEADER_SEARCH_ROWS = 10
@@ -97,7 +105,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
 
 def ref(row: int, col: int) -> str:
     """A1 reference of a 0-based (row, col)."""
-    return f"{get_column_letter(col + 1)}{row + 1}"
+    return a1.cell(row + 1, col + 1)
 
 
 @dataclass
@@ -263,8 +271,8 @@ def _clean_text(value: str, sheet: str, cell: str, findings: list[Finding]) -> s
 
 def _position(cell: str) -> tuple[int, int]:
     """"B21" → 0-based (20, 1)."""
-    column, row = coordinate_from_string(cell)
-    return row - 1, column_index_from_string(column) - 1
+    row, col = a1.parse(cell)
+    return row - 1, col - 1
 
 
 def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
@@ -464,7 +472,7 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
                    findings: list[Finding]) -> list[Payment]:
     """The ledger, row by row; written for speed, since a ledger may have 200,000 rows."""
     header_row, columns = table
-    letters = {f: get_column_letter(c + 1) for f, c in columns.items()}  # shared by every payment
+    letters = {f: a1.column_letters(c + 1) for f, c in columns.items()}  # shared by every payment
     date_col, summary_col = columns["date"], columns["summary"]
     fields = list(columns.items())
     payments = []

@@ -40,7 +40,7 @@ def write_result_sheet(result: Result, rules: Rules, dest: Path, name: str = SHE
     """
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False})
+    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     ws = wb.add_worksheet(name)
     ws.set_vba_name(RESULT_CODE_NAME)  # how a later run tells this sheet from a unit's own 评分结果
     f = _formats(wb, rules.rate_decimals)

@@ -11,7 +11,17 @@ from decimal import Decimal
 from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Indicator, IndicatorScore, Workbook
 from .rules import ACHIEVED, Level, Rules
-from .values import MONEY_UNITS, Quantity, canon, half_up, parse_quantity, parse_target, plain, split_comparison, to_decimal
+from .values import (
+    MONEY_UNITS,
+    Quantity,
+    canon,
+    half_up,
+    parse_quantity,
+    parse_target,
+    plain,
+    split_comparison,
+    to_decimal,
+)
 
 QUALITATIVE = "定性"
 _NATURES = {"≥": "≥", ">=": "≥", ">": "≥", "正向": "≥", "≤": "≤", "<=": "≤", "<": "≤", "反向": "≤",

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from .a1 import column_letters, column_number
+
 _CHUNK = 1 << 20
 _FIRST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
 _FIRST_ROW = re.compile(rb'<row r="([0-9]+)"')
@@ -72,7 +74,7 @@ def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
             scan.has_formulas = scan.has_formulas or bool(_FORMULA.search(piece)) or b't="e"' in piece
             if not chunk:
                 break
-    scan.max_col = max((_column_number(c.decode()) for c in columns), default=0)
+    scan.max_col = max((column_number(c.decode()) for c in columns), default=0)
     return scan, bool(common)
 
 
@@ -100,7 +102,7 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
                 continue
             ref = _REF.match(el.get("r") or "")
             if ref:
-                col = _column_number(ref.group(1))
+                col = column_number(ref.group(1))
                 row = int(ref.group(2))
             else:
                 col += 1
@@ -128,21 +130,6 @@ def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, perc
             scan.suspect[ref] = ""
     if kind == "n" and has_value and el.get("s") in percent_styles:
         scan.percent.add(ref)
-
-
-def _column_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(n: int) -> str:
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

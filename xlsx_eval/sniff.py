@@ -19,6 +19,7 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 
 from . import sheet_scan
+from .a1 import column_letters
 from .errors import UnreadableWorkbook
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -220,7 +221,7 @@ def _xls_percent_cells(path: Path, percent_sheets: tuple[str, ...]) -> dict[str,
             if name.strip() not in percent_sheets:
                 continue
             sheet = book.sheet_by_name(name)
-            found[name] = {f"{sheet_scan.column_letters(c + 1)}{r + 1}" for r in range(sheet.nrows)
+            found[name] = {f"{column_letters(c + 1)}{r + 1}" for r in range(sheet.nrows)
                            for c in range(sheet.row_len(r))
                            if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs}
         return found

@@ -7,8 +7,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
-
+from . import a1
 from .findings import Finding, Severity
 from .model import SHEET_RESULT, Result, Workbook
 from .result_sheet import SEVERITY_COLOURS, write_result_sheet
@@ -98,11 +97,11 @@ def score_edits(wb: Workbook, result: Result) -> list[CellEdit]:
     edits = []
     header = wb.indicator_header
     if "claimed" in header:
-        column, _ = coordinate_from_string(header["claimed"])
+        column = a1.column_letters(a1.parse(header["claimed"])[1])
     else:
-        coords = [coordinate_from_string(cell) for cell in header.values()]
-        column = get_column_letter(max(column_index_from_string(c) for c, _ in coords) + 1)
-        edits.append(CellEdit(sheet, f"{column}{coords[0][1]}", value=SCORE_HEADER))
+        cells = [a1.parse(cell) for cell in header.values()]
+        column = a1.column_letters(max(col for _, col in cells) + 1)
+        edits.append(CellEdit(sheet, f"{column}{cells[0][0]}", value=SCORE_HEADER))
     for s in result.indicators:
         value = s.score if s.applicable else "不适用"
         edits.append(CellEdit(sheet, f"{column}{s.indicator.row}", value=value))

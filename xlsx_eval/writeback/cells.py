@@ -10,35 +10,9 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from ..a1 import column_letters as _col_letters
+from ..a1 import parse as _parse_ref
 from .ooxml import _WORKSHEET_ORDER, _children, _insert_in_order, _local, _q
-
-
-_MAX_ROW, _MAX_COL = 1_048_576, 16_384
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def _col_letters(n: int) -> str:
-    letters = ""
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-def _parse_ref(ref: str) -> tuple[int, int]:
-    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})", ref.strip())
-    if m:
-        row, col = int(m.group(2)), _col_number(m.group(1).upper())
-        if row <= _MAX_ROW and col <= _MAX_COL:
-            return row, col
-    raise ValueError(f"{ref!r} is not a cell reference like 'I5'")
-
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

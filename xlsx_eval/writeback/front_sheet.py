@@ -7,7 +7,7 @@ import copy
 from lxml import etree
 
 from .ooxml import _CT_WORKSHEET, _REL_STYLES, _children, _q
-from .package import _Rels, _relative, _rels_name
+from .package import _relative, _Rels, _rels_name
 from .workbook import _Book
 
 

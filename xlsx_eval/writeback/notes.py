@@ -6,7 +6,8 @@ import re
 
 from lxml import etree
 
-from .cells import _parse_ref, _text_element
+from ..a1 import parse as _parse_ref
+from .cells import _text_element
 from .ooxml import (
     _CT_COMMENTS,
     _CT_VML,
@@ -22,7 +23,6 @@ from .ooxml import (
 )
 from .package import _Package, _Rels
 from .workbook import _Book, _Sheet
-
 
 NOTE_AUTHOR = "xlsx-eval"
 

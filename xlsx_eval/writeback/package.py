@@ -19,7 +19,6 @@ from lxml import etree
 
 from .ooxml import _CT, _PKG_REL, _children, _q
 
-
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
 
 

@@ -6,9 +6,12 @@ import re
 
 from lxml import etree
 
-from .cells import _MAX_COL, _MAX_ROW, _col_letters, _col_number, _parse_ref
+from ..a1 import MAX_COL as _MAX_COL
+from ..a1 import MAX_ROW as _MAX_ROW
+from ..a1 import column_letters as _col_letters
+from ..a1 import column_number as _col_number
+from ..a1 import parse as _parse_ref
 from .ooxml import _MAIN, _q
-
 
 # Cell and whole-row/column references outside string literals, quoted names and [structured]
 # parts; not followed by "(" (LOG10() is a function) or "!" (A1! would be a sheet name).

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .cells import _Grid, _col_letters, _parse_ref, _set_value
+from .cells import _col_letters, _Grid, _parse_ref, _set_value
 from .notes import _add_notes
 from .ooxml import _q
 from .package import _Package

@@ -6,9 +6,16 @@ import copy
 
 from lxml import etree
 
-from .ooxml import _MAIN, _STYLE_ITEM, _STYLES_ORDER, _children, _insert_in_order, _local, _q
+from .ooxml import (
+    _MAIN,
+    _STYLE_ITEM,
+    _STYLES_ORDER,
+    _children,
+    _insert_in_order,
+    _local,
+    _q,
+)
 from .package import _Package
-
 
 _MINIMAL_STYLES = (
     f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{_MAIN}">'
