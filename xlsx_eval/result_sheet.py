@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import BinaryIO
 
 from .model import SHEET_RESULT, Result
 from .rules import Rules
@@ -31,7 +32,7 @@ def scores_by_level(result: Result) -> list[tuple[str, float, float]]:
     return [(name, round(w, 6), round(sc, 6)) for name, (w, sc) in rows.items()]
 
 
-def write_result_sheet(result: Result, rules: Rules, dest: Path, name: str = SHEET_RESULT) -> None:
+def write_result_sheet(result: Result, rules: Rules, dest: Path | BinaryIO, name: str = SHEET_RESULT) -> None:
     """Write a one-sheet workbook holding 评分结果 (as sheet ``name``) for ``result`` to ``dest``.
 
     Layout (one landscape page wide): title; project and the total and grade in large type;
@@ -40,7 +41,8 @@ def write_result_sheet(result: Result, rules: Rules, dest: Path, name: str = SHE
     """
     import xlsxwriter
 
-    wb = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
+    wb = xlsxwriter.Workbook(dest if not isinstance(dest, Path) else str(dest),
+                             {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True})
     ws = wb.add_worksheet(name)
     ws.set_vba_name(RESULT_CODE_NAME)  # how a later run tells this sheet from a unit's own 评分结果
     f = _formats(wb, rules.rate_decimals)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import re
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,14 +22,13 @@ def write_result(wb: Workbook, result: Result, dest: Path, rules: Rules) -> None
     """Write the scored copy of ``wb`` to ``dest`` (atomically; the input is never touched)."""
     edits = score_edits(wb, result) + finding_edits(result.findings)
     name = result_sheet_name(wb)
-    with tempfile.TemporaryDirectory(prefix="xlsx-eval-") as tmp:
-        front = Path(tmp) / "front.xlsx"
-        write_result_sheet(result, rules, front, name)
-        src = wb.path
-        if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
-            src = Path(tmp) / "values.xlsx"
-            values_copy(wb.path, src)
-        write_scored(src, dest, edits, front, name)
+    front = io.BytesIO()  # built in memory: no scratch files
+    write_result_sheet(result, rules, front, name)
+    src: Path | io.BytesIO = wb.path
+    if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
+        src = io.BytesIO()
+        values_copy(wb.path, src)
+    write_scored(src, dest, edits, front, name)
 
 
 def result_sheet_name(wb: Workbook) -> str:
@@ -42,7 +41,7 @@ def result_sheet_name(wb: Workbook) -> str:
     return name
 
 
-def values_copy(path: Path, dest: Path) -> None:
+def values_copy(path: Path, dest: Path | io.BytesIO) -> None:
     """Every sheet of an .xls or .ods, values only, as an .xlsx: text stays text, dates, times and durations
     stay what they were. Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened
     or mended; only the unit's own sheets can have such names, so no finding points at them."""
@@ -51,8 +50,9 @@ def values_copy(path: Path, dest: Path) -> None:
     import python_calamine
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(dest), {"strings_to_formulas": False, "strings_to_urls": False,
-                                           "strings_to_numbers": False})
+    book = xlsxwriter.Workbook(dest if isinstance(dest, io.BytesIO) else str(dest),
+                               {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                                "in_memory": True})
     formats = {dt.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
                dt.date: book.add_format({"num_format": "yyyy-mm-dd"}),
                dt.time: book.add_format({"num_format": "hh:mm:ss"}),

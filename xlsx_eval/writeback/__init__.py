@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from xlsx_eval.files import atomic_path
 
@@ -29,10 +30,10 @@ __all__ = ["CellEdit", "write_scored"]
 
 
 def write_scored(
-    src: Path,
+    src: Path | BinaryIO,
     dest: Path,
     edits: Sequence[CellEdit],
-    front: Path,
+    front: Path | BinaryIO,
     front_name: str = "评分结果",
 ) -> None:
     """Write src + edits + the single sheet of the xlsxwriter workbook `front`, inserted as the
@@ -43,12 +44,12 @@ def write_scored(
     an edit names a sheet that is not in it, or when front is not a one-sheet workbook named
     front_name.
     """
-    pkg = _Package.open(Path(src), "src")
+    pkg = _Package.open(src if not isinstance(src, (str, Path)) else Path(src), "src")
     front_pkg = None
     try:
         book = _Book(pkg, str(src))
-        front_pkg = _Package.open(Path(front), "front")
-        front_book = _Book(front_pkg, str(front))
+        front_pkg = _Package.open(front if not isinstance(front, (str, Path)) else Path(front), "front")
+        front_book = _Book(front_pkg, "front")
         by_sheet = _merge_edits(edits, book, front_name)
 
         old_front = book.sheet_named(front_name)

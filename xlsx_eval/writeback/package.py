@@ -23,10 +23,10 @@ _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=Tru
 
 
 class _Package:
-    def __init__(self, path: Path, zf: zipfile.ZipFile) -> None:
+    def __init__(self, path: Path | BinaryIO, zf: zipfile.ZipFile) -> None:
         self.path = path
         self._zip = zf
-        self._raw_fp: BinaryIO = open(path, "rb")
+        self._raw_fp: BinaryIO = open(path, "rb") if isinstance(path, Path) else path
         self._infos = {i.filename: i for i in zf.infolist()}
         self._order = list(dict.fromkeys(i.filename for i in zf.infolist()))  # a repeated name once
         self._data: dict[str, bytes] = {}
@@ -37,10 +37,15 @@ class _Package:
         self._reserved: set[str] = set()
 
     @classmethod
-    def open(cls, path: Path, what: str) -> _Package:
+    def open(cls, path: Path | BinaryIO, what: str) -> _Package:
+        """A package from a file, or from a file object (a workbook built in memory)."""
         try:
-            with open(path, "rb") as fp:
-                magic = fp.read(8)
+            if isinstance(path, Path):
+                with open(path, "rb") as fp:
+                    magic = fp.read(8)
+            else:
+                magic = path.read(8)
+                path.seek(0)
         except OSError as exc:
             raise ValueError(f"{what} {path}: cannot be read ({exc.strerror})") from exc
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
