@@ -13,7 +13,7 @@ __all__ = ["evaluate", "convert", "write_template", "Rules", "Result", "Finding"
 
 
 def __getattr__(name: str):
-    # Imported on first use, so that `xlsx-eval --help` does not pay for pandas and openpyxl.
+    # Imported on first use, so that `xlsx-eval --help` does not pay for the parsers.
     if name in ("evaluate", "convert"):
         from . import pipeline
 

@@ -1,8 +1,8 @@
 """Read a filled workbook into the model (template.md), noting the cell of every value.
 
-Values come from pandas with the calamine engine (fast, one engine for every sheet); what calamine
-cannot tell (which cells of 绩效指标 are formatted as percent, which hold formulas without a saved
-value) comes from ``sniff``'s look at the package. .xls and .ods cell formats are not read.
+Values come from python-calamine (fast, one engine for .xlsx, .xlsm, .xls and .ods); what it cannot
+tell (which cells of 绩效指标 are formatted as percent, which hold formulas without a saved value or show
+an error) comes from ``sniff``'s look at the file.
 Headers and labels are found by name, never by position.
 """
 
