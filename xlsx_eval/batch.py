@@ -39,7 +39,7 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules = DEFAULT_RULES, *,
     records: dict[Path, dict[str, Any]] = {}
     if changed_only:
         for p in paths:
-            previous = manifest.unchanged(kept, p, digests[p], rules.name)
+            previous = manifest.unchanged(kept, p, digests[p], _rules_key(rules))
             if previous is not None:
                 records[p] = previous
                 if done:
@@ -55,6 +55,10 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules = DEFAULT_RULES, *,
     results = [records[p] for p in paths]
     summary = outdir / SUMMARY_NAME
     write_summary(results, summary)
-    kept.update(manifest.entry(p, digests[p], rules.name, records[p]) for p in paths)
+    kept.update(manifest.entry(p, digests[p], _rules_key(rules), records[p]) for p in paths)
     manifest.save(outdir, kept)
     return Batch(results, inputs.skipped, reused=len(paths) - len(todo), summary=summary)
+
+
+def _rules_key(rules: Rules) -> str:
+    return f"{rules.name}:{rules.digest}"

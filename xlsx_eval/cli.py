@@ -50,6 +50,37 @@ def template(
 
 
 JOBS_HELP = "并行处理的进程数，默认为本机 CPU 核数"
+RULES_HELP = "评分规则：内置规则名（national、hubei）或 .toml 规则文件；默认 national"
+
+
+@app.command()
+def rules(
+    profile: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    check_file: Annotated[Optional[Path], typer.Option("--check", help="只检查这个规则文件是否有效")] = None,
+) -> None:
+    """打印正在使用的评分规则（带说明的 TOML，可保存后修改），或检查一个规则文件。
+
+    示例：xlsx-eval rules > 我局规则.toml ，改好后 xlsx-eval rules --check 我局规则.toml ，
+    再用 xlsx-eval convert inbox/ -o out --rules 我局规则.toml
+    """
+    from .rules_file import rules_toml
+
+    if check_file is not None:
+        loaded = _load_rules(str(check_file))
+        _err(f"规则文件 {check_file} 有效：{loaded.title}（{loaded.name}），摘要 {loaded.digest[:12]}")
+        return
+    typer.echo(rules_toml(_load_rules(profile)), nl=False)
+
+
+def _load_rules(spec: str | None):
+    from .errors import RulesError
+    from .rules_file import load_rules
+
+    try:
+        return load_rules(spec)
+    except RulesError as exc:
+        _err(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 @app.command()
@@ -57,6 +88,7 @@ def check(
     files: Annotated[list[str], typer.Argument(help="要检查的工作簿、文件夹或通配符")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """检查工作簿：列出每个问题所在的工作表和单元格，并给出评分。不写任何文件。
@@ -66,9 +98,11 @@ def check(
     from .inputs import expand_inputs
     from .pipeline import process
 
+    rules_in_force = _load_rules(rules_spec)
     inputs = _inputs(files, expand_inputs, quiet or as_json)
     with _Progress(len(inputs.paths), quiet or as_json) as progress:
-        results = [r.to_dict() for r in process(inputs.paths, jobs=_jobs(jobs), done=lambda i, r: progress.advance())]
+        results = [r.to_dict() for r in process(inputs.paths, rules_in_force, jobs=_jobs(jobs),
+                                                done=lambda i, r: progress.advance())]
     if as_json:
         _print_json(results)
     else:
@@ -85,6 +119,7 @@ def convert(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
     changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹中的 manifest.json），汇总表仍包含全部文件")] = False,
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表；
@@ -97,6 +132,7 @@ def convert(
     from .batch import convert_batch
     from .inputs import expand_inputs
 
+    rules_in_force = _load_rules(rules_spec)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
     _make_outdir(outdir)
     with _Progress(len(found.paths), quiet or as_json) as progress:
@@ -105,7 +141,7 @@ def convert(
             if not quiet:
                 progress.say(_verdict(result) + (f" → {result['output']}" if result["output"] else ""))
 
-        batch = convert_batch(found, outdir, jobs=_jobs(jobs), changed_only=changed_only, done=done)
+        batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only, done=done)
     if as_json:
         _print_json(batch.results)
     _err(_closing_line(batch))

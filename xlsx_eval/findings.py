@@ -39,6 +39,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CLAIMED_SCORE_MISMATCH": (Severity.WARNING, "填报的自评得分与计算结果不符"),
     "MISSING_PROPOSED_SCORE": (Severity.WARNING, "定性指标未达成，需单位自行填报得分"),
     "NOT_APPLICABLE": (Severity.INFO, "指标不适用，总分已折算"),
+    "DEVIATION_DEDUCTION": (Severity.WARNING, "指标偏离，按规则扣分"),
+    "TOTAL_CAPPED": (Severity.WARNING, "预算执行率偏低，总分按规则封顶"),
     # reconciliation (scoring.md §6)
     "EXECUTED_MISMATCH": (Severity.ERROR, "全年执行数与支出明细合计不符"),
     "OVER_BUDGET": (Severity.ERROR, "执行数超过预算数"),

@@ -188,6 +188,7 @@ class Result:
     grade: str | None
     findings: list[Finding]
     indicator_sheet: str = SHEET_INDICATORS
+    rules: dict[str, str] = field(default_factory=dict)  # {"name", "digest"} of the rules that scored it
 
     @property
     def errors(self) -> int:
@@ -223,4 +224,5 @@ class Result:
             "total": self.total,
             "grade": self.grade,
             "findings": [x.to_dict() for x in self.findings],
+            "rules": self.rules,
         }

@@ -50,10 +50,10 @@ def process(paths: list[Path], rules: Rules = DEFAULT_RULES, outdir: Path | None
 
     def finished(index: int, outcome) -> None:
         if done:
-            done(index, _as_result(paths[index], outcome))
+            done(index, _as_result(paths[index], outcome, rules))
 
     outcomes = isolate.run_all(_job, tasks, jobs, done=finished)
-    return [_as_result(p, outcome) for p, outcome in zip(paths, outcomes, strict=True)]
+    return [_as_result(p, outcome, rules) for p, outcome in zip(paths, outcomes, strict=True)]
 
 
 def _import_before_forking(writing: bool) -> None:
@@ -73,14 +73,14 @@ def _job(path: Path, rules: Rules, outdir: Path | None, stem: str) -> Result:
     return _evaluate(path, rules)[1] if outdir is None else _convert(path, rules, outdir, stem)
 
 
-def _as_result(path: Path, outcome) -> Result:
+def _as_result(path: Path, outcome, rules: Rules) -> Result:
     if isinstance(outcome, Result):
         return outcome
     if isinstance(outcome, (UnreadableWorkbook, isolate.ChildFailed)):
-        return _unreadable(path, str(outcome))
+        return _unreadable(path, str(outcome), rules)
     # a parser choking on a damaged file: one line for this file, never a traceback
     return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
-                             f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）")
+                             f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）", rules)
 
 
 def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> Result:
@@ -107,7 +107,7 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook, Result]:
                   ledger_total=ledger_total(wb.payments), execution_rate=None)
     result = Result(file=path, output=None, scored=False, project=p, funds=funds, execution_weight=None,
                     execution_score=None, indicators=[], total=None, grade=None, findings=findings,
-                    indicator_sheet=wb.sheet(SHEET_INDICATORS))
+                    indicator_sheet=wb.sheet(SHEET_INDICATORS), rules=rules_record(rules))
     if wb.scorable:
         s = score_workbook(wb, rules)
         funds.execution_rate = float(s.execution_rate)
@@ -128,7 +128,12 @@ def _formula_explains(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.code == "FORMULA_NO_VALUE" or (f.sheet, f.cell) not in formula_cells]
 
 
-def _unreadable(path: Path, message: str) -> Result:
+def _unreadable(path: Path, message: str, rules: Rules) -> Result:
     return Result(file=path, output=None, scored=False, project=None, funds=None, execution_weight=None,
                   execution_score=None, indicators=[], total=None, grade=None,
-                  findings=[finding("UNREADABLE_FILE", "", "", message)])
+                  findings=[finding("UNREADABLE_FILE", "", "", message)], rules=rules_record(rules))
+
+
+def rules_record(rules: Rules) -> dict[str, str]:
+    """What every output says of the rules that scored it: their name and the digest of their file."""
+    return {"name": rules.name, "digest": rules.digest}

@@ -28,10 +28,8 @@ class Level:
         return self.low <= share and (share < self.high if self.high_open else share <= self.high)
 
 
-ACHIEVED = "达成"
-
 DEFAULT_LEVELS: tuple[Level, ...] = (
-    Level(ACHIEVED, ("达成预期指标", "达成年度指标", "达成", "已完成", "完成", "是", "符合"),
+    Level("达成", ("达成预期指标", "达成年度指标", "达成", "已完成", "完成", "是", "符合"),
           Decimal("0.8"), Decimal("1"), Decimal("1"), high_open=False),
     Level("部分达成", ("部分达成", "基本达成", "基本完成", "部分完成"),
           Decimal("0.6"), Decimal("0.8"), Decimal("0.7"), high_open=True),
@@ -54,12 +52,27 @@ class Rules:
     name: str = "national"
     #: how the rules are named to people (on the 评分结果 sheet)
     title: str = "财政部项目支出绩效自评表（默认规则）"
+    #: SHA-256 of the rules file they came from ("" for the built-in defaults), recorded in every output
+    digest: str = ""
     #: 预算执行率分值 when the workbook leaves it blank.
     execution_weight: Decimal = Decimal("10")
     #: decimals of the execution rate in percent, as shown and scored ("94%").
     rate_decimals: int = 0
-    #: decimals of every score and of the total.
+    #: tiered execution scoring, ((lowest rate in %, share of the weight), …) highest first; empty:
+    #: weight × rate. E.g. ((90, 1), (80, 0.8), (70, 0.6), (0, 0)).
+    execution_tiers: tuple[tuple[Decimal, Decimal], ...] = ()
+    #: the total capped by the execution rate, ((rate in % below which, highest total), …); empty: none.
+    #: A deployed platform's rule: ((80, 89), (70, 79), (60, 69), (50, 59)).
+    total_caps: tuple[tuple[Decimal, Decimal], ...] = ()
+    #: decimals of every score and of the total (0: whole points).
     score_decimals: int = 2
+    #: a "≤" indicator over its target: "ratio" (weight × T / A) or "linear" (weight × (1 − (A − T) / T), 0 at 2T).
+    reverse_formula: str = "ratio"
+    #: a 满意度指标 in percent: "target" (against its target like any ≥ indicator) or "rate" (weight × the rate).
+    satisfaction_mode: str = "target"
+    #: an actual at or above this × its target is 指标偏离 and loses ``deviation_penalty`` points; 0: off.
+    deviation_ratio: Decimal = Decimal("0")
+    deviation_penalty: Decimal = Decimal("2")
     #: |A − T| within this counts as met for an "=" indicator.
     equal_tolerance: Decimal = Decimal("0")
     #: A ≥ this × T on a "≥" indicator is flagged OVERACHIEVED.
@@ -79,6 +92,11 @@ class Rules:
     )
     #: an amount this many times larger (or smaller) than the budget looks like 元 typed as 万元.
     unit_suspect_ratio: Decimal = Decimal("1000")
+
+    @property
+    def achieved(self) -> Level:
+        """The top level (达成): what an actual equal to the target text means."""
+        return self.levels[0]
 
     def grade(self, total: Decimal) -> str:
         for lowest, label in self.grades:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .findings import Finding, finding
-from .model import SHEET_INDICATORS, Indicator, IndicatorScore, Workbook
-from .rules import ACHIEVED, Level, Rules
+from .model import SHEET_INDICATORS, SHEET_INFO, Indicator, IndicatorScore, Workbook
+from .rules import Level, Rules
 from .values import (
     MONEY_UNITS,
     Quantity,
@@ -42,7 +42,11 @@ class Scores:
 def execution(executed: Decimal, budget: Decimal, weight: Decimal, rules: Rules) -> tuple[Decimal, Decimal]:
     """(rate in percent as shown, score): 32.88 / 35 → 94%, and 10 × 94% → 9.4."""
     rate = half_up(executed / budget * 100, rules.rate_decimals)
-    score = half_up(weight * min(rate, Decimal(100)) / 100, rules.score_decimals)
+    if rules.execution_tiers:
+        share = next((share for lowest, share in rules.execution_tiers if rate >= lowest), Decimal(0))
+    else:
+        share = min(rate, Decimal(100)) / 100
+    score = half_up(weight * share, rules.score_decimals)
     return rate, score
 
 
@@ -71,6 +75,13 @@ def score_workbook(wb: Workbook, rules: Rules) -> Scores:
     else:
         total = got
     total = half_up(total, rules.score_decimals)
+    cap = min((highest for below, highest in rules.total_caps if rate < below), default=None)
+    if cap is not None and total > cap:
+        findings.append(finding(
+            "TOTAL_CAPPED", wb.sheet(SHEET_INFO), project.cells.get("executed", ""),
+            f"预算执行率{plain(rate)}%，按评分规则总分最高{plain(cap)}分，原总分{plain(total)}分扣减"
+            f"{plain(total - cap)}分"))
+        total = cap
 
     if all_weights != rules.weight_total and wb.indicators:
         findings.append(finding(
@@ -191,12 +202,27 @@ def _quantitative(ind: Indicator, nature: str, weight: Decimal, sheet: str, rule
                                 f"请按“{t_unit}”填写实际完成值"))
         return None
     t = target.quantity.value
-    ratio = _ratio(nature, a, t, rules)
+    if rules.satisfaction_mode == "rate" and _is_satisfaction(ind) and (t_unit or a_unit) == "%":
+        ratio = max(Decimal(0), min(a / 100, Decimal(1)))  # 98% satisfied → 98% of the weight
+    else:
+        ratio = _ratio(nature, a, t, rules)
     if nature == "≥" and t > 0 and a >= rules.overachieve_ratio * t:
         findings.append(finding("OVERACHIEVED", sheet, ind.cells["actual"],
                                 f"实际完成值{plain(a)}达到年度指标值{plain(t)}的{plain(half_up(a / t, 2))}倍，"
                                 f"指标值可能定得偏低，请在偏差原因中说明超额完成的原因"))
-    return half_up(weight * ratio, rules.score_decimals)
+    score = half_up(weight * ratio, rules.score_decimals)
+    if rules.deviation_ratio and nature != "≤" and t > 0 and a >= rules.deviation_ratio * t:
+        deducted = min(score, rules.deviation_penalty)
+        findings.append(finding(
+            "DEVIATION_DEDUCTION", sheet, ind.cells["actual"],
+            f"实际完成值{plain(a)}超过年度指标值{plain(t)}的{plain((rules.deviation_ratio - 1) * 100)}%以上，"
+            f"按评分规则属指标偏离，扣{plain(deducted)}分；请在偏差原因中说明"))
+        score -= deducted
+    return score
+
+
+def _is_satisfaction(ind: Indicator) -> bool:
+    return any("满意度" in (level or "") for level in (ind.level1, ind.level2))
 
 
 def _convert(value: Decimal, unit: str, to: str) -> Decimal | None:
@@ -218,7 +244,7 @@ def _ratio(nature: str, a: Decimal, t: Decimal, rules: Rules) -> Decimal:
     elif nature == "≤":
         if a <= t:
             return one
-        r = t / a
+        r = one - (a - t) / t if rules.reverse_formula == "linear" and t > 0 else t / a
     else:
         if abs(a - t) <= rules.equal_tolerance:
             return one
@@ -231,7 +257,7 @@ def level_of(actual: str, target: str | None, rules: Rules) -> Level | None:
     """The qualitative level an actual value names: its exact words first, then the longest word it contains."""
     a = canon(actual)
     if target is not None and a == canon(target):
-        return next(lv for lv in rules.levels if lv.name == ACHIEVED)
+        return rules.achieved
     for lv in rules.levels:
         if a in (canon(w) for w in lv.words):
             return lv
@@ -268,7 +294,7 @@ def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
             f"“{ind.name}”{level.name}，得分应在{band}之间，填报的{plain(claimed)}分不在此范围，"
             f"已按默认计{plain(default)}分；请填写{band}之间的得分"))
         return default
-    if level.name != ACHIEVED:
+    if level is not rules.achieved:
         findings.append(finding(
             "MISSING_PROPOSED_SCORE", sheet, ind.cells.get("claimed", ind.cells["actual"]),
             f"“{ind.name}”{level.name}，暂按分值的{plain(level.default * 100)}%计{plain(default)}分；"

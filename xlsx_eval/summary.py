@@ -51,8 +51,8 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
 def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = ["单位名称", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "支出明细合计（万元）", "差额（万元）",
-               "预算执行率", "总分", "等级", "错误数", "警告数", "文件"]
-    widths = [24, 30, 14, 14, 16, 12, 11, 9, 7, 8, 8, 36]
+               "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "评分规则"]
+    widths = [24, 30, 14, 14, 16, 12, 11, 9, 7, 8, 8, 36, 16]
     last = max(len(rows), 1)
     ws.add_table(0, 0, last, len(headers) - 1, {
         "name": "项目汇总表", "style": "Table Style Medium 2",
@@ -87,6 +87,10 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
             ws.write_url(i, 11, f"external:{link}", f["link"], string=Path(r["file"]).name, tip="打开评分后的工作簿")
         else:
             ws.write_string(i, 11, Path(r["file"]).name)
+        rules = r.get("rules") or {}
+        if rules.get("name"):
+            ws.write_string(i, 12, f"{rules['name']}（{rules.get('digest', '')[:12]}）" if rules.get("digest")
+                            else rules["name"])
     for grade, colour in GRADE_COLOURS.items():
         ws.conditional_format(1, 8, last, 8, {"type": "cell", "criteria": "==", "value": f'"{grade}"',
                                               "format": wb.add_format({"bg_color": colour})})
@@ -153,6 +157,12 @@ def _statistics(wb, f, rows: list[dict]) -> None:
         ws.write_number(i, 1, severities.get(severity, 0))
 
     row += 5
+    used = sorted({(r["rules"]["name"], r["rules"]["digest"]) for r in rows if r.get("rules")})
+    ws.write_string(row, 0, "评分规则", f["bold"])
+    for i, (name, digest) in enumerate(used, start=row + 1):
+        ws.write_string(i, 0, name)
+        ws.write_string(i, 1, digest or "（内置默认）")
+    row += len(used) + 2
     ws.write_row(row, 0, ["问题代码", "条数"], f["bold"])
     codes = Counter(x["code"] for r in rows for x in r["findings"])
     for i, (code, count) in enumerate(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])), start=row + 1):
