@@ -146,3 +146,19 @@ def test_help_starts_without_pandas():
            "try: app()\nexcept SystemExit: pass\nprint('pandas' in sys.modules, 'openpyxl' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_workers_left_idle_at_the_end_do_not_keep_the_pool_waiting():
+    # Two workers answer in the same round while one task is left: one takes it, the other is idle with
+    # nothing more to do. A slowed wait makes both answers arrive together; run in a child with a time limit,
+    # since the failure this guards against is a pool that never returns.
+    import subprocess
+    import sys
+
+    code = ("import time\nfrom xlsx_eval import isolate\n"
+            "real_wait = isolate._wait\n"
+            "def slow_wait(workers, seconds):\n    time.sleep(0.3)\n    return real_wait(workers, seconds)\n"
+            "isolate._wait = slow_wait\n"
+            "print(isolate.run_all(str, [(1,), (2,), (3,)], jobs=2))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "['1', '2', '3']"

@@ -10,7 +10,8 @@ from typing import Any
 from . import manifest
 from .inputs import SUMMARY_NAME, Inputs, output_stems
 from .pipeline import process
-from .rules import DEFAULT_RULES, Rules
+from .rules import Rules
+from .rules_file import national
 from .summary import write_summary
 
 
@@ -24,7 +25,7 @@ class Batch:
     summary: Path | None = None
 
 
-def convert_batch(inputs: Inputs, outdir: Path, rules: Rules = DEFAULT_RULES, *, jobs: int = 1,
+def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, jobs: int = 1,
                   changed_only: bool = False, done: Callable[[dict[str, Any]], None] | None = None) -> Batch:
     """Score every input into ``outdir``, then write summary.xlsx and manifest.json there.
 
@@ -32,6 +33,7 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules = DEFAULT_RULES, *,
     and scored copy; the summary is still built from every input's result. ``done`` sees each result as it
     comes (reused ones first).
     """
+    rules = rules or national()
     paths = inputs.paths
     stems = output_stems(paths)
     digests = {p: manifest.digest(p) for p in paths}

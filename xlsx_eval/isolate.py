@@ -58,7 +58,7 @@ def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: P
     pending = list(range(len(tasks)))[::-1]  # popped from the end: first task first
     workers: list[_Worker] = []
     try:
-        while pending or workers:
+        while pending or any(w.task is not None for w in workers):  # idle workers are stopped below
             busy = sum(w.task is not None for w in workers)
             while len(workers) < min(max(1, jobs), busy + len(pending)):
                 workers.append(_Worker(fn, limits.memory_bytes))
@@ -69,7 +69,7 @@ def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: P
                 results[index] = outcome
                 if done:
                     done(index, outcome)
-                if worker.count >= TASKS_PER_WORKER or not pending:
+                if worker.count >= TASKS_PER_WORKER:
                     worker.stop()
             workers = [w for w in workers if w.alive]
     finally:

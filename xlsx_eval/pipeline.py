@@ -16,7 +16,8 @@ from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Funds, Result, Workbook
 from .reader import read_workbook
 from .reconcile import ledger_total, reconcile
-from .rules import DEFAULT_RULES, Rules
+from .rules import Rules
+from .rules_file import national
 from .scoring import score_workbook
 
 #: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods
@@ -24,12 +25,12 @@ from .scoring import score_workbook
 OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx"}
 
 
-def evaluate(path: Path | str, rules: Rules = DEFAULT_RULES) -> Result:
-    """Check and score one workbook without writing anything."""
+def evaluate(path: Path | str, rules: Rules | None = None) -> Result:
+    """Check and score one workbook without writing anything (``rules``: default the national profile)."""
     return process([Path(path)], rules)[0]
 
 
-def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES, stem: str | None = None) -> Result:
+def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, stem: str | None = None) -> Result:
     """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``.
 
     ``stem`` defaults to the input's; a caller converting several inputs of the same name gives each its own.
@@ -38,13 +39,14 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules = DEFAULT_RULES, 
     return process([path], rules, Path(outdir), stems={path: stem or path.stem})[0]
 
 
-def process(paths: list[Path], rules: Rules = DEFAULT_RULES, outdir: Path | None = None, *, jobs: int = 1,
+def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None = None, *, jobs: int = 1,
             stems: dict[Path, str] | None = None, done: Callable[[int, Result], None] | None = None) -> list[Result]:
     """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes.
 
     Results come in the order of ``paths``, whatever ``jobs``; ``done(index, result)`` is called as each
     file finishes. A file that crashes, hangs or exhausts its worker becomes an UNREADABLE_FILE result.
     """
+    rules = rules or national()
     tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem)) for p in paths]
     _import_before_forking(writing=outdir is not None)
 

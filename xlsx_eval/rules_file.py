@@ -9,6 +9,7 @@ Built-in profiles are TOML files in ``xlsx_eval/profiles/``: ``--rules hubei`` r
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import tomllib
@@ -68,6 +69,12 @@ def load_rules(spec: str | Path | None) -> Rules:
     except OSError as exc:
         raise RulesError(f"无法读取规则文件 {path}（{exc.strerror}）") from exc
     return parse_rules(data.decode("utf-8", "replace"), str(path), hashlib.sha256(data).hexdigest())
+
+
+@functools.cache
+def national() -> Rules:
+    """The national profile as shipped (with its file's digest): the rules in force when none are named."""
+    return load_rules(None)
 
 
 def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rules:
