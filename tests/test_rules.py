@@ -187,3 +187,13 @@ def test_the_rules_are_recorded_in_the_json(example):
     assert record["rules"]["name"] == "hubei" and len(record["rules"]["digest"]) == 64
     assert record["grade"] == "优"
     assert Decimal(str(record["total"])) == Decimal("99.4")
+
+
+def test_the_rules_are_named_on_the_result_sheet(example, tmp_path):
+    import openpyxl
+
+    from xlsx_eval import convert
+
+    r = convert(example, tmp_path, load_rules("hubei"))
+    shown = [c.value for row in openpyxl.load_workbook(r.output)["评分结果"].iter_rows() for c in row]
+    assert f"湖北省项目支出绩效自评规则（hubei，文件摘要 {r.rules['digest'][:12]}）" in shown

@@ -15,10 +15,11 @@ import xlsxwriter
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from xlsx_eval.writeback import CellEdit, write_scored
+from xlsx_eval.writeback import CellEdit, CellFormat, ColumnChart, FrontSheet, Series, write_scored
 from xlsx_eval.writeback.shared_formulas import _shift_formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS = {"m": MAIN}
 FRONT = "评分结果"
 PINK = "FFC7CE"
@@ -68,28 +69,26 @@ def make_src(path: Path, ledger_rows: int = 20) -> Path:
     return path
 
 
-def make_front(path: Path) -> Path:
-    """The 评分结果 sheet as the report module writes it with xlsxwriter."""
-    wb = xlsxwriter.Workbook(str(path))
-    ws = wb.add_worksheet(FRONT)
-    big = wb.add_format({"bold": True, "font_size": 20, "bg_color": "#DDEBF7", "border": 1,
-                         "align": "center"})
-    pct = wb.add_format({"num_format": "0.0%", "font_color": "#C00000"})
-    score = wb.add_format({"num_format": "0.00", "italic": True})
-    ws.merge_range("A1:D1", "绩效自评结果", big)
-    ws.write_column("A2", ["产出指标", "效益指标", "满意度指标"])
-    ws.write_column("B2", [40, 28.5, 9.4], score)
+def make_front() -> FrontSheet:
+    """A front sheet with what the 评分结果 sheet uses: a merged title, number formats, a link,
+    text that looks like a formula, text that needs escaping, a column chart."""
+    ws = FrontSheet(FRONT, code_name="xlsx_eval_result")
+    big = CellFormat(bold=True, size=20, fill="DDEBF7", border="000000", horizontal="center")
+    pct = CellFormat(number_format="0.0%", colour="C00000")
+    score = CellFormat(number_format="0.00", bold=True)
+    ws.merge("A1:D1", "绩效自评结果", big)
+    for row, (level, value) in enumerate([("产出指标", 40), ("效益指标", 28.5), ("满意度指标", 9.4)], start=2):
+        ws.write(f"A{row}", level)
+        ws.write(f"B{row}", value, score)
     ws.write("C2", 0.94, pct)
-    ws.write_url("A6", "internal:'绩效指标'!I5", string="绩效指标!I5：得分系数有误")
-    ws.write_string("A7", "=这不是公式")
-    ws.write_rich_string("A8", "等级：", wb.add_format({"bold": True}), "优秀")
-    ws.set_column("A:A", 36)
-    chart = wb.add_chart({"type": "bar"})
-    chart.add_series({"name": "得分", "categories": f"='{FRONT}'!$A$2:$A$4",
-                      "values": f"='{FRONT}'!$B$2:$B$4"})
-    ws.insert_chart("F2", chart)
-    wb.close()
-    return path
+    ws.link("A6", "绩效指标!I5：得分系数有误", "'绩效指标'!I5", tip="转到该单元格")
+    ws.write("A7", "=这不是公式")
+    ws.write("A8", "<单位> & \"引号\" ")
+    ws.widen("A", 36)
+    ws.row_height(8, 32)
+    ws.chart = ColumnChart("各一级指标得分", categories="A2:A4", series=(Series("得分", "B2:B4", "2F75B5"),),
+                           anchor="F2")
+    return ws
 
 
 def rewrite_zip(path: Path, changes: dict[str, bytes | None]) -> None:
@@ -158,7 +157,7 @@ CHANGED_PARTS = {  # parts the edits above are meant to change (plus new ones)
 def scored(tmp_path: Path) -> tuple[Path, Path]:
     src = make_src(tmp_path / "单位.xlsx")
     add_calc_chain(src)
-    front = make_front(tmp_path / "front.xlsx")
+    front = make_front()
     dest = tmp_path / "out" / "单位.scored.xlsx"
     before = src.read_bytes()
     write_scored(src, dest, EDITS, front)
@@ -256,18 +255,30 @@ def test_front_sheet_keeps_formats_links_merges_chart(scored):
     ws = openpyxl.load_workbook(dest)[FRONT]
     assert ws["A1"].value == "绩效自评结果"
     assert ws["A1"].font.sz == 20 and ws["A1"].font.b
-    assert ws["A1"].fill.fgColor.rgb == "FFDDEBF7"
+    assert ws["A1"].fill.fgColor.rgb == "FFDDEBF7" and ws["D1"].border.top.style == "thin"
     assert "A1:D1" in {str(r) for r in ws.merged_cells.ranges}
-    assert ws["B3"].value == 28.5 and ws["B3"].number_format == "0.00" and ws["B3"].font.i
+    assert ws["B3"].value == 28.5 and ws["B3"].number_format == "0.00" and ws["B3"].font.b
     assert ws["C2"].number_format == "0.0%" and ws["C2"].font.color.rgb == "FFC00000"
     assert ws["A7"].value == "=这不是公式" and ws["A7"].data_type == "s"
-    assert ws["A6"].hyperlink.location == "'绩效指标'!I5"
-    assert ws.column_dimensions["A"].width > 30
+    assert ws["A8"].value == '<单位> & "引号" '
+    assert ws["A6"].hyperlink.location == "'绩效指标'!I5" and ws["A6"].hyperlink.tooltip == "转到该单元格"
+    assert ws.column_dimensions["A"].width > 36 and ws.row_dimensions[8].height == 32.25
+    assert ws.sheet_properties.codeName == "xlsx_eval_result"
+    assert not ws.sheet_view.showGridLines and ws.page_setup.orientation == "landscape"
     assert len(ws._charts) == 1
     xml = etree.fromstring(part(dest, sheet_part(dest, FRONT)))
-    assert not xml.xpath(".//m:c[@t='s']", namespaces=NS)  # no shared strings left
-    rich = xml.find(".//m:c[@r='A8']/m:is", NS)
-    assert len(rich.findall("m:r", NS)) == 2  # rich text runs kept
+    assert not xml.xpath(".//m:c[@t='s']", namespaces=NS)  # inline strings only
+    assert not xml.xpath(".//m:f", namespaces=NS)
+    drawing = xml.find("m:drawing", NS)
+    rels = etree.fromstring(part(dest, sheet_part(dest, FRONT).replace("worksheets/", "worksheets/_rels/") + ".rels"))
+    target = next(r.get("Target") for r in rels if r.get("Id") == drawing.get(f"{{{REL}}}id"))
+    with zipfile.ZipFile(dest) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/")]
+        assert target == "../drawings/drawing1.xml" and "xl/drawings/_rels/drawing1.xml.rels" in z.namelist()
+        chart = z.read(charts[0]).decode()
+        types = z.read("[Content_Types].xml").decode()
+    assert len(charts) == 1 and f"/{charts[0]}" in types and "/xl/drawings/drawing1.xml" in types
+    assert f"<c:f>'{FRONT}'!$B$2:$B$4</c:f>" in chart and "<c:v>28.5</c:v>" in chart
     app = part(dest, "docProps/app.xml").decode()
     assert app.index(FRONT) < app.index("项目信息")
     assert "<vt:i4>5</vt:i4>" in app
@@ -326,7 +337,7 @@ def test_new_rows_and_cells_go_in_sorted_place(tmp_path):
     src = make_src(tmp_path / "in.xlsx")
     dest = tmp_path / "out.xlsx"
     edits = [CellEdit("绩效指标", ref, value=1) for ref in ("A20", "A8", "L1", "$K$3", "A7")]
-    write_scored(src, dest, edits, make_front(tmp_path / "f.xlsx"))
+    write_scored(src, dest, edits, make_front())
     xml = etree.fromstring(part(dest, sheet_part(dest, "绩效指标")))
     rows = [int(r.get("r")) for r in xml.iterfind(".//m:row", NS)]
     assert rows == sorted(rows) and {7, 8, 20} <= set(rows)
@@ -354,7 +365,7 @@ def test_shared_formula_master_moves_to_the_next_cell(tmp_path):
     rewrite_zip(src, {name: xml.encode()})
 
     dest = tmp_path / "out.xlsx"
-    write_scored(src, dest, [CellEdit("绩效指标", "C1", value=99)], make_front(tmp_path / "f.xlsx"))
+    write_scored(src, dest, [CellEdit("绩效指标", "C1", value=99)], make_front())
     out = etree.fromstring(part(dest, sheet_part(dest, "绩效指标")))
     f = out.find(".//m:c[@r='C2']/m:f", NS)
     assert (f.text, f.get("ref"), f.get("si")) == ("A2+$B$1", "C2:C4", "0")
@@ -374,9 +385,9 @@ def test_edit_of_a_missing_sheet_raises(tmp_path):
     src = make_src(tmp_path / "in.xlsx")
     dest = tmp_path / "out.xlsx"
     with pytest.raises(ValueError, match="no sheet '不存在'"):
-        write_scored(src, dest, [CellEdit("不存在", "A1", value=1)], make_front(tmp_path / "f.xlsx"))
+        write_scored(src, dest, [CellEdit("不存在", "A1", value=1)], make_front())
     with pytest.raises(ValueError, match="not a cell reference"):
-        write_scored(src, dest, [CellEdit("绩效指标", "1A", value=1)], make_front(tmp_path / "f.xlsx"))
+        write_scored(src, dest, [CellEdit("绩效指标", "1A", value=1)], make_front())
     assert not dest.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
@@ -386,7 +397,7 @@ def test_edit_of_a_missing_sheet_raises(tmp_path):
 
 
 def test_bad_src_raises(tmp_path):
-    front = make_front(tmp_path / "f.xlsx")
+    front = make_front()
     text = tmp_path / "notes.xlsx"
     text.write_text("not a workbook")
     with pytest.raises(ValueError, match="not a zip"):
@@ -408,10 +419,13 @@ def test_bad_src_raises(tmp_path):
     assert not (tmp_path / "o.xlsx").exists()
 
 
-def test_front_must_be_one_sheet_named_front_name(tmp_path):
+def test_front_sheet_name_must_be_a_sheet_name(tmp_path):
+    for name in ("", "评分[结果]", "a" * 32, "'评分结果'"):
+        with pytest.raises(ValueError, match="cannot be a sheet name"):
+            FrontSheet(name)
     src = make_src(tmp_path / "in.xlsx")
-    with pytest.raises(ValueError, match="exactly one sheet named"):
-        write_scored(src, tmp_path / "o.xlsx", [], make_front(tmp_path / "f.xlsx"), front_name="结果")
+    with pytest.raises(ValueError, match="front sheet"):
+        write_scored(src, tmp_path / "o.xlsx", [CellEdit(FRONT, "A1", value=1)], make_front())
 
 
 def test_xlsm_keeps_its_vba_project(tmp_path):
@@ -428,7 +442,7 @@ def test_xlsm_keeps_its_vba_project(tmp_path):
     rewrite_zip(src, {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels,
                       "xl/vbaProject.bin": vba})
     dest = tmp_path / "out.xlsm"
-    write_scored(src, dest, [CellEdit("绩效指标", "J2", value=5)], make_front(tmp_path / "f.xlsx"))
+    write_scored(src, dest, [CellEdit("绩效指标", "J2", value=5)], make_front())
     assert part(dest, "xl/vbaProject.bin") == vba
     assert b"ms-excel.sheet.macroEnabled.main+xml" in part(dest, "[Content_Types].xml")
     assert b"vbaProject.bin" in part(dest, "xl/_rels/workbook.xml.rels")
@@ -439,7 +453,7 @@ def test_xlsm_keeps_its_vba_project(tmp_path):
 def test_rescoring_replaces_the_front_sheet(scored, tmp_path):
     _, first = scored
     second = tmp_path / "again.xlsx"
-    write_scored(first, second, EDITS, make_front(tmp_path / "f2.xlsx"))
+    write_scored(first, second, EDITS, make_front())
     wb = openpyxl.load_workbook(second)
     assert wb.sheetnames.count(FRONT) == 1 and wb.sheetnames[0] == FRONT
     assert wb.active.title == FRONT
@@ -466,7 +480,7 @@ def test_workbook_written_by_openpyxl(tmp_path):
     wb.save(src)
     dest = tmp_path / "out.xlsx"
     write_scored(src, dest, [CellEdit("绩效指标", "B2", value=3.5, fill=PINK, note="说明")],
-                 make_front(tmp_path / "f.xlsx"))
+                 make_front())
     out = openpyxl.load_workbook(dest)
     assert out.sheetnames == [FRONT, "绩效指标", "支出明细"]
     assert out["绩效指标"]["B2"].value == 3.5
@@ -491,7 +505,7 @@ def test_big_ledger_is_copied_raw(tmp_path):
     # the unit last saved on 绩效指标, so nothing in the ledger needs a change
     name = sheet_part(src, "支出明细")
     rewrite_zip(src, {name: part(src, name).replace(b' tabSelected="1"', b"")})
-    front = make_front(tmp_path / "f.xlsx")
+    front = make_front()
     edits = [CellEdit("绩效指标", f"J{r}", value=r, fill=PINK, note="说明") for r in range(2, 7)]
     dest = tmp_path / "big.scored.xlsx"
     start = time.perf_counter()
@@ -542,7 +556,7 @@ def test_excel_namespaces_and_unknown_elements_are_kept(tmp_path):
     rewrite_zip(src, {name: sheet, "xl/workbook.xml": book})
     dest = tmp_path / "out.xlsx"
     write_scored(src, dest, [CellEdit("绩效指标", "J2", value=1, note="说明")],
-                 make_front(tmp_path / "f.xlsx"))
+                 make_front())
     out_sheet = part(dest, name)
     assert b'mc:Ignorable="x14ac"' in out_sheet and b"xmlns:x14ac=" in out_sheet
     assert b'x14ac:dyDescent="0.25"' in out_sheet
@@ -560,7 +574,7 @@ def test_empty_styled_row_gets_its_cell_not_a_second_row(tmp_path):
     sheet = part(src, name).replace(b"</sheetData>", b'<row r="8" s="1" customFormat="1"/></sheetData>')
     rewrite_zip(src, {name: sheet})
     dest = tmp_path / "out.xlsx"
-    write_scored(src, dest, [CellEdit("绩效指标", "B8", value=2)], make_front(tmp_path / "f.xlsx"))
+    write_scored(src, dest, [CellEdit("绩效指标", "B8", value=2)], make_front())
     xml = etree.fromstring(part(dest, name))
     assert len(xml.findall(".//m:row[@r='8']", NS)) == 1
     assert xml.find(".//m:c[@r='B8']", NS).get("s") == "1"  # the row's format
@@ -575,4 +589,4 @@ def test_damaged_member_raises_value_error(tmp_path):
     data[start:start + 8] = b"\xff" * 8  # scramble the deflated workbook part
     src.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="xl/workbook.xml"):
-        write_scored(src, tmp_path / "o.xlsx", [], make_front(tmp_path / "f.xlsx"))
+        write_scored(src, tmp_path / "o.xlsx", [], make_front())

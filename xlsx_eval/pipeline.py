@@ -66,8 +66,6 @@ def _import_before_forking(writing: bool) -> None:
     from . import sheet_scan  # noqa: F401  (lxml)
 
     if writing:
-        import xlsxwriter  # noqa: F401
-
         from . import writer  # noqa: F401
 
 

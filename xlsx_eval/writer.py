@@ -10,7 +10,7 @@ from pathlib import Path
 from . import a1
 from .findings import Finding, Severity
 from .model import SHEET_RESULT, Result, Workbook
-from .result_sheet import SEVERITY_COLOURS, write_result_sheet
+from .result_sheet import SEVERITY_COLOURS, build_result_sheet
 from .rules import Rules
 from .writeback import CellEdit, write_scored
 
@@ -21,14 +21,12 @@ SCORE_HEADER = "自评得分"
 def write_result(wb: Workbook, result: Result, dest: Path, rules: Rules) -> None:
     """Write the scored copy of ``wb`` to ``dest`` (atomically; the input is never touched)."""
     edits = score_edits(wb, result) + finding_edits(result.findings)
-    name = result_sheet_name(wb)
-    front = io.BytesIO()  # built in memory: no scratch files
-    write_result_sheet(result, rules, front, name)
+    front = build_result_sheet(result, rules, result_sheet_name(wb))
     src: Path | io.BytesIO = wb.path
     if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
         src = io.BytesIO()
         values_copy(wb.path, src)
-    write_scored(src, dest, edits, front, name)
+    write_scored(src, dest, edits, front)
 
 
 def result_sheet_name(wb: Workbook) -> str:
@@ -118,6 +116,6 @@ def finding_edits(findings: list[Finding]) -> list[CellEdit]:
     for (sheet, cell), group in by_cell.items():
         worst = min(group, key=lambda f: _RANK[f.severity]).severity
         note = "\n".join(f"[{f.code}] {f.message}" for f in group)
-        edits.append(CellEdit(sheet, cell, fill=SEVERITY_COLOURS[worst.value].lstrip("#"), note=note))
+        edits.append(CellEdit(sheet, cell, fill=SEVERITY_COLOURS[worst.value], note=note))
     return edits
 

@@ -1,92 +1,124 @@
-"""The front sheet: graft the xlsxwriter sheet and what it reaches; restyle; inline its strings."""
+"""The front sheet as data: cells, merged ranges, links, sizes and one column chart.
+
+The caller lays the sheet out here; ``front_parts`` writes it as SpreadsheetML straight into the
+target package, with its cell formats appended to the target's styles.xml.
+"""
 
 from __future__ import annotations
 
-import copy
+import functools
+import re
+from dataclasses import dataclass, field
 
-from lxml import etree
+from .. import a1
 
-from .ooxml import _CT_WORKSHEET, _REL_STYLES, _children, _q
-from .package import _relative, _Rels, _rels_name
-from .workbook import _Book
-
-
-def _graft_front(book: _Book, front: _Book, front_name: str) -> None:
-    sheets = front.sheets
-    if len(sheets) != 1 or sheets[0].name != front_name or not sheets[0].part:
-        found = ", ".join(s.name for s in sheets)
-        raise ValueError(f"front {front.pkg.path}: must hold exactly one sheet named "
-                         f"{front_name!r} (it has: {found})")
-    source = sheets[0].part
-    new_part = book.pkg.fresh("xl/worksheets/sheet1.xml")
-    _copy_related(front, source, new_part, book)
-
-    tree = etree.ElementTree(copy.deepcopy(front.pkg.xml(source).getroot()))
-    styles_root = front.styles.root if front.rels.of_type(_REL_STYLES) else None
-    xf_map, dxf_map = book.styles.merge(styles_root) if styles_root is not None else ({}, {})
-    _restyle_front(tree.getroot(), xf_map, dxf_map, front.shared_strings())
-    book.pkg.put_xml(new_part, tree)
-    book.ct.set(new_part, _CT_WORKSHEET)
-
-    names = front.root.find(_q("definedNames"))
-    local = [] if names is None else [dn for dn in _children(names, "definedName")
-                                       if dn.get("localSheetId") == "0"]
-    book.insert_front(front_name, new_part, local)
+_parse_ref = functools.lru_cache(maxsize=4096)(a1.parse)  # a layout names the same cells every time
 
 
-def _copy_related(front: _Book, source: str, new_part: str, book: _Book) -> None:
-    """Copy the parts `source` reaches (drawing, charts, images) under fresh names, with rels."""
-    mapping, queue = {source: new_part}, [source]
-    while queue:
-        part = queue.pop(0)
-        if not front.pkg.has(_rels_name(part)):
-            continue
-        rels = _Rels(front.pkg, part)
-        for rel in rels:
-            target = rels.target(rel)
-            if target and target not in mapping and front.pkg.has(target):
-                mapping[target] = book.pkg.fresh(target)
-                queue.append(target)
-    for old, new in mapping.items():
-        if old != source:
-            book.pkg.put(new, front.pkg.read(old))
-            book.ct.set(new, front.ct.of(old))
-        if front.pkg.has(_rels_name(old)):
-            rels = _Rels(front.pkg, old)
-            tree = copy.deepcopy(rels.tree)
-            for rel, copied in zip(rels, _children(tree.getroot(), "Relationship")):
-                target = rels.target(rel)
-                if target in mapping:
-                    copied.set("Target", _relative(new, mapping[target]))
-            book.pkg.put_xml(_rels_name(new), tree)
+@dataclass(frozen=True)
+class CellFormat:
+    """How a cell looks. The font is Calibri (the theme's minor font); colours are RGB hex like "1F4E78"."""
+
+    bold: bool = False
+    size: float = 11
+    colour: str | None = None  # None: the theme's text colour
+    underline: bool = False
+    fill: str | None = None  # a solid background
+    border: str | None = None  # a thin line all round, in this colour
+    horizontal: str | None = None  # "left", "center"...
+    vertical: str | None = None  # "center", "top"...
+    wrap: bool = False
+    number_format: str | None = None  # None: General
 
 
-def _restyle_front(root: etree._Element, xf_map: dict[int, int], dxf_map: dict[int, int],
-                   strings: list[etree._Element]) -> None:
-    def remap(el: etree._Element, attr: str, table: dict[int, int]) -> None:
-        value = el.get(attr)
-        if value is not None and value.isdigit():
-            el.set(attr, str(table.get(int(value), 0)))
+@dataclass(frozen=True)
+class Series:
+    name: str
+    values: str  # a range of the front sheet, "B18:B21"
+    colour: str
 
-    for row in root.iter(_q("row")):
-        remap(row, "s", xf_map)
-    for col in root.iter(_q("col")):
-        remap(col, "style", xf_map)
-    for rule in root.iter(_q("cfRule")):
-        remap(rule, "dxfId", dxf_map)
-    for c in root.iter(_q("c")):
-        remap(c, "s", xf_map)
-        if c.get("t") != "s":
-            continue
-        v = c.find(_q("v"))
-        index = int(v.text) if v is not None and (v.text or "").strip().isdigit() else -1
-        c.remove(v)
-        c.set("t", "inlineStr")
-        inline = etree.Element(_q("is"))
-        if 0 <= index < len(strings):
-            inline.extend(copy.deepcopy(child) for child in strings[index])
-        f = c.find(_q("f"))
-        if f is not None:
-            f.addnext(inline)
-        else:
-            c.insert(0, inline)
+
+@dataclass(frozen=True)
+class ColumnChart:
+    """A clustered column chart of ranges of the front sheet, placed over its cells."""
+
+    title: str
+    categories: str  # "A18:A21"
+    series: tuple[Series, ...]
+    anchor: str  # the cell its top-left corner is in
+    offset: tuple[int, int] = (0, 0)  # pixels right and down from that cell's corner
+    size: tuple[int, int] = (480, 288)  # pixels
+    title_size: float = 12
+    gap: int = 150  # space between clusters, in percent of a column's width
+
+
+@dataclass
+class _Cell:
+    value: float | str | None
+    fmt: CellFormat | None
+    link: tuple[str, str] | None = None  # (location, tooltip) of an internal hyperlink
+
+
+_BAD_NAME = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass
+class FrontSheet:
+    """A worksheet to put first in a workbook: printed landscape on A4, one page wide; no gridlines.
+
+    Text is always written as text (an inline string), never as a formula.
+    """
+
+    name: str
+    code_name: str | None = None  # the sheet's VBA code name: how a later run can recognise it
+    cells: dict[tuple[int, int], _Cell] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)
+    widths: dict[int, float] = field(default_factory=dict)  # column → width in characters
+    heights: dict[int, float] = field(default_factory=dict)  # row → height in points
+    chart: ColumnChart | None = None
+
+    def __post_init__(self) -> None:
+        name = self.name
+        if not 0 < len(name) <= 31 or _BAD_NAME.search(name) or name.startswith("'") or name.endswith("'"):
+            raise ValueError(f"{name!r} cannot be a sheet name")
+
+    def write(self, ref: str, value: float | str | None, fmt: CellFormat | None = None) -> None:
+        """Put a number or a text (None or "": an empty cell that keeps its format) in a cell."""
+        if isinstance(value, bool):
+            raise TypeError(f"{ref}: write a number or a text, not {value!r}")
+        self.cells[_parse_ref(ref)] = _Cell(value, fmt)
+
+    def merge(self, cells: str, value: float | str | None, fmt: CellFormat | None = None) -> None:
+        """Merge a range ("B3:D3"), its value in the first cell, every cell formatted (for the borders)."""
+        (top, left), (bottom, right) = (_parse_ref(p) for p in cells.split(":"))
+        for row in range(top, bottom + 1):
+            for col in range(left, right + 1):
+                self.cells[(row, col)] = _Cell(None, fmt)
+        self.cells[(top, left)] = _Cell(value, fmt)
+        self.merged.append(cells)
+
+    def link(self, ref: str, text: str, location: str, fmt: CellFormat | None = None,
+             tip: str | None = None) -> None:
+        """A text that jumps to `location` ("'绩效指标'!I5") when clicked."""
+        self.cells[_parse_ref(ref)] = _Cell(text, fmt, (location, tip or ""))
+
+    def widen(self, column: str, width: float) -> None:
+        """Column width in characters, as Excel's column-width box shows it."""
+        self.widths[_parse_ref(column + "1")[1]] = width
+
+    def row_height(self, row: int, points: float) -> None:
+        self.heights[row] = points
+
+    def column_pixels(self, col: int) -> int:
+        """A column's width on screen, at Calibri 11's 7 pixels a character plus 5 of padding."""
+        width = self.widths.get(col)
+        if width is None:
+            return 64
+        return int(width * 12 + 0.5) if width < 1 else int(width * 7 + 0.5) + 5
+
+    def row_pixels(self, row: int) -> int:
+        return round(self.heights.get(row, 15) * 4 / 3)
+
+    def value(self, row: int, col: int) -> float | str | None:
+        cell = self.cells.get((row, col))
+        return None if cell is None else cell.value

@@ -17,16 +17,19 @@ _VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 _REL_OFFICE_DOCUMENT = _R + "/officeDocument"
 _REL_WORKSHEET = _R + "/worksheet"
 _REL_STYLES = _R + "/styles"
-_REL_SHARED_STRINGS = _R + "/sharedStrings"
 _REL_CALC_CHAIN = _R + "/calcChain"
 _REL_COMMENTS = _R + "/comments"
 _REL_VML = _R + "/vmlDrawing"
 _REL_EXTENDED = _R + "/extended-properties"
+_REL_DRAWING = _R + "/drawing"
+_REL_CHART = _R + "/chart"
 
 _CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 _CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 _CT_COMMENTS = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 _CT_VML = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+_CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
+_CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 _WORKBOOK_TYPES = {
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.template.main+xml",
@@ -62,7 +65,8 @@ def _q(local: str, ns: str = _MAIN) -> str:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""  # not QName: this runs per child
 
 
 def _children(parent: etree._Element, local: str) -> list[etree._Element]:

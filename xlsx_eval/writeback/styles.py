@@ -1,18 +1,20 @@
-"""Styles: append fills, cell formats and the front sheet's formats; never renumber."""
+"""Styles: append fills and the front sheet's cell formats; never renumber."""
 
 from __future__ import annotations
 
 import copy
+import functools
 
 from lxml import etree
 
+from .cells import _number
+from .front_sheet import CellFormat
 from .ooxml import (
     _MAIN,
     _STYLE_ITEM,
     _STYLES_ORDER,
     _children,
     _insert_in_order,
-    _local,
     _q,
 )
 from .package import _Package
@@ -36,15 +38,18 @@ def _style_items(root: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _style_key(el: etree._Element) -> tuple:
-    return (_local(el), tuple(sorted(el.attrib.items())), (el.text or "").strip(),
-            tuple(_style_key(c) for c in el if isinstance(c.tag, str)))
+    return (el.tag, tuple(sorted(el.items())), (el.text or "").strip(),
+            tuple([_style_key(c) for c in el if isinstance(c.tag, str)]))
 
 
 class _Styles:
     def __init__(self, pkg: _Package, part: str) -> None:
         self.pkg, self.part = pkg, part
         self.root = pkg.xml(part).getroot()
+        # per list: the index of each distinct item, and the list's length and last item
         self._index: dict[str, dict[tuple, int]] = {}
+        self._end: dict[str, tuple[int, etree._Element | None]] = {}
+        self._has_style_xfs: bool | None = None
 
     def _container(self, name: str) -> etree._Element:
         found = self.root.find(_q(name))
@@ -56,25 +61,29 @@ class _Styles:
     def items(self, name: str) -> list[etree._Element]:
         return _style_items(self.root, name)
 
-    def append(self, name: str, el: etree._Element) -> int:
-        """Index of an identical item, or of `el` appended at the end of the list."""
-        if name not in self._index:
-            index: dict[tuple, int] = {}
-            for i, item in enumerate(self.items(name)):
+    def append(self, name: str, el: etree._Element, key: tuple | None = None) -> int:
+        """Index of an item identical to `el` (whose _style_key is `key`), or of a copy of `el`
+        appended at the end of the list."""
+        index = self._index.get(name)
+        if index is None:
+            items = self.items(name)
+            index = self._index[name] = {}
+            for i, item in enumerate(items):
                 index.setdefault(_style_key(item), i)
-            self._index[name] = index
-        key = _style_key(el)
-        if key in self._index[name]:
-            return self._index[name][key]
+            self._end[name] = (len(items), items[-1] if items else None)
+        key = key or _style_key(el)
+        if key in index:
+            return index[key]
+        el = copy.deepcopy(el)
+        count, last = self._end[name]
         container = self._container(name)
-        count = len(self.items(name))
-        last = self.items(name)[-1] if count else None
         if last is not None:
             last.addnext(el)  # after the last item, before an extLst if there is one
         else:
             container.insert(0, el)
         container.set("count", str(count + 1))
-        self._index[name][key] = count
+        index[key] = count
+        self._end[name] = (count + 1, el)
         self.pkg.touch(self.part)
         return count
 
@@ -94,55 +103,78 @@ class _Styles:
         xf.set("applyFill", "1")
         return self.append("cellXfs", xf)
 
-    def merge(self, other: etree._Element) -> tuple[dict[int, int], dict[int, int]]:
-        """Append another styleSheet's formats; return its cellXfs and dxfs index maps."""
-        numfmt = self._merge_numfmts(other)
-        maps = {name: {i: self.append(name, copy.deepcopy(el))
-                       for i, el in enumerate(_style_items(other, name))}
-                for name in ("fonts", "fills", "borders")}
-        dxf_map = {}
-        for i, el in enumerate(_style_items(other, "dxfs")):
-            dxf = copy.deepcopy(el)
-            for nf in dxf.iter(_q("numFmt")):
-                num = int(nf.get("numFmtId", "0"))
-                nf.set("numFmtId", str(numfmt.get(num, num)))
-            dxf_map[i] = self.append("dxfs", dxf)
-        has_style_xf = bool(self.items("cellStyleXfs"))
-        xf_map = {}
-        for i, el in enumerate(_style_items(other, "cellXfs")):
-            xf = copy.deepcopy(el)
-            num = int(xf.get("numFmtId", "0"))
-            xf.set("numFmtId", str(numfmt.get(num, num)))
-            for attr, name in (("fontId", "fonts"), ("fillId", "fills"), ("borderId", "borders")):
-                xf.set(attr, str(maps[name].get(int(xf.get(attr, "0")), 0)))
-            # Cut the link to their named cell styles: everything the cell shows is in this xf.
-            for attr in ("applyNumberFormat", "applyFont", "applyFill", "applyBorder"):
-                xf.set(attr, "1")
-            for attr, child in (("applyAlignment", "alignment"), ("applyProtection", "protection")):
-                if xf.find(_q(child)) is not None:
-                    xf.set(attr, "1")
-                elif attr in xf.attrib:
-                    del xf.attrib[attr]
-            if has_style_xf:
-                xf.set("xfId", "0")
-            elif "xfId" in xf.attrib:
-                del xf.attrib["xfId"]
-            xf_map[i] = self.append("cellXfs", xf)
-        return xf_map, dxf_map
+    def add_format(self, fmt: CellFormat) -> int:
+        """The cellXfs index of a format that looks like `fmt`: an identical one, or one appended."""
+        (font, font_key), (fill, fill_key), (border, border_key), alignment = _format_parts(fmt)
+        xf = etree.Element(_q("xf"), {
+            "numFmtId": str(self._numfmt(fmt.number_format)),
+            "fontId": str(self.append("fonts", font, font_key)),
+            "fillId": str(self.append("fills", fill, fill_key)),
+            "borderId": str(self.append("borders", border, border_key)),
+            # Every part of the look is in this xf, none taken from the named cell style.
+            "applyNumberFormat": "1", "applyFont": "1", "applyFill": "1", "applyBorder": "1",
+        })
+        if self._has_style_xfs is None:
+            self._has_style_xfs = bool(self.items("cellStyleXfs"))
+        if self._has_style_xfs:
+            xf.set("xfId", "0")
+        if alignment:
+            xf.set("applyAlignment", "1")
+            etree.SubElement(xf, _q("alignment"), alignment)
+        return self.append("cellXfs", xf)
 
-    def _merge_numfmts(self, other: etree._Element) -> dict[int, int]:
-        mine = {nf.get("formatCode"): int(nf.get("numFmtId", "0")) for nf in self.items("numFmts")}
-        used = set(mine.values())
-        result = {}
-        for nf in _style_items(other, "numFmts"):
-            old, code = int(nf.get("numFmtId", "0")), nf.get("formatCode", "")
-            if code in mine:
-                result[old] = mine[code]
-                continue
-            new = 164
-            while new in used:
-                new += 1
-            used.add(new)
-            mine[code] = result[old] = new
-            self.append("numFmts", etree.Element(_q("numFmt"), numFmtId=str(new), formatCode=code))
-        return result
+    def _numfmt(self, code: str | None) -> int:
+        if code is None:
+            return 0
+        items = self.items("numFmts")
+        for nf in items:
+            if nf.get("formatCode") == code:
+                return int(nf.get("numFmtId", "0"))
+        used = {int(nf.get("numFmtId", "0")) for nf in items}
+        new = max(used | {163}) + 1
+        self.append("numFmts", etree.Element(_q("numFmt"), numFmtId=str(new), formatCode=code))
+        return new
+
+
+@functools.cache
+def _format_parts(fmt: CellFormat) -> tuple[tuple[etree._Element, tuple], tuple[etree._Element, tuple],
+                                             tuple[etree._Element, tuple], dict[str, str]]:
+    """The font, fill and border of a format with their keys, and its alignment: built once a process,
+    and copied into a styles.xml only when it has no identical item."""
+    font = etree.Element(_q("font"))
+    if fmt.bold:
+        etree.SubElement(font, _q("b"))
+    if fmt.underline:
+        etree.SubElement(font, _q("u"))
+    etree.SubElement(font, _q("sz"), val=_number(fmt.size))
+    if fmt.colour:
+        etree.SubElement(font, _q("color"), rgb=_argb(fmt.colour))
+    else:
+        etree.SubElement(font, _q("color"), theme="1")
+    etree.SubElement(font, _q("name"), val="Calibri")
+    etree.SubElement(font, _q("family"), val="2")
+    etree.SubElement(font, _q("scheme"), val="minor")
+
+    fill = etree.Element(_q("fill"))
+    if fmt.fill:
+        pattern = etree.SubElement(fill, _q("patternFill"), patternType="solid")
+        etree.SubElement(pattern, _q("fgColor"), rgb=_argb(fmt.fill))
+        etree.SubElement(pattern, _q("bgColor"), indexed="64")
+    else:
+        etree.SubElement(fill, _q("patternFill"), patternType="none")
+
+    border = etree.Element(_q("border"))
+    for side in ("left", "right", "top", "bottom"):
+        edge = etree.SubElement(border, _q(side))
+        if fmt.border:
+            edge.set("style", "thin")
+            etree.SubElement(edge, _q("color"), rgb=_argb(fmt.border))
+    etree.SubElement(border, _q("diagonal"))
+
+    alignment = {k: v for k, v in (("horizontal", fmt.horizontal), ("vertical", fmt.vertical),
+                                   ("wrapText", "1" if fmt.wrap else None)) if v}
+    return (font, _style_key(font)), (fill, _style_key(fill)), (border, _style_key(border)), alignment
+
+
+def _argb(colour: str) -> str:
+    return "FF" + colour.lstrip("#").upper()

@@ -4,7 +4,6 @@ the sheet names Excel shows in the file's properties.
 
 from __future__ import annotations
 
-import copy
 import posixpath
 from dataclasses import dataclass
 
@@ -17,7 +16,6 @@ from .ooxml import (
     _REL_CALC_CHAIN,
     _REL_EXTENDED,
     _REL_OFFICE_DOCUMENT,
-    _REL_SHARED_STRINGS,
     _REL_STYLES,
     _REL_WORKSHEET,
     _VT,
@@ -62,7 +60,6 @@ class _Book:
             raise ValueError(f"{label}: workbook has no <sheets>")
         self.sheets = [self._sheet(el) for el in _children(self.sheets_el, "sheet")]
         self._original_order = [s.element for s in self.sheets]
-        self._front_names: list[etree._Element] = []
         self._styles: _Styles | None = None
 
     def _sheet(self, el: etree._Element) -> _Sheet:
@@ -87,12 +84,6 @@ class _Book:
             self._styles = _Styles(self.pkg, part)
         return self._styles
 
-    def shared_strings(self) -> list[etree._Element]:
-        part = self.rels.first_target(_REL_SHARED_STRINGS)
-        if part is None or not self.pkg.has(part):
-            return []
-        return _children(self.pkg.xml(part).getroot(), "si")
-
     def remove_sheet(self, sheet: _Sheet) -> None:
         """Drop a sheet and the parts only it reaches (drawing, charts, notes...)."""
         self.sheets.remove(sheet)
@@ -104,7 +95,7 @@ class _Book:
             _remove_subgraph(self, sheet.part)
         self.pkg.touch(self.part)
 
-    def insert_front(self, name: str, part: str, local_names: list[etree._Element]) -> None:
+    def insert_front(self, name: str, part: str) -> None:
         rid = self.rels.add(_REL_WORKSHEET, part)
         ids = [int(s.element.get("sheetId", "0")) for s in self.sheets]
         el = etree.SubElement(self.sheets_el, _q("sheet"))
@@ -113,7 +104,6 @@ class _Book:
         el.set(_q("id", _R), rid)
         self.sheets_el.insert(0, el)
         self.sheets.insert(0, _Sheet(name, el, part, _REL_WORKSHEET))
-        self._front_names = local_names
         self.pkg.touch(self.part)
 
     def drop_calc_chain(self) -> None:
@@ -138,15 +128,6 @@ class _Book:
                 names.remove(dn)
             else:
                 dn.set("localSheetId", str(new))
-        front_names = self._front_names
-        if front_names:
-            if names is None:
-                names = etree.SubElement(self.root, _q("definedNames"))
-                _insert_in_order(self.root, names, _WORKBOOK_ORDER)
-            for i, dn in enumerate(front_names):
-                dn = copy.deepcopy(dn)
-                dn.set("localSheetId", "0")
-                names.insert(i, dn)
         if names is not None and len(names) == 0:
             self.root.remove(names)
 
