@@ -27,6 +27,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 MACRO_WORKBOOK = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 RESULT_CODE_NAME = "xlsx_eval_result"  # the code name of the 评分结果 sheet xlsx-eval writes
+SCORED_SHEET = "评分结果"  # … which is named this, or 评分结果 (2) beside a unit's own
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -162,7 +163,8 @@ def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_shee
     kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
     workbook = SafeET.fromstring(zf.read(workbook_part))
     sheets = [(name, part) for name, part in _sheet_parts(zf, workbook_part, workbook) if part in names]
-    found = Sniffed(kind, scored_sheet=next((name for name, part in sheets if _is_ours(zf, part)), None))
+    found = Sniffed(kind, scored_sheet=next((name for name, part in sheets
+                                             if name.startswith(SCORED_SHEET) and _is_ours(zf, part)), None))
     # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
     # cached values. Our scored copies carry the mark too, but their values are the unit's (docs/decisions.md).
     full_calc = found.scored_sheet is None and any(
