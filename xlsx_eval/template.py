@@ -14,6 +14,12 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from xlsx_eval.files import atomic_path
+from xlsx_eval.model import SHEET_HELP as GUIDE
+from xlsx_eval.model import SHEET_INDICATORS as INDICATORS
+from xlsx_eval.model import SHEET_INFO as PROJECT
+from xlsx_eval.model import SHEET_LEDGER as LEDGER
+from xlsx_eval.model import SHEET_PROBLEMS as ISSUES
+from xlsx_eval.model import SHEET_TEAM as TEAM
 
 INPUT_FILL = "#FFF2CC"  # light yellow: where staff type
 TOOL_FILL = "#E2EFDA"  # light green: 自评得分, filled by the tool
@@ -28,12 +34,6 @@ LINE_HEIGHT = 15.5  # points per line of 11-point text
 # Fixed so that the same call always writes the same workbook.
 CREATED = dt.datetime(2020, 1, 1)
 
-GUIDE = "填表说明"
-PROJECT = "项目信息"
-INDICATORS = "绩效指标"
-LEDGER = "支出明细"
-TEAM = "评价工作组"
-ISSUES = "问题与措施"
 
 # Cell kinds, each with its number format. "literal" is Excel's text format (@): what is
 # typed stays as typed, so "=1套" or "=" is not taken for a formula and "100%" stays "100%".
