@@ -3,12 +3,12 @@
 import datetime as dt
 import zipfile
 
+import badfiles
 import openpyxl
 import pandas as pd
 import pytest
-
-import badfiles
 from conftest import INFO, SEED_INDICATORS, SEED_PAYMENTS, ind
+
 from xlsx_eval import convert, evaluate
 from xlsx_eval.reader import read_workbook
 
@@ -95,12 +95,30 @@ def _seed_frames():
     return {"项目信息": info, "绩效指标": indicators, "支出明细": ledger, "自编说明": pd.DataFrame([["单位自己的表"]])}
 
 
+def _write_ods(frames, path):
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, frame in frames.items():
+            frame.to_excel(writer, sheet_name=name, header=False, index=False)
+    return path
+
+
+def _write_xls(frames, path, style_of=lambda value: None):
+    """An .xls of these sheets; ``style_of(value)`` gives an xlwt style for a cell, or None for the default."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    for name, frame in frames.items():
+        ws = book.add_sheet(name)
+        for r, row in enumerate(frame.values.tolist()):
+            for c, value in enumerate(row):
+                ws.write(r, c, value, style_of(value) or xlwt.Style.default_style)
+    book.save(str(path))
+    return path
+
+
 def test_ods_is_read_and_its_scored_copy_is_xlsx(tmp_path):
     pytest.importorskip("odf")
-    src = tmp_path / "seed.ods"
-    with pd.ExcelWriter(src, engine="odf") as writer:
-        for name, frame in _seed_frames().items():
-            frame.to_excel(writer, sheet_name=name, header=False, index=False)
+    src = _write_ods(_seed_frames(), tmp_path / "seed.ods")
     r = convert(src, tmp_path / "out")
     assert r.total == 99.4 and r.findings == []
     out = openpyxl.load_workbook(r.output)
@@ -111,15 +129,8 @@ def test_ods_is_read_and_its_scored_copy_is_xlsx(tmp_path):
 
 
 def test_xls_is_read_and_its_scored_copy_is_xlsx(tmp_path):
-    xlwt = pytest.importorskip("xlwt")
-    src = tmp_path / "seed.xls"
-    book = xlwt.Workbook()
-    for name, frame in _seed_frames().items():
-        ws = book.add_sheet(name)
-        for r, row in enumerate(frame.values.tolist()):
-            for c, value in enumerate(row):
-                ws.write(r, c, value)
-    book.save(str(src))
+    pytest.importorskip("xlwt")
+    src = _write_xls(_seed_frames(), tmp_path / "seed.xls")
     r = convert(src, tmp_path / "out")
     assert r.output.name == "seed.scored.xlsx" and r.total == 99.4
     assert openpyxl.load_workbook(r.output)["支出明细"]["B9"].value == "视频会议通信费及购置机柜等"
@@ -178,16 +189,9 @@ PERCENT_TOTAL = 99.19
 
 def test_xls_percent_cells_and_dates(tmp_path):
     xlwt = pytest.importorskip("xlwt")
-    src = tmp_path / "pct.xls"
-    book = xlwt.Workbook()
     percent, date = xlwt.easyxf(num_format_str="0%"), xlwt.easyxf(num_format_str="YYYY-MM-DD")
-    for name, frame in _percent_frames().items():
-        ws = book.add_sheet(name)
-        for r, row in enumerate(frame.values.tolist()):
-            for c, value in enumerate(row):
-                style = percent if value == 0.94 else date if isinstance(value, dt.datetime) else xlwt.Style.default_style
-                ws.write(r, c, value, style)
-    book.save(str(src))
+    src = _write_xls(_percent_frames(), tmp_path / "pct.xls",
+                     lambda value: percent if value == 0.94 else date if isinstance(value, dt.datetime) else None)
     r = evaluate(src)
     assert r.indicators[2].indicator.actual == "94%"
     assert r.total == PERCENT_TOTAL
@@ -196,10 +200,7 @@ def test_xls_percent_cells_and_dates(tmp_path):
 
 def test_ods_percent_cells_and_dates(tmp_path):
     pytest.importorskip("odf")
-    plain = tmp_path / "plain.ods"
-    with pd.ExcelWriter(plain, engine="odf") as writer:
-        for name, frame in _percent_frames().items():
-            frame.to_excel(writer, sheet_name=name, header=False, index=False)
+    plain = _write_ods(_percent_frames(), tmp_path / "plain.ods")
     src = badfiles.rewrite(tmp_path / "pct.ods", {"content.xml": lambda d: d.replace(
         b'office:value-type="float" office:value="0.94"', b'office:value-type="percentage" office:value="0.94"')},
         src=plain)
