@@ -9,7 +9,7 @@ Headers and labels are found by name, never by position.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -193,13 +193,13 @@ def read_workbook(path: Path) -> Workbook:
     if SHEET_TEAM in sheet_names:
         grid = grids[sheet_names[SHEET_TEAM]]
         table = _find_header(grid, TEAM_COLUMNS, TEAM_REQUIRED, findings)
-        team = [Member(**rec) for rec, _ in _records(grid, table, "name")] if table else []
+        team = [Member(**rec) for rec in _records(grid, table, "name")] if table else []
 
     remarks: list[Remark] = []
     if SHEET_PROBLEMS in sheet_names:
         grid = grids[sheet_names[SHEET_PROBLEMS]]
         table = _find_header(grid, REMARK_COLUMNS, REMARK_REQUIRED, findings)
-        remarks = [Remark(rec.get("kind"), rec["text"]) for rec, _ in _records(grid, table, "text")] if table else []
+        remarks = [Remark(rec.get("kind"), rec["text"]) for rec in _records(grid, table, "text")] if table else []
 
     for grid in grids.values():
         findings.extend(grid.suspect_findings())
@@ -304,14 +304,14 @@ def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
     return None
 
 
-def _records(grid: Grid, table: tuple[int, dict[str, int]], key: str):
-    """(record of display texts, cells) for each row below the header whose ``key`` field is filled."""
+def _records(grid: Grid, table: tuple[int, dict[str, int]], key: str) -> Iterator[dict[str, str | None]]:
+    """The display texts of each row below the header whose ``key`` field is filled."""
     header_row, columns = table
     for r in range(header_row + 1, len(grid.rows)):
         rec = {f: text(grid.value(r, c)) for f, c in columns.items()}
         if rec.get(key) is None:
             continue
-        yield rec, {f: ref(r, c) for f, c in columns.items()}
+        yield rec
 
 
 def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
