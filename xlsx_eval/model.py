@@ -189,6 +189,7 @@ class Result:
     findings: list[Finding]
     indicator_sheet: str = SHEET_INDICATORS
     rules: dict[str, str] = field(default_factory=dict)  # {"name", "digest"} of the rules that scored it
+    report: Path | None = None  # the 自评报告 .docx written beside the scored copy (convert --report)
 
     @property
     def errors(self) -> int:
@@ -204,8 +205,10 @@ class Result:
         return {
             "file": str(self.file),
             "output": str(self.output) if self.output else None,
+            "report": str(self.report) if self.report else None,
             "scored": self.scored,
-            "project": {"year": p.year, "unit": p.unit, "name": p.name} if p else None,
+            "project": {"year": p.year, "unit": p.unit, "name": p.name, "contact": p.contact, "email": p.email}
+            if p else None,
             "funds": (
                 {
                     "unit": f.unit,
