@@ -10,6 +10,7 @@ from typing import Any
 from . import manifest
 from .inputs import SUMMARY_NAME, Inputs, output_stems
 from .pipeline import process
+from .report import ReportOptions
 from .rules import Rules
 from .rules_file import national
 from .summary import write_summary
@@ -26,14 +27,17 @@ class Batch:
 
 
 def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, jobs: int = 1,
-                  changed_only: bool = False, done: Callable[[dict[str, Any]], None] | None = None) -> Batch:
-    """Score every input into ``outdir``, then write summary.xlsx and manifest.json there.
+                  changed_only: bool = False, done: Callable[[dict[str, Any]], None] | None = None,
+                  report: ReportOptions | None = None) -> Batch:
+    """Score every input into ``outdir`` (with ``report``, each with its 自评报告), then write summary.xlsx
+    and manifest.json there.
 
-    With ``changed_only``, inputs whose bytes (and the rules) are as in the manifest keep their earlier result
-    and scored copy; the summary is still built from every input's result. ``done`` sees each result as it
-    comes (reused ones first).
+    With ``changed_only``, inputs whose bytes (and the rules, and the report settings) are as in the manifest
+    keep their earlier result and outputs; the summary is still built from every input's result. ``done``
+    sees each result as it comes (reused ones first).
     """
     rules = rules or national()
+    key = _settings_key(rules, report)
     paths = inputs.paths
     stems = output_stems(paths)
     digests = {p: manifest.digest(p) for p in paths}
@@ -41,7 +45,7 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
     records: dict[Path, dict[str, Any]] = {}
     if changed_only:
         for p in paths:
-            previous = manifest.unchanged(kept, p, digests[p], _rules_key(rules))
+            previous = manifest.unchanged(kept, p, digests[p], key)
             if previous is not None:
                 records[p] = previous
                 if done:
@@ -52,15 +56,20 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
         if done:
             done(result.to_dict())
 
-    for p, result in zip(todo, process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished), strict=True):
+    for p, result in zip(todo, process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report),
+                         strict=True):
         records[p] = result.to_dict()
     results = [records[p] for p in paths]
     summary = outdir / SUMMARY_NAME
     write_summary(results, summary)
-    kept.update(manifest.entry(p, digests[p], _rules_key(rules), records[p]) for p in paths)
+    kept.update(manifest.entry(p, digests[p], key, records[p]) for p in paths)
     manifest.save(outdir, kept)
     return Batch(results, inputs.skipped, reused=len(paths) - len(todo), summary=summary)
 
 
-def _rules_key(rules: Rules) -> str:
-    return f"{rules.name}:{rules.digest}"
+def _settings_key(rules: Rules, report: ReportOptions | None) -> str:
+    """What, besides the input's bytes, an output depends on: the rules, and whether and how reports are written."""
+    key = f"{rules.name}:{rules.digest}"
+    if report is not None:
+        key += f"|report:{manifest.digest(report.template) if report.template else 'default'}"
+    return key

@@ -33,24 +33,39 @@ def _err(message: str) -> None:
 def template(
     path: Annotated[Optional[Path], typer.Argument(help="写出的文件，默认“绩效自评模板.xlsx”（--example 时为“绩效自评示例.xlsx”）")] = None,
     example: Annotated[bool, typer.Option("--example", help="写出填好的示例（长安区委办公室值班视频系统项目）")] = False,
+    report: Annotated[bool, typer.Option("--report", help="写出自评报告的 Word 模板（可修改措辞和版式后用 --report-template 使用）")] = False,
     force: Annotated[bool, typer.Option("--force", "-f", help="文件已存在时覆盖")] = False,
 ) -> None:
-    """写出标准自评模板（或填好的示例）。
+    """写出标准自评模板（或填好的示例，或自评报告的 Word 模板）。
 
-    示例：xlsx-eval template 我的自评.xlsx ，或 xlsx-eval template --example
+    示例：xlsx-eval template 我的自评.xlsx ，或 xlsx-eval template --example ，
+    或 xlsx-eval template --report 我局报告模板.docx
     """
-    from .template import write_template
-
-    dest = path or Path("绩效自评示例.xlsx" if example else "绩效自评模板.xlsx")
+    if report and example:
+        _err("--report 与 --example 只能选一个")
+        raise typer.Exit(EXIT_USAGE)
+    what = "报告模板" if report else "示例" if example else "模板"
+    dest = path or Path({"报告模板": "自评报告模板.docx", "示例": "绩效自评示例.xlsx", "模板": "绩效自评模板.xlsx"}[what])
     if dest.exists() and not force:
         _err(f"{dest} 已存在，未覆盖；如需覆盖请加 --force")
         raise typer.Exit(EXIT_USAGE)
-    write_template(dest, example=example)
-    _err(f"已写出{'示例' if example else '模板'}：{dest}")
+    if report:
+        from .files import atomic_path
+        from .report_template import report_template_bytes
+
+        with atomic_path(dest) as tmp:
+            tmp.write_bytes(report_template_bytes())
+    else:
+        from .template import write_template
+
+        write_template(dest, example=example)
+    _err(f"已写出{what}：{dest}")
 
 
 JOBS_HELP = "并行处理的进程数，默认为本机 CPU 核数"
 RULES_HELP = "评分规则：内置规则名（national、hubei）或 .toml 规则文件；默认 national"
+REPORT_TEMPLATE_HELP = "自评报告的 Word 模板（.docx），默认用内置模板；可先用 xlsx-eval template --report 写出后修改"
+PDF_HELP = "同时用 LibreOffice 把报告转为 PDF（需安装 LibreOffice）"
 
 
 @app.command()
@@ -120,12 +135,15 @@ def convert(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
     changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹中的 manifest.json），汇总表仍包含全部文件")] = False,
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    report: Annotated[bool, typer.Option("--report", help="同时写出自评报告 <原名>.report.docx")] = False,
+    report_template: Annotated[Optional[Path], typer.Option("--report-template", help=REPORT_TEMPLATE_HELP)] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表；
-    另写出汇总表 summary.xlsx（项目汇总、问题清单、统计）。
+    另写出汇总表 summary.xlsx（项目汇总、问题清单、统计）；加 --report 时每个工作簿另有一份自评报告（Word）。
 
-    示例：xlsx-eval convert workbook_templates/example.xlsx -o out
+    示例：xlsx-eval convert workbook_templates/example.xlsx -o out --report
 
     一次处理整个文件夹：xlsx-eval convert inbox/ -o out --jobs 2 --changed-only
     """
@@ -133,6 +151,7 @@ def convert(
     from .inputs import expand_inputs
 
     rules_in_force = _load_rules(rules_spec)
+    options = _report_options(report or report_template is not None or pdf, report_template)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
     _make_outdir(outdir)
     with _Progress(len(found.paths), quiet or as_json) as progress:
@@ -141,11 +160,77 @@ def convert(
             if not quiet:
                 progress.say(_verdict(result) + (f" → {result['output']}" if result["output"] else ""))
 
-        batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only, done=done)
+        batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only, done=done,
+                              report=options)
+    pdf_failed = _pdfs([Path(r["report"]) for r in batch.results if r.get("report")], quiet or as_json) if pdf else 0
     if as_json:
         _print_json(batch.results)
     _err(_closing_line(batch))
-    raise typer.Exit(_exit_code(batch.results))
+    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if pdf_failed else EXIT_OK))
+
+
+@app.command()
+def report(
+    file: Annotated[Path, typer.Argument(help="要写报告的工作簿")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="写出的报告（.docx）")],
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    report_template: Annotated[Optional[Path], typer.Option("--report-template", help=REPORT_TEMPLATE_HELP)] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP + "，PDF 与 .docx 同名同目录")] = False,
+) -> None:
+    """评分并写出自评报告（Word）：结构同标准自评报告，每个数字都来自评分结果，与工作簿一致。
+
+    示例：xlsx-eval report workbook_templates/example.xlsx -o 自评报告.docx --pdf
+    """
+    from .pipeline import report as write_report
+
+    if output.suffix.lower() != ".docx":
+        _err(f"报告文件名 {output} 须以 .docx 结尾，如 -o 自评报告.docx")
+        raise typer.Exit(EXIT_USAGE)
+    if output.is_dir():
+        _err(f"{output} 是一个文件夹；请用 -o 指定报告的文件名，如 -o 自评报告.docx")
+        raise typer.Exit(EXIT_USAGE)
+    rules_in_force = _load_rules(rules_spec)
+    options = _report_options(True, report_template)
+    result = write_report(file, output, rules_in_force, options).to_dict()
+    _print_findings(result)
+    typer.echo(_verdict(result))
+    if _unreadable(result):
+        raise typer.Exit(EXIT_USAGE)
+    if not result["report"]:
+        _err("未写出报告：" + ("工作簿缺少评分所需的表、列或金额，请按上面的问题补全后重试" if not result["scored"] else
+                          next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")))
+        raise typer.Exit(EXIT_ERRORS)
+    _err(f"已写出报告：{output}")
+    pdf_failed = _pdfs([output], quiet=True) if pdf else 0
+    raise typer.Exit(max(_exit_code([result]), EXIT_ERRORS if pdf_failed else EXIT_OK))
+
+
+def _report_options(wanted: bool, template: Path | None):
+    """The report settings, with a bureau's template checked before any workbook is read."""
+    if not wanted:
+        return None
+    from .errors import ReportTemplateError
+    from .report import ReportOptions, check_template
+
+    if template is not None:
+        try:
+            check_template(template)
+        except ReportTemplateError as exc:
+            _err(str(exc))
+            raise typer.Exit(EXIT_USAGE) from None
+    return ReportOptions(template)
+
+
+def _pdfs(documents: list[Path], quiet: bool) -> int:
+    """PDFs of the reports; says which were made and why any was not. Returns how many failed."""
+    from .pdf import to_pdf
+
+    if not documents:
+        return 0
+    failed = to_pdf(documents, done=None if quiet else lambda doc: _err(f"已写出 PDF：{doc.with_suffix('.pdf')}"))
+    for doc, why in failed.items():
+        _err(f"✘ {doc.name}：{why}")
+    return len(failed)
 
 
 def _jobs(jobs: int | None) -> int:

@@ -34,13 +34,13 @@ def load(outdir: Path) -> dict[str, dict[str, Any]]:
     return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == VERSION else {}
 
 
-def unchanged(entries: dict[str, dict[str, Any]], path: Path, file_digest: str, rules: str) -> dict[str, Any] | None:
-    """The kept result for ``path`` if the file, the rules and the scored copy are all as they were."""
+def unchanged(entries: dict[str, dict[str, Any]], path: Path, file_digest: str, settings: str) -> dict[str, Any] | None:
+    """The kept result for ``path`` if the file, the settings (rules, reports) and the outputs are all as they were."""
     entry = entries.get(str(path.resolve()))
-    if not entry or not file_digest or entry.get("digest") != file_digest or entry.get("rules") != rules:
+    if not entry or not file_digest or entry.get("digest") != file_digest or entry.get("settings") != settings:
         return None
     result = entry.get("result") or {}
-    if result.get("output") and not Path(result["output"]).is_file():
+    if any(result.get(kind) and not Path(result[kind]).is_file() for kind in ("output", "report")):
         return None
     return result
 
@@ -51,5 +51,5 @@ def save(outdir: Path, entries: dict[str, dict[str, Any]]) -> None:
                        encoding="utf-8")
 
 
-def entry(path: Path, file_digest: str, rules: str, result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return str(path.resolve()), {"digest": file_digest, "rules": rules, "result": result}
+def entry(path: Path, file_digest: str, settings: str, result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return str(path.resolve()), {"digest": file_digest, "settings": settings, "result": result}

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import isolate
-from .errors import UnreadableWorkbook
+from .errors import ReportTemplateError, UnreadableWorkbook
 from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Funds, Result, Workbook
 from .reader import read_workbook
 from .reconcile import ledger_total, reconcile
+from .report import ReportOptions, write_report
 from .rules import Rules
 from .rules_file import national
 from .scoring import score_workbook
@@ -40,15 +41,17 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, st
 
 
 def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None = None, *, jobs: int = 1,
-            stems: dict[Path, str] | None = None, done: Callable[[int, Result], None] | None = None) -> list[Result]:
-    """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes.
+            stems: dict[Path, str] | None = None, done: Callable[[int, Result], None] | None = None,
+            report: ReportOptions | None = None) -> list[Result]:
+    """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes; with ``report``,
+    a converted workbook also gets its 自评报告, ``<stem>.report.docx``, beside the scored copy.
 
     Results come in the order of ``paths``, whatever ``jobs``; ``done(index, result)`` is called as each
     file finishes. A file that crashes, hangs or exhausts its worker becomes an UNREADABLE_FILE result.
     """
     rules = rules or national()
-    tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem)) for p in paths]
-    _import_before_forking(writing=outdir is not None)
+    tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report) for p in paths]
+    _import_before_forking(writing=outdir is not None, reporting=report is not None)
 
     def finished(index: int, outcome) -> None:
         if done:
@@ -58,7 +61,18 @@ def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None =
     return [_as_result(p, outcome, rules) for p, outcome in zip(paths, outcomes, strict=True)]
 
 
-def _import_before_forking(writing: bool) -> None:
+def report(path: Path | str, dest: Path | str, rules: Rules | None = None, options: ReportOptions | None = None) -> Result:
+    """Score one workbook and write its 自评报告 to ``dest`` (.docx); no scored copy is written.
+
+    ``result.report`` is set when the report was written; a workbook that cannot be scored gets none.
+    """
+    path, rules = Path(path), rules or national()
+    _import_before_forking(writing=False, reporting=True)
+    [outcome] = isolate.run_all(_report_job, [(path, rules, Path(dest), options or ReportOptions())], jobs=1)
+    return _as_result(path, outcome, rules)
+
+
+def _import_before_forking(writing: bool, reporting: bool = False) -> None:
     """Import what the workers need once, here: each forked worker inherits it instead of importing it again
     (about 0.1 s a worker, and workers are renewed every few dozen files)."""
     import python_calamine  # noqa: F401
@@ -67,10 +81,36 @@ def _import_before_forking(writing: bool) -> None:
 
     if writing:
         from . import writer  # noqa: F401
+    if reporting:
+        import docxtpl  # noqa: F401
 
 
-def _job(path: Path, rules: Rules, outdir: Path | None, stem: str) -> Result:
-    return _evaluate(path, rules)[1] if outdir is None else _convert(path, rules, outdir, stem)
+def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: ReportOptions | None) -> Result:
+    if outdir is None:
+        return _evaluate(path, rules)[1]
+    wb, result = _convert(path, rules, outdir, stem)
+    if report is not None and result.output is not None:
+        _write_report(wb, result, outdir / f"{stem}.report.docx", report)
+    return result
+
+
+def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) -> Result:
+    wb, result = _evaluate(path, rules)
+    _write_report(wb, result, dest, options)
+    return result
+
+
+def _write_report(wb: Workbook, result: Result, dest: Path, options: ReportOptions) -> None:
+    """The report of a scored workbook; a failure is this file's REPORT_FAILED finding, never a traceback."""
+    if not result.scored:
+        return
+    try:
+        result.report = write_report(wb, result, dest, options.template)
+    except ReportTemplateError as exc:
+        result.findings.append(finding("REPORT_FAILED", "", "", str(exc)))
+    except Exception as exc:
+        result.findings.append(finding("REPORT_FAILED", "", "", f"自评报告无法写出；请确认输出位置可以写入"
+                                                                f"（技术信息：{type(exc).__name__}: {exc}）"))
 
 
 def _as_result(path: Path, outcome, rules: Rules) -> Result:
@@ -83,7 +123,7 @@ def _as_result(path: Path, outcome, rules: Rules) -> Result:
                              f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）", rules)
 
 
-def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> Result:
+def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workbook, Result]:
     from .writer import write_result
 
     wb, result = _evaluate(path, rules)
@@ -94,9 +134,9 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> Result:
         result.findings.append(finding(
             "WRITE_FAILED", "", "", f"评分后的工作簿无法写出；请确认输出文件夹可以写入，或用 Excel 或 WPS 打开原文件"
                                     f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）"))
-        return result
+        return wb, result
     result.output = dest
-    return result
+    return wb, result
 
 
 def _evaluate(path: Path, rules: Rules) -> tuple[Workbook, Result]:
