@@ -79,7 +79,7 @@ def _prepare(template: Path | None):
         env = Environment(undefined=StrictUndefined, autoescape=True)
         unknown = sorted(doc.get_undeclared_template_variables(env) - VARIABLES)
     except TemplateError as exc:
-        raise _template_error(template, exc) from None
+        raise _template_error(template, exc, _bad_tag(doc.get_docx(), env)) from None
     except Exception as exc:  # not a zip, no word/document.xml: python-docx's own errors
         raise ReportTemplateError(f"报告模板 {template} 无法打开：不是有效的 Word（.docx）文件"
                                   f"（技术信息：{type(exc).__name__}: {exc}）") from None
@@ -104,12 +104,53 @@ def _name(template: Path | None) -> str:
     return str(template) if template else "（默认模板）"
 
 
-def _template_error(template: Path | None, exc) -> ReportTemplateError:
-    """Name the tag: docxtpl gives the paragraphs around a syntax error, jinja2 the undefined name."""
-    near = [line.strip() for line in getattr(exc, "docx_context", []) if "{" in line or "%" in line]
-    where = f"，出错处附近：{' / '.join(near)}" if near else ""
-    return ReportTemplateError(f"报告模板 {_name(template)} 中的标签有误：{exc.message or exc}{where}；"
-                               f"标签应写成 {{{{ 变量名 }}}} 或 {{% for … %}} … {{% endfor %}}")
+def _template_error(template: Path | None, exc, paragraph: str | None = None) -> ReportTemplateError:
+    """Name the tag: the paragraph that holds it, or the paragraphs docxtpl shows around a rendering error."""
+    near = [paragraph] if paragraph else [line.strip() for line in getattr(exc, "docx_context", [])
+                                          if "{" in line or "%" in line]
+    where = f"，出错的段落：{' / '.join(near)}" if near else ""
+    return ReportTemplateError(f"报告模板 {_name(template)} 中的标签有误{where}（{exc.message or exc}）；"
+                               f"标签应写成 {{{{ 变量名 }}}} 或 {{% for … %}} … {{% endfor %}}，括号成对、写在同一段落内")
+
+
+_DELIMITERS = re.compile(r"\{\{|\}\}|\{%|%\}")
+
+
+_STATEMENT = re.compile(r"\{%-?\s*(?:[prc]|tr|tc)?\s+(\w+)|\{%-?\s*(\w+)")
+
+
+def _bad_tag(document, env) -> str | None:
+    """The text of the first paragraph whose tags are not closed, whose {{ … }} does not parse, or whose
+    {% for %} / {% if %} is never ended (or ends what was never begun)."""
+    from docx.oxml.ns import qn
+    from jinja2 import TemplateError
+
+    blocks: list[str] = []  # paragraphs with a for / if still open
+    parts = [document.element.body] + [s.element for sec in document.sections
+                                       for s in (sec.header, sec.footer, sec.even_page_header,
+                                                 sec.even_page_footer, sec.first_page_header, sec.first_page_footer)
+                                       if not s.is_linked_to_previous]
+    for part in parts:
+        for p in part.iter(qn("w:p")):
+            text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+            marks = _DELIMITERS.findall(text)
+            if any(opening + closing not in ("{{}}", "{%%}") for opening, closing in zip(marks[::2], marks[1::2])) \
+                    or len(marks) % 2:
+                return text
+            for expression in re.findall(r"\{\{.*?\}\}", text):
+                try:
+                    env.parse(expression)
+                except TemplateError:
+                    return text
+            for match in _STATEMENT.finditer(text):
+                word = match.group(1) or match.group(2)
+                if word in ("for", "if"):
+                    blocks.append(text)
+                elif word in ("endfor", "endif"):
+                    if not blocks:
+                        return text
+                    blocks.pop()
+    return blocks[-1] if blocks else None
 
 
 def report_context(wb: Workbook, result: Result) -> dict[str, Any]:

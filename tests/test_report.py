@@ -1,0 +1,313 @@
+"""The 自评报告: the seed's report regenerated from the example workbook (figures typed in from
+seed-report.txt), the slip variant, neutral sentences for empty sections, templates, typography, PDF."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pytest
+from docx.oxml.ns import qn
+from docx.shared import Pt
+from typer.testing import CliRunner
+
+from xlsx_eval.cli import app
+from xlsx_eval.errors import ReportTemplateError
+from xlsx_eval.pipeline import _evaluate
+from xlsx_eval.report import VARIABLES, report_context, write_report
+from xlsx_eval.report_template import report_template_bytes
+from xlsx_eval.rules_file import national
+
+SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates" / "report-template.docx"
+
+# seed-report.txt, section by section, in its order
+SEED_HEADINGS = [
+    "项目自评报告",
+    "一、项目基本情况", "（一）项目概况", "（二）项目预期绩效目标",
+    "二、自评工作情况", "（一）自评的组织工作", "（二）自评的方法和过程",
+    "三、项目执行及绩效实现情况", "（一）预算执行情况", "（二）项目产出", "（三）项目效益", "（四）满意度",
+    "四、项目综合评价结论和评价等级",
+    "五、存在的问题及改进措施", "（一）项目存在的主要问题", "（二）针对问题提出的改进措施和建议",
+    "六、评价工作组人员名单及签字",
+]
+# the eight payments of seed-report.txt's 预算执行情况, as the seed writes them
+SEED_PAYMENT_SENTENCES = [
+    "2020年1月30日，值班室视频系统安装经费支出14.3万元；候会议室视频系统安装经费支出4.82万元；"
+    "购置会议室音频设备支出8.11万元。",
+    "2020年4月7日，购置值班室无线话筒支出0.6万元。",
+    "2020年5月11日，制作值班室制度标牌支出1.3万元。",
+    "2020年6月30日，购置应急值守电视支出1.62万元。",
+    "2020年7月1日，购置音视频线支出0.13万元。",
+    "2020年10月25日，视频会议通信费及购置机柜等支出2万元。",
+]
+SEED_TEAM = ["卢玉杰", "赵洪涛", "梅常青", "贾士恩", "张静", "刘敏"]
+
+
+def body_lines(path: Path) -> list[str]:
+    """The document's paragraphs and table rows ("a | b | c"), in the order they appear."""
+    doc = docx.Document(str(path))
+    lines = []
+    for child in doc.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            lines.append("".join(t.text or "" for t in child.iter(qn("w:t"))))
+        elif child.tag == qn("w:tbl"):
+            for tr in child.iter(qn("w:tr")):
+                cells = ["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.iter(qn("w:tc"))]
+                lines.append(" | ".join(cells))
+    return lines
+
+
+def render(workbook: Path, dest: Path, template: Path | None = None) -> list[str]:
+    wb, result = _evaluate(workbook, national())
+    write_report(wb, result, dest, template)
+    return body_lines(dest)
+
+
+def with_executed(example: Path, tmp_path: Path, executed: float) -> Path:
+    """The example with 全年执行数 typed in as ``executed`` (the seed's slip: 30.88)."""
+    wb = openpyxl.load_workbook(example)
+    ws = wb["项目信息"]
+    [row] = [r for r in ws.iter_rows() if r[0].value and str(r[0].value).startswith("全年执行数")]
+    row[1].value = executed
+    path = tmp_path / "slip.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_the_seed_report_comes_back_from_the_example(example, tmp_path):
+    lines = render(example, tmp_path / "r.docx")
+    text = "\n".join(lines)
+    assert lines[:3] == ["长安区委办公室", "值班视频系统安装经费", "项目自评报告"]
+    positions = [lines.index(h) for h in SEED_HEADINGS]
+    assert positions == sorted(positions), "sections out of the seed's order"
+    assert ("根据《石家庄市财政支出绩效评价办法》（石财绩[2013]2号），遵循“科学性、规范性、客观性和公正性”的原则，"
+            "对值班视频系统安装经费项目实施了财政支出绩效自评价，形成本评价报告。") in lines
+    assert ("2020年度长安区委办公室值班视频系统安装经费预算35万元，资金到位35万元（其中财政资金35万元），"
+            "资金执行32.88万元，预算执行率94%。") in lines
+    assert "值班视频系统安装经费合计支出32.88万元，具体支出执行情况如下：" in lines
+    start = lines.index("值班视频系统安装经费合计支出32.88万元，具体支出执行情况如下：") + 1
+    assert lines[start:start + 6] == SEED_PAYMENT_SENTENCES
+    assert "根据项目执行情况和项目绩效情况，值班视频系统安装经费项目总得分为99.4，项目综合绩效评价等级为优秀。" in lines
+    assert "组长：卢玉杰" in lines and "成员：赵洪涛，梅常青，贾士恩，张静，刘敏" in lines
+    team_rows = [line for line in lines if line.split(" | ")[0] in SEED_TEAM]
+    assert [row.split(" | ")[0] for row in team_rows] == SEED_TEAM
+    assert "卢玉杰 | 长安区委办公室 | 常务副主任 |  | 组长 | " in lines
+    # the indicator table: 预算执行率 94% → 9.4 after the 产出指标, as on the seed's form; total 99.4
+    assert "产出指标 | 预算执行率指标 | 预算执行率 | 100% | 94% | 10 | 9.4" in lines
+    assert "产出指标 | 成本指标 | 经费严格控制在预算内 | ≥100% | 100% | 10 | 10" in lines
+    assert lines[lines.index("产出指标 | 预算执行率指标 | 预算执行率 | 100% | 94% | 10 | 9.4") - 1].startswith(
+        "产出指标 | 质量指标 | 保证系统7*24小时运行")
+    assert "总分 | 99.4" in lines
+    assert "上级单位满意度达100%。" in lines
+    assert "{" not in text and "None" not in text
+
+
+def test_the_slip_is_reported_with_the_ledgers_truth(example, tmp_path):
+    lines = render(with_executed(example, tmp_path, 30.88), tmp_path / "r.docx")
+    text = "\n".join(lines)
+    assert "值班视频系统安装经费合计支出32.88万元，具体支出执行情况如下：" in lines
+    assert "30.88万元" in text and "合计支出30.88万元" not in text
+    [note] = [line for line in lines if line.startswith("需要说明的是")]
+    assert "全年执行数为30.88万元" in note and "支出明细合计32.88万元" in note and "相差2万元" in note
+    # the workbook is scored as filled (30.88 / 35 = 88.2% → 88% → 8.8; 98.8 in all), and the report says so
+    assert "资金执行30.88万元，预算执行率88%" in text
+    assert "总得分为98.8" in text
+
+
+def test_sections_without_text_get_neutral_sentences(build, tmp_path):
+    lines = render(build(), tmp_path / "r.docx")  # no texts, no team, no 问题与措施 in this workbook
+    text = "\n".join(lines)
+    for heading in SEED_HEADINGS[1:]:
+        following = lines[lines.index(heading) + 1]
+        assert following.strip(), f"{heading} is followed by an empty line"
+    assert "根据财政支出绩效评价的有关规定" in text
+    assert "本项目设置效益指标3项，其中3项达到年度指标值。" in lines
+    assert "本项目各项绩效指标均达到年度指标值，未发现明显问题。" in lines
+    assert lines[lines.index("六、评价工作组人员名单及签字") + 1] == "本项目自评由长安区委办公室组织实施。"
+    assert "{" not in text and "None" not in text
+
+
+def test_a_shortfall_is_named_with_its_reason(build, tmp_path):
+    from conftest import SEED_INDICATORS, ind
+
+    indicators = [*SEED_INDICATORS[:-1],
+                  ind("满意度指标", "服务对象满意度指标", "其他部门单位对本单位值班情况的满意度", "≥100%", "90%", 2,
+                      reason="个别单位反馈响应偏慢")]
+    lines = render(build(indicators=indicators), tmp_path / "r.docx")
+    # 2 × 90 / 100 = 1.8 of 2
+    assert ("其他部门单位对本单位值班情况的满意度（年度指标值≥100%，实际完成90%，得分1.8，分值2），"
+            "原因：个别单位反馈响应偏慢。") in lines
+
+
+def test_user_text_with_markup_characters_is_written_as_text(build, tmp_path):
+    lines = render(build(info={"项目概况": "设备<A&B>型号 & 配件"}), tmp_path / "r.docx")
+    assert "设备<A&B>型号 & 配件" in lines
+
+
+def test_context_offers_exactly_the_documented_variables(example):
+    wb, result = _evaluate(example, national())
+    assert set(report_context(wb, result)) == VARIABLES
+
+
+def test_the_shipped_template_is_the_built_one():
+    built = zipfile.ZipFile(io.BytesIO(report_template_bytes()))
+    shipped = zipfile.ZipFile(SHIPPED_TEMPLATE)
+    assert sorted(built.namelist()) == sorted(shipped.namelist())
+    for name in built.namelist():
+        assert built.read(name) == shipped.read(name), (
+            f"workbook_templates/report-template.docx 已过时（{name}）；"
+            "请运行 xlsx-eval template --report workbook_templates/report-template.docx --force")
+
+
+def test_typography_follows_gb_t_9704(example, tmp_path):
+    write = tmp_path / "r.docx"
+    render(example, write)
+    doc = docx.Document(str(write))
+    section = doc.sections[0]
+    sizes = (section.page_width, section.page_height, section.top_margin, section.bottom_margin,
+             section.left_margin, section.right_margin)
+    assert [round(x.mm) for x in sizes] == [210, 297, 37, 35, 28, 26]  # A4; margins as GB/T 9704
+    expected = {"Title": ("宋体", Pt(22)), "Heading 1": ("黑体", Pt(16)), "Heading 2": ("楷体", Pt(16)),
+                "Normal": ("仿宋", Pt(16))}
+    for name, (font, size) in expected.items():
+        style = doc.styles[name]
+        assert style.element.rPr.rFonts.get(qn("w:eastAsia")) == font, name
+        assert style.font.size == size, name
+    assert doc.paragraphs[0].style.name == "Title"
+    styles = {p.text: p.style.name for p in doc.paragraphs}
+    assert styles["一、项目基本情况"] == "Heading 1" and styles["（一）项目概况"] == "Heading 2"
+    for table in doc.tables:
+        first = table.rows[0]._tr
+        assert first.trPr is not None and first.trPr.find(qn("w:tblHeader")) is not None
+        assert table.style.name == "Table Grid"
+
+
+def test_a_bad_tag_is_named(tmp_path, example):
+    bad = tmp_path / "bad.docx"
+    doc = docx.Document()
+    doc.add_paragraph("{{ unit }}单位")
+    doc.add_paragraph("总分：{{ total ")
+    doc.save(bad)
+    with pytest.raises(ReportTemplateError, match=r"标签有误.*总分：\{\{ total"):
+        render(example, tmp_path / "r.docx", bad)
+    result = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.docx"),
+                                      "--report-template", str(bad)])
+    assert result.exit_code == 2
+    assert "报告模板" in result.output and "总分：{{ total" in result.output
+    assert not (tmp_path / "r.docx").exists()
+
+
+def test_a_block_never_ended_is_named(tmp_path, example):
+    bad = tmp_path / "bad.docx"
+    doc = docx.Document()
+    doc.add_paragraph("目标：")
+    doc.add_paragraph("{%p for g in goals %}")
+    doc.add_paragraph("{{ g }}")
+    doc.save(bad)
+    with pytest.raises(ReportTemplateError, match=r"出错的段落：\{%p for g in goals %\}"):
+        render(example, tmp_path / "r.docx", bad)
+
+
+def test_an_unknown_variable_is_named(tmp_path, example):
+    bad = tmp_path / "bad.docx"
+    doc = docx.Document()
+    doc.add_paragraph("{{ unit }}的{{ 总分 }}与{{ totl }}")
+    doc.save(bad)
+    with pytest.raises(ReportTemplateError, match="未知的变量：totl、总分"):
+        render(example, tmp_path / "r.docx", bad)
+
+
+def test_a_bureaus_template_changes_the_wording(tmp_path, example):
+    own = tmp_path / "own.docx"
+    doc = docx.Document()
+    doc.add_paragraph("{{ unit }}《{{ project }}》自评得分{{ total }}分，等级{{ grade }}。")
+    doc.save(own)
+    assert render(example, tmp_path / "r.docx", own) == [
+        "长安区委办公室《值班视频系统安装经费》自评得分99.4分，等级优秀。"]
+
+
+def test_report_command(example, tmp_path):
+    dest = tmp_path / "自评报告.docx"
+    result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert "已写出报告" in result.output and dest.is_file()
+    assert "总得分为99.4" in "\n".join(body_lines(dest))
+    wrong = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.pdf")])
+    assert wrong.exit_code == 2 and "须以 .docx 结尾" in wrong.output
+
+
+def test_report_command_on_an_unscorable_workbook(build, tmp_path):
+    path = build(info={"全年预算数": None})
+    result = CliRunner().invoke(app, ["report", str(path), "-o", str(tmp_path / "r.docx")])
+    assert result.exit_code == 1
+    assert "未写出报告" in result.output and not (tmp_path / "r.docx").exists()
+
+
+def test_report_takes_rules(example, tmp_path):
+    # the hubei profile labels grades 优/良/中/差: 99.4 ≥ 90 → 优
+    dest = tmp_path / "r.docx"
+    result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest), "--rules", "hubei"])
+    assert result.exit_code == 0, result.output
+    assert "项目总得分为99.4，项目综合绩效评价等级为优。" in "\n".join(body_lines(dest))
+
+
+def test_convert_report_writes_one_beside_each_scored_copy(example, build, tmp_path):
+    out = tmp_path / "out"
+    broken = build("broken.xlsx", info={"全年预算数": None})
+    result = CliRunner().invoke(app, ["convert", str(example), str(broken), "-o", str(out), "--report", "--json"])
+    assert result.exit_code == 1, result.output
+    import json
+
+    results = json.loads(result.stdout)["results"]
+    assert results[0]["report"] == str(out / "example.report.docx")
+    assert results[1]["report"] is None  # not scored: no report
+    assert (out / "example.report.docx").is_file() and not (out / "broken.report.docx").exists()
+
+
+def test_changed_only_redoes_a_file_whose_report_is_newly_asked_for(example, tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["convert", str(example), "-o", str(out)]).exit_code == 0
+    again = CliRunner().invoke(app, ["convert", str(example), "-o", str(out), "--changed-only", "--report"])
+    assert again.exit_code == 0, again.output
+    assert "未改动" not in again.output and (out / "example.report.docx").is_file()
+    third = CliRunner().invoke(app, ["convert", str(example), "-o", str(out), "--changed-only", "--report"])
+    assert "1 个未改动" in third.output
+
+
+def test_pdf_without_libreoffice_says_so(example, tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    dest = tmp_path / "r.docx"
+    result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest), "--pdf"])
+    assert result.exit_code == 1
+    assert "未找到 LibreOffice" in result.output and "apt-get install libreoffice-writer" in result.output
+    assert dest.is_file() and not dest.with_suffix(".pdf").exists()
+
+
+def _writer_installed() -> bool:
+    program = shutil.which("soffice")
+    return bool(program) and any(Path(program).resolve().parent.glob("libswlo.so"))
+
+
+@pytest.mark.skipif(not _writer_installed() or not shutil.which("pdftoppm"),
+                    reason="LibreOffice Writer (libreoffice-writer) or pdftoppm (poppler-utils) is not installed")
+def test_libreoffice_renders_the_report_with_chinese_glyphs(example, tmp_path):
+    dest = tmp_path / "r.docx"
+    result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest), "--pdf"])
+    assert result.exit_code == 0, result.output
+    pdf = dest.with_suffix(".pdf")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    squeezed = "".join(text.split())
+    assert "项目自评报告" in squeezed and "总得分为99.4" in squeezed and "合计支出32.88万元" in squeezed
+    # the text layer can hold characters that print as boxes: the glyphs must come from a CJK font
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert any(word in fonts for word in ("CJK", "Droid", "WenQuanYi", "SimSun", "FangSong", "Noto Serif SC",
+                                           "Noto Sans SC")), fonts
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+                   check=True)
+    [png] = tmp_path.glob("page*.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
