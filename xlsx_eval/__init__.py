@@ -5,16 +5,17 @@ Using it as a library::
     from xlsx_eval import evaluate, convert
     result = evaluate("长安区委办.xlsx")          # check and score, write nothing
     result = convert("长安区委办.xlsx", "out")    # also write out/长安区委办.scored.xlsx
+    result = report_workbook("长安区委办.xlsx", "自评报告.docx")  # the 自评报告 in Word
     print(result.total, result.grade, [f.to_dict() for f in result.findings])
 """
 
 __version__ = "0.1.0"
-__all__ = ["evaluate", "convert", "write_template", "Rules", "Result", "Finding"]
+__all__ = ["evaluate", "convert", "report_workbook", "write_template", "Rules", "Result", "Finding"]
 
 
 def __getattr__(name: str):
     # Imported on first use, so that `xlsx-eval --help` does not pay for the parsers.
-    if name in ("evaluate", "convert"):
+    if name in ("evaluate", "convert", "report_workbook"):
         from . import pipeline
 
         return getattr(pipeline, name)

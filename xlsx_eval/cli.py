@@ -181,7 +181,7 @@ def report(
 
     示例：xlsx-eval report workbook_templates/example.xlsx -o 自评报告.docx --pdf
     """
-    from .pipeline import report as write_report
+    from .pipeline import report_workbook
 
     if output.suffix.lower() != ".docx":
         _err(f"报告文件名 {output} 须以 .docx 结尾，如 -o 自评报告.docx")
@@ -191,7 +191,7 @@ def report(
         raise typer.Exit(EXIT_USAGE)
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(True, report_template)
-    result = write_report(file, output, rules_in_force, options).to_dict()
+    result = report_workbook(file, output, rules_in_force, options).to_dict()
     _print_findings(result)
     typer.echo(_verdict(result))
     if _unreadable(result):
@@ -201,7 +201,7 @@ def report(
                           next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")))
         raise typer.Exit(EXIT_ERRORS)
     _err(f"已写出报告：{output}")
-    pdf_failed = _pdfs([output], quiet=True) if pdf else 0
+    pdf_failed = _pdfs([output], quiet=False) if pdf else 0
     raise typer.Exit(max(_exit_code([result]), EXIT_ERRORS if pdf_failed else EXIT_OK))
 
 

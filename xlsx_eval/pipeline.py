@@ -61,7 +61,8 @@ def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None =
     return [_as_result(p, outcome, rules) for p, outcome in zip(paths, outcomes, strict=True)]
 
 
-def report(path: Path | str, dest: Path | str, rules: Rules | None = None, options: ReportOptions | None = None) -> Result:
+def report_workbook(path: Path | str, dest: Path | str, rules: Rules | None = None,
+                    options: ReportOptions | None = None) -> Result:
     """Score one workbook and write its 自评报告 to ``dest`` (.docx); no scored copy is written.
 
     ``result.report`` is set when the report was written; a workbook that cannot be scored gets none.
