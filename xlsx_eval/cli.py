@@ -233,6 +233,105 @@ def _pdfs(documents: list[Path], quiet: bool) -> int:
     return len(failed)
 
 
+@app.command()
+def email(
+    outdir: Annotated[Path, typer.Argument(help="convert 的输出文件夹（有 manifest.json 和评分后的工作簿）")],
+    to: Annotated[Optional[list[str]], typer.Option("--to", metavar="ADDR", help="收件人：不用各工作簿的联系人邮箱，全部发给这个地址（可重复）")] = None,
+    cc: Annotated[Optional[list[str]], typer.Option("--cc", metavar="ADDR", help="抄送这个地址（可重复）")] = None,
+    sender: Annotated[Optional[str], typer.Option("--from", help="发件人，如 jxpj@czj.example.gov.cn 或“绩效科 <jxpj@czj.example.gov.cn>”")] = None,
+    smtp_host: Annotated[Optional[str], typer.Option("--smtp-host", help="邮件服务器，默认 localhost")] = None,
+    smtp_port: Annotated[Optional[int], typer.Option("--smtp-port", help="端口，默认 --ssl 为 465、--starttls 为 587、不加密为 25")] = None,
+    smtp_user: Annotated[Optional[str], typer.Option("--smtp-user", help="登录用户名；密码取自环境变量 XLSX_EVAL_SMTP_PASSWORD，或在终端里提示输入")] = None,
+    use_ssl: Annotated[bool, typer.Option("--ssl", help="一开始就用 SSL/TLS 加密连接（端口 465）")] = False,
+    starttls: Annotated[bool, typer.Option("--starttls", help="连接后用 STARTTLS 加密（端口 587）")] = False,
+    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="信任这个 CA 证书（PEM）：服务器用单位自己签发的证书时")] = None,
+    config: Annotated[Optional[Path], typer.Option("--config", help="配置文件（用其中的 [email] 表），默认为当前文件夹的 xlsx-eval.toml")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="不发送：把每封邮件写成 .eml 文件放进 输出文件夹/outbox/ 供检查")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="不看发送记录，已发送过的也再发一次")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐封的结果（没能发出的仍会列出）")] = False,
+) -> None:
+    """把每个评分后的工作簿（有自评报告时一并附上）发给填报单位的联系人邮箱，每份只发一次。
+
+    收件人是各工作簿“项目信息”里的联系人邮箱，或 --to。发送记录在 输出文件夹/sent.jsonl：重新运行时已发送的跳过，
+    只补发没有发出的。设置的来源依次是命令行、环境变量（XLSX_EVAL_SMTP_HOST、_PORT、_USER、_FROM、_SECURITY、
+    _CA_FILE、_TO、_CC）、配置文件 xlsx-eval.toml 的 [email] 表；密码只来自环境变量 XLSX_EVAL_SMTP_PASSWORD
+    或运行时输入。
+
+    示例：xlsx-eval email out --dry-run --from jxpj@czj.example.gov.cn ，检查 out/outbox/ 里的邮件后：
+    xlsx-eval email out --from jxpj@czj.example.gov.cn --smtp-host smtp.example.gov.cn --starttls --smtp-user jxpj
+    """
+    import os
+    from dataclasses import replace
+
+    from . import mailer
+    from .errors import MailError, MailSettingsError
+
+    if use_ssl and starttls:
+        _err("--ssl 和 --starttls 只能选一个：端口 465 通常用 --ssl，587 用 --starttls")
+        raise typer.Exit(EXIT_USAGE)
+    flags = {"host": smtp_host, "port": smtp_port, "user": smtp_user, "from": sender, "to": to, "cc": cc,
+             "ca_file": str(ca_file) if ca_file else None,
+             "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend}
+    try:
+        settings = mailer.resolve_settings(flags, os.environ, config)
+        plan = mailer.plan_messages(outdir, settings)
+    except MailSettingsError as exc:
+        _err(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    if settings.user and settings.password is None and not settings.dry_run:
+        settings = replace(settings, password=_smtp_password(settings))
+    stopped = None
+    with _Progress(len(plan.items), quiet, label="发送") as progress:
+        def done(outcome) -> None:
+            progress.advance()
+            line = _mail_line(outcome, quiet)
+            if line:
+                progress.say(line)
+
+        try:
+            sent = mailer.send_messages(plan, settings, progress=done)
+        except MailError as exc:
+            stopped, sent = exc, exc.report
+    if stopped is not None:
+        _err(f"✘ {stopped}")
+    if sent is not None:
+        _err(_mail_closing(sent, stopped is not None))
+    raise typer.Exit(EXIT_OK if stopped is None and sent.ok else EXIT_ERRORS)
+
+
+def _smtp_password(settings) -> str:
+    if sys.stdin.isatty():
+        return typer.prompt(f"{settings.user} 在 {settings.server} 的密码", hide_input=True)
+    _err(f"需要 {settings.user} 的邮箱密码：请设置环境变量 XLSX_EVAL_SMTP_PASSWORD（在终端里运行时会提示输入）")
+    raise typer.Exit(EXIT_USAGE)
+
+
+def _mail_line(outcome, quiet: bool) -> str | None:
+    from .mailer import Status
+
+    to = "、".join(outcome.recipients)
+    if outcome.status is Status.SENT:
+        return None if quiet else f"✔ {outcome.name} → {to}"
+    if outcome.status is Status.WRITTEN:
+        return None if quiet else f"✔ {outcome.name} → {to}：已写出 {outcome.eml}（未发送）"
+    if outcome.status is Status.ALREADY_SENT:
+        return None if quiet else f"· {outcome.name}：已发送过给 {to}，跳过（要再发一次请加 --resend）"
+    return f"✘ {outcome.name}：{outcome.reason}"
+
+
+def _mail_closing(report, stopped: bool) -> str:
+    from .mailer import Status
+
+    c = report.count
+    tail = f"此前已发送 {c(Status.ALREADY_SENT)} 个，没有邮箱 {c(Status.NO_ADDRESS)} 个，失败 {c(Status.FAILED)} 个"
+    if report.outbox is not None:
+        return (f"试运行：共 {len(report.outcomes)} 个评分结果，写出 {c(Status.WRITTEN)} 封邮件到 {report.outbox}"
+                f"（没有发送），{tail}")
+    not_sent = f"，未发送 {c(Status.NOT_SENT)} 个（重新运行会补发）" if c(Status.NOT_SENT) else ""
+    return (f"{'已中止' if stopped else '完成'}：共 {len(report.outcomes)} 个评分结果，发送 {c(Status.SENT)} 个，"
+            f"{tail}{not_sent}；发送记录：{report.log}")
+
+
 def _jobs(jobs: int | None) -> int:
     import os
 
@@ -253,7 +352,7 @@ def _inputs(items: list[str], expand, quiet: bool):
 class _Progress:
     """A progress bar on stderr (count, rate, time left) when stderr is a terminal; silent otherwise."""
 
-    def __init__(self, total: int, quiet: bool) -> None:
+    def __init__(self, total: int, quiet: bool, label: str = "评分") -> None:
         self.total = total
         self.bar = None
         if not quiet and total > 1 and sys.stderr.isatty():
@@ -266,7 +365,7 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
-            self.bar = Progress(TextColumn("评分"), BarColumn(), MofNCompleteColumn(),
+            self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
                                 TextColumn("{task.fields[rate]}"),
                                 TextColumn("剩余"), TimeRemainingColumn(), console=Console(stderr=True),
                                 transient=True)
