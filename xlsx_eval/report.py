@@ -114,8 +114,6 @@ def _template_error(template: Path | None, exc, paragraph: str | None = None) ->
 
 
 _DELIMITERS = re.compile(r"\{\{|\}\}|\{%|%\}")
-
-
 _STATEMENT = re.compile(r"\{%-?\s*(?:[prc]|tr|tc)?\s+(\w+)|\{%-?\s*(\w+)")
 
 

@@ -14,6 +14,7 @@ text use Times New Roman.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 
 from docx import Document
@@ -43,8 +44,9 @@ TABLE_STYLE = "表格文字"  # 仿宋 五号, single-spaced, no indent
 FOOTER_STYLE = "页码"
 
 
+@functools.cache
 def report_template_bytes() -> bytes:
-    """The default report template as .docx bytes."""
+    """The default report template as .docx bytes (built once per process)."""
     doc = Document()
     _styles(doc)
     _page(doc)
