@@ -30,13 +30,8 @@ from xlsx_eval.batch import convert_batch
 from xlsx_eval.cli import app
 from xlsx_eval.errors import MailError, MailSettingsError
 from xlsx_eval.inputs import expand_inputs
-from xlsx_eval.mailer import (
-    MailSettings,
-    Status,
-    plan_messages,
-    resolve_settings,
-    send_messages,
-)
+from xlsx_eval.mail_settings import MailSettings, resolve_settings
+from xlsx_eval.mailer import Status, plan_messages, send_messages
 from xlsx_eval.report import ReportOptions
 from xlsx_eval.sendlog import SendLog
 

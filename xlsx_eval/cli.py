@@ -265,6 +265,7 @@ def email(
 
     from . import mailer
     from .errors import MailError, MailSettingsError
+    from .mail_settings import resolve_settings
 
     if use_ssl and starttls:
         _err("--ssl 和 --starttls 只能选一个：端口 465 通常用 --ssl，587 用 --starttls")
@@ -273,7 +274,7 @@ def email(
              "ca_file": str(ca_file) if ca_file else None,
              "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend}
     try:
-        settings = mailer.resolve_settings(flags, os.environ, config)
+        settings = resolve_settings(flags, os.environ, config)
         plan = mailer.plan_messages(outdir, settings)
     except MailSettingsError as exc:
         _err(str(exc))

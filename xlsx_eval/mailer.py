@@ -1,10 +1,10 @@
 """E-mail each scored workbook (and its 自评报告) to its unit over SMTP, exactly once.
 
-``resolve_settings`` builds the typed settings from flags, the environment and a config file;
-``plan_messages`` reads OUTDIR/manifest.json (written by convert) and decides, per scored workbook, whom it
-goes to or why it cannot go; ``send_messages`` sends them over one SMTP connection (or, on a dry run, writes
-them to OUTDIR/outbox/) and returns a ``MailReport``. The send log (``sendlog``) makes a rerun send only what
-the server has not yet accepted.
+With settings from ``mail_settings.resolve_settings``, ``plan_messages`` reads OUTDIR/manifest.json
+(written by convert) and decides, per scored workbook, whom it goes to or why it cannot go;
+``send_messages`` sends them over one SMTP connection (``smtp_session``; on a dry run it writes them to
+OUTDIR/outbox/) and returns a ``MailReport``. The send log (``sendlog``) makes a rerun send only what the
+server has not yet accepted.
 
 The library never prints, prompts or exits: bad settings raise ``MailSettingsError``; what stops the whole
 run (server unreachable, TLS, login refused, connection lost while a message was in flight) raises
@@ -14,11 +14,9 @@ run (server unreachable, TLS, login refused, connection lost while a message was
 from __future__ import annotations
 
 import hashlib
-import ipaddress
-import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -29,8 +27,10 @@ from typing import Any
 from . import manifest
 from .errors import MailError, MailSettingsError
 from .files import atomic_path
+from .mail_settings import MailSettings, parse_address
 from .sendlog import NAME as LOG_NAME
 from .sendlog import SendLog
+from .smtp_session import Session, backoff
 
 CONFIG_NAME = "xlsx-eval.toml"  # its [email] table; looked for in the current folder unless --config names one
 ENV_PREFIX = "XLSX_EVAL_SMTP_"
@@ -44,31 +44,6 @@ FINDINGS_IN_BODY = 5
 KEYS = ("host", "port", "user", "from", "security", "ca_file", "to", "cc", "timeout", "retries", "retry_delay")
 _FLAGS = {"host": "--smtp-host", "port": "--smtp-port", "user": "--smtp-user", "from": "--from",
           "security": "--ssl/--starttls", "ca_file": "--ca-file", "to": "--to", "cc": "--cc"}
-
-
-@dataclass(frozen=True)
-class MailSettings:
-    """Where and how to send. ``sender`` is the From address ("财政局绩效科 <jxpj@example.gov.cn>" or a bare
-    address); ``to`` replaces each workbook's 联系人邮箱; ``cc`` is added to every message."""
-
-    sender: str
-    host: str = "localhost"
-    port: int = 25
-    security: str = "none"  # "ssl" (TLS from the start), "starttls" or "none"
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    ca_file: Path | None = None  # trust this CA (a bureau's own); otherwise the system's (and SSL_CERT_FILE)
-    timeout: float = 30.0
-    retries: int = 3  # tries for a transient (4xx) answer, the first included
-    retry_delay: float = 2.0  # seconds before the second try, doubled before each further one
-    dry_run: bool = False
-    resend: bool = False
-
-    @property
-    def server(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 class Status(str, Enum):
@@ -134,169 +109,6 @@ class Item:
 class Plan:
     outdir: Path
     items: list[Item]
-
-
-# ---------------------------------------------------------------------------------------------- settings
-
-def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None,
-                     config: Path | None = None, *, cwd: Path | None = None) -> MailSettings:
-    """Settings from ``flags`` (keys of ``KEYS`` plus ``dry_run``/``resend``; None = not given), else the
-    environment (XLSX_EVAL_SMTP_HOST, _PORT, …; lists comma-separated), else the [email] table of ``config``
-    (or of xlsx-eval.toml in ``cwd`` when there is one), else the defaults. The password comes only from
-    XLSX_EVAL_SMTP_PASSWORD (the caller may prompt for it when it is None)."""
-    environ = os.environ if environ is None else environ
-    cwd = Path.cwd() if cwd is None else cwd
-    table, where, base = _config_table(config, cwd)
-    given: dict[str, tuple[Any, str, Path]] = {}
-    for k in KEYS:
-        env = ENV_PREFIX + k.upper()
-        if flags.get(k) not in (None, [], ()):
-            given[k] = (flags[k], _FLAGS.get(k, k), cwd)
-        elif environ.get(env, "").strip():
-            given[k] = (environ[env].strip(), f"环境变量 {env}", cwd)
-        elif k in table:
-            given[k] = (table[k], f"{where} 的 [email] {k}", base)
-
-    def get(k: str, convert: Callable[[Any, str, Path], Any], default: Any = None) -> Any:
-        return convert(*given[k]) if k in given else default
-
-    port = get("port", _port)
-    security = get("security", _security) or {465: "ssl", 587: "starttls"}.get(port, "none")
-    host = get("host", _text, "localhost")
-    user = get("user", _text)
-    to = get("to", _addresses, ())
-    cc = get("cc", _addresses, ())
-    sender = get("from", _address)
-    if sender is None:
-        if user and parse_address(user):
-            sender = user
-        else:
-            raise MailSettingsError("没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 "
-                                    f"{CONFIG_NAME} 的 [email] from 指定，如 jxpj@czj.example.gov.cn")
-    if user and security == "none" and not _loopback(host):
-        raise MailSettingsError(f"不能在未加密的连接上把密码发给 {host}：请加 --starttls（端口 587）或 --ssl（端口 465）")
-    return MailSettings(
-        sender=sender, host=host, port=port or DEFAULT_PORTS[security], security=security, user=user,
-        password=environ.get(PASSWORD_ENV) or None, to=to, cc=cc, ca_file=get("ca_file", _file),
-        timeout=get("timeout", _number(0.1, 600), 30.0), retries=int(get("retries", _number(1, 10), 3)),
-        retry_delay=get("retry_delay", _number(0, 600), 2.0),
-        dry_run=bool(flags.get("dry_run")), resend=bool(flags.get("resend")),
-    )
-
-
-def _config_table(config: Path | None, cwd: Path) -> tuple[dict[str, Any], str, Path]:
-    import tomllib
-
-    path = Path(config) if config is not None else cwd / CONFIG_NAME
-    if config is None and not path.is_file():
-        return {}, "", cwd
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MailSettingsError(f"找不到配置文件 {path}") from None
-    except OSError as exc:
-        raise MailSettingsError(f"无法读取配置文件 {path}（{exc.strerror}）") from None
-    except UnicodeDecodeError:
-        raise MailSettingsError(f"配置文件 {path} 不是 UTF-8 编码；请用 UTF-8 另存") from None
-    except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f"第 {m[1]} 行第 {m[2]} 列附近" if m else ""
-        raise MailSettingsError(f"配置文件 {path} {at}不是有效的 TOML（{exc}）") from None
-    table = data.get("email", {})
-    if not isinstance(table, dict):
-        raise MailSettingsError(f"配置文件 {path} 的 email 应是一个表：[email]")
-    if "password" in table:
-        raise MailSettingsError(f"密码不能写在配置文件 {path} 里：请删去 password，改用环境变量 {PASSWORD_ENV}，"
-                                "或在运行时按提示输入")
-    unknown = [k for k in table if k not in KEYS]
-    if unknown:
-        raise MailSettingsError(f"配置文件 {path} 的 [email] 中“{unknown[0]}”不是有效的设置；可用的设置："
-                                + "、".join(KEYS))
-    return table, str(path), path.parent
-
-
-def _text(value: Any, where: str, base: Path) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise MailSettingsError(f"{where} 应是一段文字")
-    return value.strip()
-
-
-def _port(value: Any, where: str, base: Path) -> int:
-    try:
-        port = int(str(value).strip())
-    except ValueError:
-        port = 0
-    if isinstance(value, bool) or not 1 <= port <= 65535:
-        raise MailSettingsError(f"{where}：端口“{value}”无效，请填写 1–65535 的整数（如 465、587、25）")
-    return port
-
-
-def _security(value: Any, where: str, base: Path) -> str:
-    text = str(value).strip().lower()
-    if text not in SECURITIES:
-        raise MailSettingsError(f"{where}：“{value}”无效，请填写 ssl、starttls 或 none")
-    return text
-
-
-def _number(low: float, high: float) -> Callable[[Any, str, Path], float]:
-    def convert(value: Any, where: str, base: Path) -> float:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            number = float("nan")
-        if isinstance(value, bool) or not low <= number <= high:
-            raise MailSettingsError(f"{where}：“{value}”无效，请填写 {low:g}–{high:g} 之间的数")
-        return number
-
-    return convert
-
-
-def _file(value: Any, where: str, base: Path) -> Path:
-    path = base / Path(_text(value, where, base)).expanduser()
-    if not path.is_file():
-        raise MailSettingsError(f"{where}：找不到证书文件 {path}")
-    return path
-
-
-def _address(value: Any, where: str, base: Path) -> str:
-    text = _text(value, where, base)
-    if parse_address(text) is None:
-        raise MailSettingsError(f"{where}：“{text}”不是有效的邮箱地址，请填写如 name@example.com")
-    return text
-
-
-def _addresses(value: Any, where: str, base: Path) -> tuple[str, ...]:
-    items = re.split(r"[,;，；]", value) if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)):
-        raise MailSettingsError(f"{where} 应是邮箱地址或地址的列表")
-    return tuple(_address(v, where, base) for v in items if not isinstance(v, str) or v.strip())
-
-
-_ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                   r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
-
-
-def parse_address(text: str | None) -> Address | None:
-    """``name@example.com`` or ``显示名 <name@example.com>`` as an Address; None when it is not one address.
-
-    Only ASCII addresses: a mail server without SMTPUTF8 could not take others.
-    """
-    if not text or not text.strip():
-        return None
-    m = re.fullmatch(r"\s*(.*?)\s*<\s*([^<>]*?)\s*>\s*", text)
-    name, addr = (m[1].strip().strip('"').strip(), m[2]) if m else ("", text.strip())
-    if not _ADDR.fullmatch(addr) or any(c in name for c in '<>"\r\n'):
-        return None
-    return Address(display_name=name, addr_spec=addr)
-
-
-def _loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 # -------------------------------------------------------------------------------------------------- plan
@@ -492,7 +304,7 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
             report.outcomes.append(_write_eml(item, settings, log, report.outbox))
             done(report.outcomes[-1])
         return report
-    server = _Server(settings, sleep)
+    server = Session(settings, sleep)
     accepted: list[str] = []
     try:
         with log:
@@ -554,7 +366,7 @@ def _write_eml(item: Item, settings: MailSettings, log: SendLog, outbox: Path) -
     return Outcome(item.input, item.name, Status.WRITTEN, tuple(pending), eml=eml)
 
 
-def _send_one(item: Item, settings: MailSettings, log: SendLog, server: _Server, sleep: Callable[[float], None],
+def _send_one(item: Item, settings: MailSettings, log: SendLog, server: Session, sleep: Callable[[float], None],
               accepted: list[str]) -> Outcome:
     outcome, todo = _pending(item, settings, log)
     if outcome:
@@ -567,7 +379,7 @@ def _send_one(item: Item, settings: MailSettings, log: SendLog, server: _Server,
     deferred: dict[str, tuple[str, bool]] = {}
     for attempt in range(1, settings.retries + 1):
         if attempt > 1:
-            sleep(_backoff(settings, attempt - 1))
+            sleep(backoff(settings, attempt - 1))
         answer = server.transaction(sender, remaining, data)
         for rcpt in answer.accepted:
             log.record({"input": item.input, "file": item.name, "sha256": sha,
@@ -595,231 +407,3 @@ def _wire(msg: EmailMessage) -> bytes:
     from email import policy
 
     return msg.as_bytes(policy=policy.SMTP)
-
-
-def _backoff(settings: MailSettings, n: int) -> float:
-    return settings.retry_delay * 2 ** (n - 1)
-
-
-@dataclass
-class _Answer:
-    accepted: list[str] = field(default_factory=list)
-    # recipient → (the server's words, whether they were about the whole message rather than this address)
-    refused: dict[str, tuple[str, bool]] = field(default_factory=dict)  # permanent (5xx)
-    deferred: dict[str, tuple[str, bool]] = field(default_factory=dict)  # transient (4xx): worth another try
-
-
-class _Transient(Exception):
-    """A 4xx answer while connecting (greeting, STARTTLS, login)."""
-
-
-class _DroppedBefore(Exception):
-    """The connection was lost before the message data went: nothing was accepted, a new connection may retry."""
-
-
-class _Server:
-    """One SMTP connection for the whole run: opened at the first message, opened again when the server has
-    dropped it between messages. The transaction is spoken command by command (not smtplib.sendmail) to
-    know whether a lost connection came before the message data (safe to retry on a new connection) or after
-    (the server may or may not have taken it: the run stops, and the log says what is certain)."""
-
-    def __init__(self, settings: MailSettings, sleep: Callable[[float], None]) -> None:
-        self.s = settings
-        self.sleep = sleep
-        self.conn = None
-
-    def transaction(self, sender: str, rcpts: list[str], data: bytes) -> _Answer:
-        for attempt in (1, 2):
-            if self.conn is None:
-                self._connect()
-            try:
-                return self._transaction(sender, rcpts, data)
-            except _DroppedBefore:
-                self._drop()
-                if attempt == 2:
-                    raise MailError(f"与邮件服务器 {self.s.server} 的连接一再中断；已被接收的邮件都已记入发送记录，"
-                                    "请稍后重新运行本命令补发其余的") from None
-        raise AssertionError("unreachable")
-
-    def _transaction(self, sender: str, rcpts: list[str], data: bytes) -> _Answer:
-        c = self.conn
-        try:
-            code, text = c.mail(sender, [f"SIZE={len(data)}"] if c.has_extn("size") else [])
-            if code != 250:
-                return self._refuse_all(code, text, rcpts)
-            answer = _Answer()
-            for i, rcpt in enumerate(rcpts):
-                code, text = c.rcpt(rcpt)
-                if code in (250, 251):
-                    answer.accepted.append(rcpt)
-                elif code == 421:  # closing: none of this transaction can go on this connection
-                    self._drop()
-                    rest = answer.accepted + rcpts[i:]
-                    return _Answer(refused=answer.refused,
-                                   deferred={**answer.deferred, **dict.fromkeys(rest, (_words(code, text), True))})
-                else:
-                    (answer.deferred if 400 <= code < 500 else answer.refused)[rcpt] = (_words(code, text), False)
-            if not answer.accepted:
-                self._rset()
-                return answer
-            c.putcmd("data")
-            code, text = c.getreply()
-        except OSError:  # smtplib.SMTPServerDisconnected, a reset, a timeout
-            raise _DroppedBefore from None
-        if code != 354:
-            return self._refuse_accepted(answer, code, text)
-        try:  # the message is in flight: from here a lost connection leaves its fate unknown
-            c.send(_dot_stuffed(data))
-            code, text = c.getreply()
-        except OSError as exc:
-            self._drop()
-            raise MailError(f"发送过程中与邮件服务器 {self.s.server} 的连接中断（{_reason(exc)}）；此前被接收的邮件都已记入"
-                            "发送记录，重新运行本命令会补发其余的（中断时正在发送的这一封可能会重复）") from None
-        if code == 250:
-            return answer
-        return self._refuse_accepted(answer, code, text)
-
-    def _refuse_all(self, code: int, text: bytes, rcpts: list[str]) -> _Answer:
-        if code == 421:
-            self._drop()
-        else:
-            self._rset()
-        words = (_words(code, text), True)
-        return _Answer(deferred=dict.fromkeys(rcpts, words)) if 400 <= code < 500 else _Answer(refused=dict.fromkeys(rcpts, words))
-
-    def _refuse_accepted(self, answer: _Answer, code: int, text: bytes) -> _Answer:
-        again = self._refuse_all(code, text, answer.accepted)
-        return _Answer(refused={**answer.refused, **again.refused}, deferred={**answer.deferred, **again.deferred})
-
-    def _rset(self) -> None:
-        try:
-            self.conn.rset()
-        except OSError:
-            self._drop()
-
-    def _connect(self) -> None:
-        for attempt in range(1, self.s.retries + 1):
-            try:
-                self.conn = self._open()
-                return
-            except _Transient as exc:
-                if attempt == self.s.retries:
-                    raise MailError(f"邮件服务器 {self.s.server} 暂时不能接受连接（{exc}），已试 {attempt} 次；请稍后重新运行") from None
-                self.sleep(_backoff(self.s, attempt))
-
-    def _open(self):
-        import smtplib
-        import ssl
-
-        s = self.s
-        context = None
-        conn = None
-        try:
-            if s.security != "none":
-                context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
-            if s.security == "ssl":
-                conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-            else:
-                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            conn.ehlo_or_helo_if_needed()
-            if s.security == "starttls":
-                if not conn.has_extn("starttls"):
-                    raise MailError(f"邮件服务器 {s.server} 不支持 STARTTLS 加密；请改用 --ssl（通常端口 465），或确认服务器的设置")
-                conn.starttls(context=context)
-                conn.ehlo()
-            if s.user:
-                if not conn.has_extn("auth"):
-                    raise MailError(f"邮件服务器 {s.server} 不提供登录（AUTH）；如果它不需要登录，请不要指定 --smtp-user")
-                conn.login(s.user, s.password or "")
-            return conn
-        except MailError:
-            _close(conn)
-            raise
-        except smtplib.SMTPAuthenticationError as exc:
-            _close(conn)
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(_words(exc.smtp_code, exc.smtp_error)) from None
-            raise MailError(f"邮件服务器 {s.server} 拒绝了用户名或密码（{_words(exc.smtp_code, exc.smtp_error)}）；"
-                            f"请检查 --smtp-user 和环境变量 {PASSWORD_ENV}") from None
-        except smtplib.SMTPResponseException as exc:  # a refused greeting, EHLO or STARTTLS
-            _close(conn)
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(_words(exc.smtp_code, exc.smtp_error)) from None
-            raise MailError(f"邮件服务器 {s.server} 拒绝了连接（{_words(exc.smtp_code, exc.smtp_error)}）") from None
-        except ssl.SSLCertVerificationError as exc:
-            _close(conn)
-            raise MailError(f"无法与邮件服务器 {s.server} 建立加密连接：服务器证书无法验证（{exc.verify_message}）；"
-                            "如果服务器用的是单位自己的证书，请用 --ca-file 指定签发它的 CA 证书") from None
-        except ssl.SSLError as exc:
-            _close(conn)
-            hint = "；端口 465 通常用 --ssl，587 用 --starttls，请确认端口与加密方式相符"
-            raise MailError(f"无法与邮件服务器 {s.server} 建立加密连接（{exc.reason or exc}）{hint}") from None
-        except smtplib.SMTPServerDisconnected as exc:
-            _close(conn)
-            if "timed out" not in str(exc):  # smtplib reports a read that timed out as a disconnection
-                raise MailError(f"邮件服务器 {s.server} 连接后立即断开；请确认端口与加密方式（--ssl / --starttls）相符") from None
-            raise MailError(f"邮件服务器 {s.server} 超时没有回应（{s.timeout:g} 秒）；请确认端口与加密方式（--ssl / --starttls）相符") from None
-        except TimeoutError:
-            _close(conn)
-            raise MailError(f"连接邮件服务器 {s.server} 超时（{s.timeout:g} 秒没有回应）；请检查 --smtp-host、--smtp-port、"
-                            "加密方式和网络") from None
-        except OSError as exc:
-            _close(conn)
-            raise MailError(f"无法连接邮件服务器 {s.server}（{_reason(exc)}）；请检查 --smtp-host、--smtp-port 和网络") from None
-        except UnicodeError:  # smtplib logs in with ASCII only; a host name beyond IDNA
-            _close(conn)
-            raise MailError(f"服务器名、用户名或密码中有 SMTP 无法使用的字符（如中文）：{s.server}，用户 {s.user or '（无）'}") from None
-
-    def _drop(self) -> None:
-        _close(self.conn, polite=False)
-        self.conn = None
-
-    def close(self) -> None:
-        _close(self.conn)
-        self.conn = None
-
-
-def _close(conn, polite: bool = True) -> None:
-    if conn is None:
-        return
-    if polite:
-        try:
-            conn.quit()
-        except OSError:
-            pass
-    try:
-        conn.close()
-    except OSError:
-        pass
-
-
-def _words(code: int, text: bytes | str) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    return f"{code} {' '.join(text.split())}".strip()
-
-
-def _reason(exc: OSError) -> str:
-    import smtplib
-    import socket
-
-    if isinstance(exc, smtplib.SMTPServerDisconnected):  # smtplib's words for a closed socket or a read timeout
-        return "超时没有回应" if "timed out" in str(exc) else "服务器关闭了连接"
-    if isinstance(exc, ConnectionRefusedError):
-        return "连接被拒绝，该端口没有邮件服务"
-    if isinstance(exc, socket.gaierror):
-        return "找不到这个主机名"
-    if isinstance(exc, TimeoutError):
-        return "超时没有回应"
-    if isinstance(exc, ConnectionResetError):
-        return "连接被对方重置"
-    return exc.strerror or str(exc) or type(exc).__name__
-
-
-def _dot_stuffed(data: bytes) -> bytes:
-    """The DATA payload of RFC 5321 §4.5.2: CRLF line ends, a leading dot doubled, ended by CRLF.CRLF."""
-    data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
-    data = re.sub(rb"(?m)^\.", b"..", data)
-    if not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data + b".\r\n"
