@@ -74,10 +74,11 @@ def _prepare(template: Path | None):
     from jinja2 import Environment, StrictUndefined, TemplateError
 
     source = _template_source(template)
+    key = _template_key(template)
     try:
         doc = DocxTemplate(source)
         env = Environment(undefined=StrictUndefined, autoescape=True)
-        unknown = sorted(doc.get_undeclared_template_variables(env) - VARIABLES)
+        unknown = [] if key in _checked else sorted(doc.get_undeclared_template_variables(env) - VARIABLES)
     except TemplateError as exc:
         raise _template_error(template, exc, _bad_tag(doc.get_docx(), env)) from None
     except Exception as exc:  # not a zip, no word/document.xml: python-docx's own errors
@@ -87,7 +88,18 @@ def _prepare(template: Path | None):
         raise ReportTemplateError(
             f"报告模板 {_name(template)} 使用了未知的变量：{'、'.join(unknown)}；"
             f"可用的变量见 README“报告模板”一节，或用 xlsx-eval template --report 写出默认模板对照")
+    _checked.add(key)
     return doc, env
+
+
+_checked: set[tuple] = set()  # templates already found good in this process (a batch renders one many times)
+
+
+def _template_key(template: Path | None) -> tuple:
+    if template is None:
+        return ()
+    stat = Path(template).stat()
+    return str(Path(template).resolve()), stat.st_mtime_ns, stat.st_size
 
 
 def _template_source(template: Path | None):
