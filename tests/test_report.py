@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -147,6 +148,16 @@ def test_a_shortfall_is_named_with_its_reason(build, tmp_path):
 def test_user_text_with_markup_characters_is_written_as_text(build, tmp_path):
     lines = render(build(info={"项目概况": "设备<A&B>型号 & 配件"}), tmp_path / "r.docx")
     assert "设备<A&B>型号 & 配件" in lines
+
+
+def test_the_same_report_is_the_same_bytes(example, tmp_path):
+    # the send log of `email` keys on the attachment's digest: a rerun must not look like a new report
+    wb, result = _evaluate(example, national())
+    first, second = tmp_path / "a.docx", tmp_path / "b.docx"
+    write_report(wb, result, first)
+    time.sleep(2.1)  # a rerun, later by more than the two-second step of zip times
+    write_report(wb, result, second)
+    assert first.read_bytes() == second.read_bytes()
 
 
 def test_context_offers_exactly_the_documented_variables(example):

@@ -64,8 +64,23 @@ def write_report(wb: Workbook, result: Result, dest: Path, template: Path | None
     except TemplateError as exc:
         raise _template_error(template, exc) from None
     with atomic_path(dest) as tmp:
-        doc.save(tmp)
+        tmp.write_bytes(_dated(doc))
     return dest
+
+
+def _dated(doc) -> bytes:
+    """The .docx with every zip member dated 1980-01-01: the same report is then the same bytes, so that a
+    rerun of convert does not make `email` send it again as a changed file."""
+    import zipfile
+
+    rendered = io.BytesIO()
+    doc.save(rendered)
+    out = io.BytesIO()
+    with zipfile.ZipFile(rendered) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), src.read(info),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
 
 
 def _prepare(template: Path | None):
