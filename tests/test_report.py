@@ -69,6 +69,16 @@ def render(workbook: Path, dest: Path, template: Path | None = None) -> list[str
     return body_lines(dest)
 
 
+def template_with(tmp_path: Path, *paragraphs: str) -> Path:
+    """A bureau's own template: a Word document of these paragraphs."""
+    path = tmp_path / "template.docx"
+    doc = docx.Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    doc.save(path)
+    return path
+
+
 def with_executed(example: Path, tmp_path: Path, executed: float) -> Path:
     """The example with 全年执行数 typed in as ``executed`` (the seed's slip: 30.88)."""
     wb = openpyxl.load_workbook(example)
@@ -199,11 +209,7 @@ def test_typography_follows_gb_t_9704(example, tmp_path):
 
 
 def test_a_bad_tag_is_named(tmp_path, example):
-    bad = tmp_path / "bad.docx"
-    doc = docx.Document()
-    doc.add_paragraph("{{ unit }}单位")
-    doc.add_paragraph("总分：{{ total ")
-    doc.save(bad)
+    bad = template_with(tmp_path, "{{ unit }}单位", "总分：{{ total ")
     with pytest.raises(ReportTemplateError, match=r"标签有误.*总分：\{\{ total"):
         render(example, tmp_path / "r.docx", bad)
     result = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.docx"),
@@ -214,30 +220,19 @@ def test_a_bad_tag_is_named(tmp_path, example):
 
 
 def test_a_block_never_ended_is_named(tmp_path, example):
-    bad = tmp_path / "bad.docx"
-    doc = docx.Document()
-    doc.add_paragraph("目标：")
-    doc.add_paragraph("{%p for g in goals %}")
-    doc.add_paragraph("{{ g }}")
-    doc.save(bad)
+    bad = template_with(tmp_path, "目标：", "{%p for g in goals %}", "{{ g }}")
     with pytest.raises(ReportTemplateError, match=r"出错的段落：\{%p for g in goals %\}"):
         render(example, tmp_path / "r.docx", bad)
 
 
 def test_an_unknown_variable_is_named(tmp_path, example):
-    bad = tmp_path / "bad.docx"
-    doc = docx.Document()
-    doc.add_paragraph("{{ unit }}的{{ 总分 }}与{{ totl }}")
-    doc.save(bad)
+    bad = template_with(tmp_path, "{{ unit }}的{{ 总分 }}与{{ totl }}")
     with pytest.raises(ReportTemplateError, match="未知的变量：totl、总分"):
         render(example, tmp_path / "r.docx", bad)
 
 
 def test_a_bureaus_template_changes_the_wording(tmp_path, example):
-    own = tmp_path / "own.docx"
-    doc = docx.Document()
-    doc.add_paragraph("{{ unit }}《{{ project }}》自评得分{{ total }}分，等级{{ grade }}。")
-    doc.save(own)
+    own = template_with(tmp_path, "{{ unit }}《{{ project }}》自评得分{{ total }}分，等级{{ grade }}。")
     assert render(example, tmp_path / "r.docx", own) == [
         "长安区委办公室《值班视频系统安装经费》自评得分99.4分，等级优秀。"]
 
