@@ -538,6 +538,22 @@ def test_fills_append_styles_without_renumbering(scored):
     assert len(custom) == len(set(custom)) and min(custom) >= 164
 
 
+def test_front_formats_for_a_styles_xml_seen_before_come_from_memory(tmp_path):
+    """A second workbook with the same styles.xml gets the front sheet's formats without parsing it: the same parts."""
+    from xlsx_eval.writeback import styles
+
+    src = make_src(tmp_path / "单位.xlsx")
+    styles._FORMATS_ADDED.clear()
+    write_scored(src, tmp_path / "first.xlsx", [], make_front())
+    write_scored(src, tmp_path / "again.xlsx", [], make_front())
+    assert len(styles._FORMATS_ADDED) == 1
+    with zipfile.ZipFile(tmp_path / "first.xlsx") as first, zipfile.ZipFile(tmp_path / "again.xlsx") as again:
+        assert [(n, first.read(n)) for n in first.namelist()] == [(n, again.read(n)) for n in again.namelist()]
+    styles._FORMATS_ADDED.clear()  # a fill painted first: the formats go in one by one, nothing is remembered
+    write_scored(src, tmp_path / "filled.xlsx", [CellEdit("绩效指标", "J3", fill=PINK)], make_front())
+    assert not styles._FORMATS_ADDED
+
+
 def test_excel_namespaces_and_unknown_elements_are_kept(tmp_path):
     src = make_src(tmp_path / "excel.xlsx")
     name = sheet_part(src, "绩效指标")

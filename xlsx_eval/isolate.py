@@ -61,10 +61,10 @@ def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: P
         while pending or any(w.task is not None for w in workers):  # idle workers are stopped below
             busy = sum(w.task is not None for w in workers)
             while len(workers) < min(max(1, jobs), busy + len(pending)):
-                workers.append(_Worker(fn, limits.memory_bytes))
+                workers.append(_Worker(fn, tasks, limits.memory_bytes))
             for worker in workers:
                 if worker.task is None and pending:
-                    worker.give(pending.pop(), tasks)
+                    worker.give(pending.pop())
             for worker, (index, outcome) in _wait(workers, limits.seconds):
                 results[index] = outcome
                 if done:
@@ -79,10 +79,11 @@ def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: P
 
 
 class _Worker:
-    def __init__(self, fn: Callable[..., Any], memory_bytes: int) -> None:
+    def __init__(self, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int) -> None:
         ctx = multiprocessing.get_context("fork")
         self.conn, child_conn = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child_conn, fn, memory_bytes), daemon=True)
+        # Forked, the worker inherits fn and the tasks: only a task's index is sent, nothing is pickled for it.
+        self.process = ctx.Process(target=_serve, args=(child_conn, fn, tasks, memory_bytes), daemon=True)
         self.process.start()
         child_conn.close()
         self.task: int | None = None
@@ -90,9 +91,9 @@ class _Worker:
         self.count = 0
         self.alive = True
 
-    def give(self, index: int, tasks: Sequence[tuple]) -> None:
+    def give(self, index: int) -> None:
         self.task, self.started, self.count = index, time.monotonic(), self.count + 1
-        self.conn.send((index, tasks[index]))
+        self.conn.send(index)
 
     def finish(self) -> tuple[int, Any]:
         """The task's outcome: what the worker sent, or ChildFailed when it died before answering."""
@@ -142,7 +143,7 @@ def _wait(workers: list[_Worker], seconds: float) -> list[tuple[_Worker, tuple[i
     return finished
 
 
-def _serve(conn, fn: Callable[..., Any], memory_bytes: int) -> None:
+def _serve(conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int) -> None:
     # A parser that aborts prints its own dying words (a Rust backtrace) to stderr; the parent reports the
     # death in one clear line instead.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -162,8 +163,8 @@ def _serve(conn, fn: Callable[..., Any], memory_bytes: int) -> None:
             break
         if message is None:
             break
-        index, task = message
-        outcome = _outcome(fn, task)
+        index = message
+        outcome = _outcome(fn, tasks[index])
         try:
             conn.send((index, outcome))
         except Exception as exc:  # an outcome that does not pickle

@@ -6,6 +6,7 @@ text only as text, so a 摘要 reading "=HYPERLINK(…)" stays text.
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from dataclasses import replace
 
@@ -146,6 +147,7 @@ def _findings_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result, he
         ws.row_height(row, 16 * max(1, -(-len(fd.message) // 38)))
 
 
+@functools.cache  # the same few formats for every sheet (never changed: CellFormat is frozen)
 def _formats(rate_decimals: int) -> dict[str, CellFormat]:
     border = CellFormat(border="BFBFBF", vertical="center")
     return {

@@ -11,12 +11,13 @@ with a streaming XML parser that counts positions the way a spreadsheet parser d
 from __future__ import annotations
 
 import re
-import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import IO
 
 from lxml import etree
 
-from .a1 import column_letters, column_number
+from .a1 import cell, column_letters, column_number
 
 _CHUNK = 1 << 20
 _FIRST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
@@ -25,6 +26,9 @@ _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b")
 _PREFIXED_ROOT = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 _FORMULA = re.compile(rb"<f[\s/>]")  # a cell's formula; not <formula1> of a data validation
+
+#: Opens a part of the package by name, for reading: ``ZipFile.open``, or one that serves parts already inflated.
+Opener = Callable[[str], IO[bytes]]
 
 
 @dataclass
@@ -37,24 +41,24 @@ class SheetScan:
     percent: set[str] = field(default_factory=set)  # number cells whose style is a percent format
 
 
-def measure(zf: zipfile.ZipFile, part: str, max_rows: int, max_cells: int) -> SheetScan:
+def measure(open_part: Opener, part: str, max_rows: int, max_cells: int) -> SheetScan:
     """The used range and whether there are formulas.
 
     A byte scan first: an upper bound (it counts empty formatted cells too), exact enough when it is within
     the limits. Otherwise, or when the XML is not in the common form, the cells that hold something are
     counted with the streaming parser, as python-calamine counts them.
     """
-    scan, common = _byte_scan(zf, part)
+    scan, common = _byte_scan(open_part, part)
     if common and scan.max_row <= max_rows and scan.max_row * scan.max_col <= max_cells:
         return scan
-    return cells(zf, part, full_calc=False, percent_styles=set())
+    return cells(open_part, part, full_calc=False, percent_styles=frozenset())
 
 
-def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
+def _byte_scan(open_part: Opener, part: str) -> tuple[SheetScan, bool]:
     scan = SheetScan()
     columns: set[bytes] = set()
     common = None
-    with zf.open(part) as f:
+    with open_part(part) as f:
         rest = b""
         while True:
             chunk = f.read(_CHUNK)
@@ -78,17 +82,17 @@ def _byte_scan(zf: zipfile.ZipFile, part: str) -> tuple[SheetScan, bool]:
     return scan, bool(common)
 
 
-def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[str]) -> SheetScan:
+def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozenset[str]) -> SheetScan:
     """Walk every cell with a streaming parser: exact positions, suspect cells, percent cells.
 
     ``full_calc``: the file asks for a full recalculation on load, so no formula's saved value is trusted.
     """
     scan = SheetScan()
     row = col = 0
-    with zf.open(part) as f:
+    with open_part(part) as f:
         for event, el in etree.iterparse(f, events=("start", "end"), tag=("{*}row", "{*}c"), huge_tree=True,
                                          resolve_entities=False, no_network=True, load_dtd=False):
-            name = etree.QName(el).localname
+            name = el.tag.rpartition("}")[2]  # "row" or "c": only the tags asked for come
             if event == "start":
                 if name == "row":
                     row = int(el.get("r")) if (el.get("r") or "").isdigit() else row + 1
@@ -111,7 +115,7 @@ def cells(zf: zipfile.ZipFile, part: str, full_calc: bool, percent_styles: set[s
     return scan
 
 
-def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: set[str]) -> None:
+def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str]) -> None:
     children = {etree.QName(child).localname: child for child in el}
     value = children.get("v")
     has_value = (value is not None and (value.text or "") != "") or "is" in children
@@ -119,17 +123,16 @@ def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, perc
         return  # an empty, formatted cell: no parser allocates for it
     scan.max_col = max(scan.max_col, col)
     scan.max_row = max(scan.max_row, row)
-    ref = f"{column_letters(col)}{row}"
-    kind = el.get("t") or "n"
+    kind = el.get("t") or "n"  # an A1 ref is made only for a cell listed below: most cells are neither
     if kind == "e":
         scan.has_formulas = True
-        scan.suspect[ref] = value.text if value is not None and value.text else "#VALUE!"
+        scan.suspect[cell(row, col)] = value.text if value is not None and value.text else "#VALUE!"
     elif "f" in children:
         scan.has_formulas = True
         if full_calc or not has_value:
-            scan.suspect[ref] = ""
+            scan.suspect[cell(row, col)] = ""
     if kind == "n" and has_value and el.get("s") in percent_styles:
-        scan.percent.add(ref)
+        scan.percent.add(cell(row, col))
 
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -137,7 +140,7 @@ _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
 _REPEAT_KEEP = 1000  # a percent cell repeated more often than this is not listed cell by cell
 
 
-def ods_tables(zf: zipfile.ZipFile, percent_tables: tuple[str, ...]) -> dict[str, SheetScan]:
+def ods_tables(open_part: Opener, percent_tables: tuple[str, ...]) -> dict[str, SheetScan]:
     """The used range of every table of an .ods (repeated rows and cells counted, as a parser expands them:
     python-calamine expands all of them on opening) and, for ``percent_tables``, its percentage cells."""
     scans: dict[str, SheetScan] = {}
@@ -145,7 +148,7 @@ def ods_tables(zf: zipfile.ZipFile, percent_tables: tuple[str, ...]) -> dict[str
     name = ""
     row = col = 0
     repeat_rows = 1
-    with zf.open("content.xml") as f:
+    with open_part("content.xml") as f:
         for event, el in etree.iterparse(f, events=("start", "end"), huge_tree=True, resolve_entities=False,
                                          no_network=True, load_dtd=False):
             tag = etree.QName(el)

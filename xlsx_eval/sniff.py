@@ -10,11 +10,14 @@ with a byte scan before a parser allocates for it.
 
 from __future__ import annotations
 
+import functools
+import io
 import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from defusedxml import ElementTree as SafeET
 
@@ -36,6 +39,7 @@ _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 _PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
+_KEPT_LIMIT = 16 << 20  # the inflated bytes of small parts kept in memory for the looks after the DTD check
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,11 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[s
     try:
         with zipfile.ZipFile(path) as zf:
             _check_sizes(zf, limits)
+            parts = _Parts(zf)
             if _member_bytes(zf, "mimetype", 100).startswith(ODS_MIMETYPE):
-                _check_xml_parts(zf)
-                return _sniff_ods(zf, sheets_read, percent_sheets, limits)
-            return _sniff_ooxml(zf, sheets_read, percent_sheets, limits)
+                _check_xml_parts(parts)
+                return _sniff_ods(parts, sheets_read, percent_sheets, limits)
+            return _sniff_ooxml(parts, sheets_read, percent_sheets, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise UnreadableWorkbook("文件已损坏或不完整（可能没有下载或复制完整）；"
                                  "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交") from exc
@@ -124,6 +129,32 @@ def _check_sizes(zf: zipfile.ZipFile, limits: Limits) -> None:
                                  f"请删除无关的工作表、图片后另存")
 
 
+class _Parts:
+    """The package's parts, each small one inflated once: what the DTD check read whole is kept (up to
+    _KEPT_LIMIT in all) for the looks that follow; any other part is inflated from the zip again."""
+
+    def __init__(self, zf: zipfile.ZipFile) -> None:
+        self.zf = zf
+        self._kept: dict[str, bytes] = {}
+        self._room = _KEPT_LIMIT
+
+    def keep(self, name: str, data: bytes | None) -> None:
+        """Keep ``data`` as the part ``name`` (None: it was not read whole); of two parts of one name the
+        zip's last one, as ``ZipFile.open`` has it."""
+        self._room += len(self._kept.pop(name, b""))
+        if data is not None and len(data) <= self._room:
+            self._kept[name] = data
+            self._room -= len(data)
+
+    def open(self, name: str) -> IO[bytes]:
+        data = self._kept.get(name)
+        return self.zf.open(name) if data is None else io.BytesIO(data)
+
+    def read(self, name: str) -> bytes:
+        data = self._kept.get(name)
+        return self.zf.read(name) if data is None else data
+
+
 def _member_bytes(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
     try:
         with zf.open(name) as f:
@@ -132,13 +163,14 @@ def _member_bytes(zf: zipfile.ZipFile, name: str, limit: int) -> bytes:
         return b""
 
 
-def _check_xml_parts(zf: zipfile.ZipFile) -> None:
+def _check_xml_parts(parts: _Parts) -> None:
     """Refuse a DTD or entity declaration in the prolog of any XML part (billion laughs and its kin)."""
-    for info in zf.infolist():
+    for info in parts.zf.infolist():
         if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
-        with zf.open(info) as f:
+        with parts.zf.open(info) as f:
             head = f.read(_PROLOG_LIMIT)
+        parts.keep(info.filename, head if len(head) < _PROLOG_LIMIT else None)  # shorter: the whole part
         if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
             head = head.decode("utf-16", "ignore").encode("utf-8")
         elif head[:2] in (b"<\x00", b"\x00<"):  # UTF-16 without a byte order mark
@@ -150,36 +182,36 @@ def _check_xml_parts(zf: zipfile.ZipFile) -> None:
                 f"请用 Excel 打开后另存为 .xlsx 再提交")
 
 
-def _sniff_ooxml(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
+def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
                  limits: Limits) -> Sniffed:
-    names = set(zf.namelist())
+    names = set(parts.zf.namelist())
     if "[Content_Types].xml" not in names:
         raise UnreadableWorkbook("这不是 Excel 工作簿（压缩包里没有工作簿的内容）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
-    _check_xml_parts(zf)
-    workbook_part = _workbook_part(zf)
+    _check_xml_parts(parts)
+    workbook_part = _workbook_part(parts)
     if workbook_part is None or workbook_part not in names:
         raise UnreadableWorkbook("这不是 Excel 工作簿（找不到工作簿部件）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
-    content_types = zf.read("[Content_Types].xml").decode("utf-8", "replace")
+    content_types = parts.read("[Content_Types].xml").decode("utf-8", "replace")
     kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
-    workbook = SafeET.fromstring(zf.read(workbook_part))
-    sheets = [(name, part) for name, part in _sheet_parts(zf, workbook_part, workbook) if part in names]
+    workbook = SafeET.fromstring(parts.read(workbook_part))
+    sheets = [(name, part) for name, part in _sheet_parts(parts, workbook_part, workbook) if part in names]
     found = Sniffed(kind, scored_sheet=next((name for name, part in sheets
-                                             if name.startswith(SCORED_SHEET) and _is_ours(zf, part)), None))
+                                             if name.startswith(SCORED_SHEET) and _is_ours(parts, part)), None))
     # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
     # cached values. Our scored copies carry the mark too, but their values are the unit's (docs/decisions.md).
     full_calc = found.scored_sheet is None and any(
         el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
-    percent_styles: set[str] | None = None
+    percent_styles: frozenset[str] | None = None
     for name, part in sheets:
         if name.strip() not in sheets_read:
             continue  # only the sheets a parser will read need measuring
-        scan = sheet_scan.measure(zf, part, limits.max_rows, limits.max_cells)
+        scan = sheet_scan.measure(parts.open, part, limits.max_rows, limits.max_cells)
         _check_extent(name, scan, limits)
         wants_percent = name.strip() in percent_sheets
         if wants_percent and percent_styles is None:
-            percent_styles = _percent_styles(zf, workbook_part)
+            percent_styles = _percent_styles(parts, workbook_part)
         if scan.has_formulas or wants_percent:
-            detail = sheet_scan.cells(zf, part, full_calc, percent_styles if wants_percent else set())
+            detail = sheet_scan.cells(parts.open, part, full_calc, percent_styles if wants_percent else frozenset())
             if detail.suspect:
                 found.suspect_cells[name] = detail.suspect
             if wants_percent:
@@ -194,13 +226,13 @@ def _check_extent(name: str, scan: sheet_scan.SheetScan, limits: Limits) -> None
             f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
 
 
-def _sniff_ods(zf: zipfile.ZipFile, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
+def _sniff_ods(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
                limits: Limits) -> Sniffed:
     """An .ods: its tables measured (repeated rows and cells expanded as a parser would), percent cells found."""
-    if "content.xml" not in zf.namelist():
+    if "content.xml" not in parts.zf.namelist():
         raise UnreadableWorkbook("这不是电子表格（.ods 文件里没有表格内容）；请用 WPS 或 LibreOffice 另存为 .xlsx 再提交")
     found = Sniffed("ods")
-    for name, scan in sheet_scan.ods_tables(zf, percent_sheets).items():
+    for name, scan in sheet_scan.ods_tables(parts.open, percent_sheets).items():
         _check_extent(name, scan, limits)
         if scan.percent:
             found.percent_cells[name] = scan.percent
@@ -231,22 +263,26 @@ def _xls_percent_cells(path: Path, percent_sheets: tuple[str, ...]) -> dict[str,
         book.release_resources()
 
 
-def _is_ours(zf: zipfile.ZipFile, part: str) -> bool:
+def _is_ours(parts: _Parts, part: str) -> bool:
     """A 评分结果 sheet written by xlsx-eval carries its code name; a unit's own sheet of that name does not."""
-    with zf.open(part) as f:
+    with parts.open(part) as f:
         return f'codeName="{RESULT_CODE_NAME}"'.encode() in f.read(4096)
 
 
 _BUILTIN_PERCENT = {"9", "10"}  # the numFmtIds of 0% and 0.00%
 
 
-def _percent_styles(zf: zipfile.ZipFile, workbook_part: str) -> set[str]:
+def _percent_styles(parts: _Parts, workbook_part: str) -> frozenset[str]:
     """Indexes (the cells' s="…") of the cell formats that show a number as a percentage."""
-    folder = posixpath.dirname(workbook_part)
     try:
-        styles = SafeET.fromstring(zf.read(posixpath.join(folder, "styles.xml")))
+        data = parts.read(posixpath.join(posixpath.dirname(workbook_part), "styles.xml"))
     except KeyError:
-        return set()
+        return frozenset()
+    return (_percent_styles_in if len(data) > _PROLOG_LIMIT else _percent_styles_remembered)(data)
+
+
+def _percent_styles_in(data: bytes) -> frozenset[str]:
+    styles = SafeET.fromstring(data)
     percent_formats = set(_BUILTIN_PERCENT)
     for fmt in styles.iter(f"{_MAIN}numFmt"):
         code = re.sub(r'"[^"]*"|\\.', "", fmt.get("formatCode", ""))  # a % in quotes or escaped is literal
@@ -254,13 +290,18 @@ def _percent_styles(zf: zipfile.ZipFile, workbook_part: str) -> set[str]:
             percent_formats.add(fmt.get("numFmtId"))
     xfs = next(styles.iter(f"{_MAIN}cellXfs"), None)
     if xfs is None:
-        return set()
-    return {str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf")) if xf.get("numFmtId", "0") in percent_formats}
+        return frozenset()
+    return frozenset(str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf"))
+                     if xf.get("numFmtId", "0") in percent_formats)
 
 
-def _workbook_part(zf: zipfile.ZipFile) -> str | None:
+# A batch's workbooks made from one template mostly share their styles.xml: each small one is read once a worker.
+_percent_styles_remembered = functools.lru_cache(maxsize=8)(_percent_styles_in)
+
+
+def _workbook_part(parts: _Parts) -> str | None:
     try:
-        rels = SafeET.fromstring(zf.read("_rels/.rels"))
+        rels = SafeET.fromstring(parts.read("_rels/.rels"))
     except KeyError:
         return None
     for rel in rels.iter(f"{_REL}Relationship"):
@@ -269,10 +310,10 @@ def _workbook_part(zf: zipfile.ZipFile) -> str | None:
     return None
 
 
-def _sheet_parts(zf: zipfile.ZipFile, workbook_part: str, workbook) -> list[tuple[str, str]]:
+def _sheet_parts(parts: _Parts, workbook_part: str, workbook) -> list[tuple[str, str]]:
     folder, base = posixpath.split(workbook_part)
     try:
-        rels = SafeET.fromstring(zf.read(posixpath.join(folder, "_rels", base + ".rels")))
+        rels = SafeET.fromstring(parts.read(posixpath.join(folder, "_rels", base + ".rels")))
     except KeyError:
         return []
     targets = {}

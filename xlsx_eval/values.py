@@ -7,6 +7,7 @@ Display text is kept as written; these functions normalise a copy only to unders
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
@@ -54,8 +55,16 @@ def text(value: object) -> str | None:
 def canon(s: str) -> str:
     """Text folded for comparison: NFKC, look-alike signs to ASCII, no white space, and none of the
     invisible format characters pasted text carries (zero-width space, BOM, soft hyphen …)."""
+    return _fold_short(s) if len(s) <= 64 else _fold(s)
+
+
+def _fold(s: str) -> str:
     s = unicodedata.normalize("NFKC", s).translate(_SIGNS)
     return "".join(ch for ch in re.sub(r"\s+", "", s) if unicodedata.category(ch) != "Cf")
+
+
+# Labels, headers, signs and units recur in every workbook of a batch: each is folded once a worker.
+_fold_short = functools.lru_cache(maxsize=4096)(_fold)
 
 
 def label_key(s: object) -> str:

@@ -23,6 +23,15 @@ def _xstring(text: str) -> str:
     return _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
 
 
+def _escaped(text: str, entities: dict[str, str] | None = None) -> str:
+    """An ST_Xstring as XML character data: & < > escaped, and ``entities`` too (an attribute's quotes…).
+    As xml.sax.saxutils.escape, whose module would import urllib.request and http.client (tens of ms)."""
+    text = _xstring(text).replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+    for char, entity in (entities or {}).items():
+        text = text.replace(char, entity)
+    return text
+
+
 def _text_element(parent: etree._Element, text: str) -> etree._Element:
     t = etree.SubElement(parent, _q("t"))
     t.text = _xstring(text)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from xml.sax.saxutils import escape
 
 from ..a1 import column_letters
 from ..a1 import parse as _parse_ref
-from .cells import _number, _xstring
+from .cells import _escaped, _number
 from .front_sheet import ColumnChart, FrontSheet
 
 _EMU_PER_PIXEL = 9525
@@ -107,4 +106,4 @@ def _numbers(sheet: FrontSheet, cells: str, quoted: str) -> str:
 
 
 def _text(text: str) -> str:
-    return escape(_xstring(text))
+    return _escaped(text)

@@ -3,10 +3,8 @@ their relationships and content types; the sheet goes first in the workbook and 
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from ..a1 import cell as _a1
-from .cells import _number, _xstring
+from .cells import _escaped, _number
 from .chart_xml import chart_xml, drawing_xml
 from .front_sheet import FrontSheet, _Cell
 from .ooxml import _CT_CHART, _CT_DRAWING, _CT_WORKSHEET, _MAIN, _R, _REL_CHART, _REL_DRAWING
@@ -29,10 +27,8 @@ def _add_front(book: _Book, front: FrontSheet) -> None:
         book.ct.set(drawing, _CT_DRAWING)
         drawing_rid = _Rels(pkg, part).add(_REL_DRAWING, drawing)
     # By identity: a layout shares a few format objects among its cells (equal ones get one xf anyway).
-    styles: dict[int, int] = {}
-    for cell in front.cells.values():
-        if cell.fmt is not None and id(cell.fmt) not in styles:
-            styles[id(cell.fmt)] = book.styles.add_format(cell.fmt)
+    formats = list({id(cell.fmt): cell.fmt for cell in front.cells.values() if cell.fmt is not None}.values())
+    styles = dict(zip(map(id, formats), book.styles.add_formats(formats), strict=True))
     pkg.put(part, sheet_xml(front, styles, drawing_rid))
     book.ct.set(part, _CT_WORKSHEET)
     book.insert_front(front.name, part)
@@ -94,9 +90,9 @@ def _cell(r: int, c: int, cell: _Cell, styles: dict[int, int]) -> str:
         return head + "/>"
     if isinstance(value, str):
         space = ' xml:space="preserve"' if value != value.strip() or "\n" in value else ""
-        return f'{head} t="inlineStr"><is><t{space}>{escape(_xstring(value))}</t></is></c>'
+        return f'{head} t="inlineStr"><is><t{space}>{_escaped(value)}</t></is></c>'
     return f"{head}><v>{_number(value)}</v></c>"
 
 
 def _attr(text: str) -> str:
-    return escape(_xstring(text), _ATTR)
+    return _escaped(text, _ATTR)

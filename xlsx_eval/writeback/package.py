@@ -5,6 +5,7 @@ override) and the relationships (a part's _rels/NAME.rels, and the paths they po
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import struct
@@ -176,6 +177,20 @@ def _serialize(tree: etree._ElementTree) -> bytes:
                                                  xml_declaration=False)
 
 
+_SMALL_PART = 1 << 16
+
+
+def _deflate(data: bytes) -> tuple[bytes, int]:
+    """The raw deflate stream of a member's bytes, and their CRC."""
+    comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return comp.compress(data) + comp.flush(), zlib.crc32(data)
+
+
+# A batch's scored copies have many small parts alike (the front sheet's drawing, chart and relationships,
+# often the content types, workbook and styles of one template): each is deflated once a worker.
+_deflate_small = functools.lru_cache(maxsize=128)(_deflate)
+
+
 class _ZipWriter:
     """A plain zip writer that can take members already compressed (no zip64: < 4 GiB)."""
 
@@ -185,9 +200,8 @@ class _ZipWriter:
         self._now = time.localtime()[:6]
 
     def add(self, name: str, data: bytes) -> None:
-        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
-        raw = comp.compress(data) + comp.flush()
-        self._entry(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), raw, len(data), self._now, 0, 0)
+        raw, crc = (_deflate_small if len(data) <= _SMALL_PART else _deflate)(data)
+        self._entry(name, zipfile.ZIP_DEFLATED, crc, raw, len(data), self._now, 0, 0)
 
     def add_raw(self, info: zipfile.ZipInfo, raw: bytes) -> None:
         # Keep the deflate option bits; sizes go in the header, so no data descriptor (bit 3).

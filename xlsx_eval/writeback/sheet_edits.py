@@ -106,6 +106,6 @@ def _clear_tab_selected_raw(pkg: _Package, part: str) -> None:
     pattern = re.compile(rb"(<(?:\w+:)?sheetView\b[^>]*?)\s+tabSelected=\"(?:1|true)\"")
     if not pattern.search(region):
         return
-    data = pkg.read(part)
+    data = head if len(head) < 65536 else pkg.read(part)  # shorter: the head is the whole part
     patched = pattern.sub(rb"\1", data[: len(region)])
     pkg.put(part, patched + data[len(region):])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Sequence
 
 from lxml import etree
 
@@ -42,14 +43,31 @@ def _style_key(el: etree._Element) -> tuple:
             tuple([_style_key(c) for c in el if isinstance(c.tag, str)]))
 
 
+#: (a styles.xml as read, formats) → (that styles.xml with the formats added, their cellXfs indexes): the last few
+#: a worker made, for a styles.xml up to _REMEMBERED_SIZE. A batch's workbooks from one template mostly share it.
+_FORMATS_ADDED: dict[tuple[bytes, tuple[CellFormat, ...]], tuple[bytes, list[int]]] = {}
+_FORMATS_ADDED_KEPT = 8
+_REMEMBERED_SIZE = 1 << 20
+
+
 class _Styles:
     def __init__(self, pkg: _Package, part: str) -> None:
         self.pkg, self.part = pkg, part
-        self.root = pkg.xml(part).getroot()
+        self._start()
+
+    def _start(self) -> None:
+        """Start from the part as the package has it: parsed when first needed, its lists indexed again."""
+        self._root: etree._Element | None = None
         # per list: the index of each distinct item, and the list's length and last item
         self._index: dict[str, dict[tuple, int]] = {}
         self._end: dict[str, tuple[int, etree._Element | None]] = {}
         self._has_style_xfs: bool | None = None
+
+    @property
+    def root(self) -> etree._Element:
+        if self._root is None:
+            self._root = self.pkg.xml(self.part).getroot()
+        return self._root
 
     def _container(self, name: str) -> etree._Element:
         found = self.root.find(_q(name))
@@ -102,6 +120,23 @@ class _Styles:
         xf.set("fillId", str(fill_id))
         xf.set("applyFill", "1")
         return self.append("cellXfs", xf)
+
+    def add_formats(self, fmts: Sequence[CellFormat]) -> list[int]:
+        """The cellXfs index of each format (add_format). Into a styles.xml still as read, the formats go in once
+        a worker: a package whose styles.xml and formats are those of a recent one takes its outcome, unparsed."""
+        as_read = None if self.pkg.changed(self.part) else self.pkg.read(self.part)  # changed: a cell's fill came first
+        if as_read is None or len(as_read) > _REMEMBERED_SIZE:
+            return [self.add_format(fmt) for fmt in fmts]
+        key = (as_read, tuple(fmts))
+        if key not in _FORMATS_ADDED:
+            indexes = [self.add_format(fmt) for fmt in fmts]
+            if len(_FORMATS_ADDED) >= _FORMATS_ADDED_KEPT:
+                del _FORMATS_ADDED[next(iter(_FORMATS_ADDED))]
+            _FORMATS_ADDED[key] = (self.pkg.read(self.part), indexes)
+        added, indexes = _FORMATS_ADDED[key]
+        self.pkg.put(self.part, added)
+        self._start()
+        return indexes
 
     def add_format(self, fmt: CellFormat) -> int:
         """The cellXfs index of a format that looks like `fmt`: an identical one, or one appended."""
