@@ -9,7 +9,6 @@ import functools
 import posixpath
 import re
 import struct
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -146,8 +145,11 @@ class _Package:
         """Write the package to dest: [Content_Types].xml first, then the input's member order."""
         first = "[Content_Types].xml"
         order = [first] + [n for n in self._order + self._added if n != first]
+        # Rewritten and new parts are dated like the input's newest part, not now: the same input and rules
+        # give the same bytes, so a rerun of convert does not make `email` send an unchanged result again.
+        dated = max((info.date_time for info in self._infos.values()), default=(1980, 1, 1, 0, 0, 0))
         with open(dest, "wb") as fp:
-            out = _ZipWriter(fp)
+            out = _ZipWriter(fp, dated)
             for name in order:
                 if not self.has(name):
                     continue
@@ -194,14 +196,14 @@ _deflate_small = functools.lru_cache(maxsize=128)(_deflate)
 class _ZipWriter:
     """A plain zip writer that can take members already compressed (no zip64: < 4 GiB)."""
 
-    def __init__(self, fp: BinaryIO) -> None:
+    def __init__(self, fp: BinaryIO, date_time: tuple[int, ...]) -> None:
         self._fp = fp
         self._central: list[bytes] = []
-        self._now = time.localtime()[:6]
+        self._date_time = date_time  # of the members added
 
     def add(self, name: str, data: bytes) -> None:
         raw, crc = (_deflate_small if len(data) <= _SMALL_PART else _deflate)(data)
-        self._entry(name, zipfile.ZIP_DEFLATED, crc, raw, len(data), self._now, 0, 0)
+        self._entry(name, zipfile.ZIP_DEFLATED, crc, raw, len(data), self._date_time, 0, 0)
 
     def add_raw(self, info: zipfile.ZipInfo, raw: bytes) -> None:
         # Keep the deflate option bits; sizes go in the header, so no data descriptor (bit 3).
