@@ -53,12 +53,11 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
     todo = [p for p in paths if p not in records]
 
     def finished(index: int, result) -> None:
+        records[todo[index]] = result.to_dict()
         if done:
-            done(result.to_dict())
+            done(records[todo[index]])
 
-    for p, result in zip(todo, process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report),
-                         strict=True):
-        records[p] = result.to_dict()
+    process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report)
     results = [records[p] for p in paths]
     summary = outdir / SUMMARY_NAME
     write_summary(results, summary)

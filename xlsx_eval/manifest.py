@@ -47,7 +47,7 @@ def unchanged(entries: dict[str, dict[str, Any]], path: Path, file_digest: str, 
 
 def save(outdir: Path, entries: dict[str, dict[str, Any]]) -> None:
     with atomic_path(outdir / NAME) as tmp:
-        tmp.write_text(json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False, indent=1),
+        tmp.write_text(json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False),
                        encoding="utf-8")
 
 

@@ -53,12 +53,15 @@ def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None =
     tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report) for p in paths]
     _import_before_forking(writing=outdir is not None, reporting=report is not None)
 
-    def finished(index: int, outcome) -> None:
-        if done:
-            done(index, _as_result(paths[index], outcome, rules))
+    results: list[Result] = [None] * len(paths)  # type: ignore[list-item]  # each filled as its file finishes
 
-    outcomes = isolate.run_all(_job, tasks, jobs, done=finished)
-    return [_as_result(p, outcome, rules) for p, outcome in zip(paths, outcomes, strict=True)]
+    def finished(index: int, outcome) -> None:
+        results[index] = _as_result(paths[index], outcome, rules)
+        if done:
+            done(index, results[index])
+
+    isolate.run_all(_job, tasks, jobs, done=finished)
+    return results
 
 
 def report_workbook(path: Path | str, dest: Path | str, rules: Rules | None = None,
