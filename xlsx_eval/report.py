@@ -202,13 +202,13 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
         "targets": [_target_row(s) for s in scores],
         "organisation": _lines(p.organisation) or [f"{p.unit or '本单位'}按照绩效自评工作要求成立评价工作组，对本项目开展绩效自评。"],
         "team_lines": _team_lines(wb),
-        "method": _lines(p.method) or ["评价工作组对照年初设定的绩效目标和指标，核对预算执行和支出明细，"
-                                       "逐项评价指标完成情况并评分。"],
+        "method": _lines(p.method) or [("评价工作组对照年初设定的绩效目标和指标，核对预算执行和支出明细，"
+                                        "逐项评价指标完成情况并评分。")],
         "scores": _score_rows(result),
         "total": _figure(result.total),
         "grade": result.grade or "",
         "payments": _payment_lines(wb.payments or [], unit) or ["支出明细未填写。"],
-        "mismatch": _mismatch(funds),
+        "mismatch": _mismatch(result),
         "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出", unit),
         "benefits": _indicator_lines(scores, "效益", unit),
         "satisfaction": _satisfaction_lines(scores),
@@ -304,13 +304,14 @@ def _spent(p: Payment, unit: str) -> str:
     return f"{what}支出{_figure(p.amount)}{unit}"
 
 
-def _mismatch(funds) -> list[str]:
-    difference = funds.difference
-    if difference is None or abs(difference) < 0.005:  # the same tolerance as reconciliation (万元)
+def _mismatch(result: Result) -> list[str]:
+    """The slip reconciliation found (EXECUTED_MISMATCH, with its tolerance), said where the payments are."""
+    funds = result.funds
+    if not any(f.code == "EXECUTED_MISMATCH" for f in result.findings):
         return []
-    return [f"需要说明的是：项目信息中填报的全年执行数为{_figure(funds.executed)}{funds.unit}，与上列支出明细合计"
-            f"{_figure(funds.ledger_total)}{funds.unit}不一致，相差{_figure(abs(difference))}{funds.unit}；"
-            f"本报告按支出明细列示，请核实后更正全年执行数。"]
+    return [(f"需要说明的是：项目信息中填报的全年执行数为{_figure(funds.executed)}{funds.unit}，与上列支出明细合计"
+             f"{_figure(funds.ledger_total)}{funds.unit}不一致，相差{_figure(abs(funds.difference))}{funds.unit}；"
+             f"本报告按支出明细列示，请核实后更正全年执行数。")]
 
 
 def _in_level(scores: Iterable[IndicatorScore], word: str) -> list[IndicatorScore]:
