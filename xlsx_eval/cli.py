@@ -458,15 +458,16 @@ def _print_findings(r: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from .findings import SEVERITY_LABELS
+
     shown = [f for f in r["findings"] if f["code"] != "UNREADABLE_FILE"]
     if not shown:
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
     for column in ("级别", "工作表", "单元格", "代码", "说明"):
         table.add_column(column, overflow="fold")
-    labels = {"error": "错误", "warning": "警告", "info": "提示"}
     for f in shown:
-        table.add_row(*(Text(x) for x in (labels[f["severity"]], f["sheet"], f["cell"], f["code"], f["message"])))
+        table.add_row(*(Text(x) for x in (SEVERITY_LABELS[f["severity"]], f["sheet"], f["cell"], f["code"], f["message"])))
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200)
     console.print(Text(str(r["file"])))
     console.print(table)

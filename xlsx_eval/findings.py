@@ -12,6 +12,9 @@ class Severity(str, Enum):
     INFO = "info"
 
 
+#: How each severity is named to the people who read the findings.
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+
 #: Every finding code, with its severity and what it means (in the language of the people who read it).
 CODES: dict[str, tuple[Severity, str]] = {
     # file level

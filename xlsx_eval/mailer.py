@@ -27,6 +27,7 @@ from typing import Any
 from . import manifest
 from .errors import MailError, MailSettingsError
 from .files import atomic_path
+from .findings import SEVERITY_LABELS
 from .mail_settings import MailSettings, parse_address
 from .sendlog import NAME as LOG_NAME
 from .sendlog import SendLog
@@ -219,11 +220,10 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
     if findings:
         order = {"error": 0, "warning": 1, "info": 2}
         shown = sorted(findings, key=lambda f: order.get(f.get("severity"), 3))[:FINDINGS_IN_BODY]
-        labels = {"error": "错误", "warning": "警告", "info": "提示"}
         lines += ["", f"主要问题（共 {len(findings)} 条" + (f"，列出前 {len(shown)} 条）：" if len(shown) < len(findings) else "）：")]
         for i, f in enumerate(shown, 1):
             where = "!".join(x for x in (f.get("sheet"), f.get("cell")) if x)
-            lines.append(f"  {i}. [{labels.get(f.get('severity'), '')}] {where + '：' if where else ''}{f.get('message', '')}")
+            lines.append(f"  {i}. [{SEVERITY_LABELS.get(f.get('severity'), '')}] {where + '：' if where else ''}{f.get('message', '')}")
         lines.append("完整的问题清单见附件工作簿最前面的“评分结果”表；有问题的单元格已标出底色和批注。")
     lines += ["", "附件："]
     for a in attachments:

@@ -209,8 +209,8 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
         "grade": result.grade or "",
         "payments": _payment_lines(wb.payments or [], unit) or ["支出明细未填写。"],
         "mismatch": _mismatch(result),
-        "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出", unit),
-        "benefits": _indicator_lines(scores, "效益", unit),
+        "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出"),
+        "benefits": _indicator_lines(scores, "效益"),
         "satisfaction": _satisfaction_lines(scores),
         "problems": _remarks(wb, "问题") or _shortfalls(scores),
         "measures": _remarks(wb, "措施") or ["继续加强预算执行管理和绩效运行监控，确保资金使用安全、规范、有效。"],
@@ -219,7 +219,7 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
     }
 
 
-def _figure(x: float | None) -> str:
+def _figure(x: float | Decimal | None) -> str:
     """A score or amount as a person writes it: 99.4, 10, 32.88 (two decimals at most, half up)."""
     return "" if x is None else plain(half_up(Decimal(str(x)), 2))
 
@@ -287,7 +287,7 @@ def _payment_lines(payments: list[Payment], unit: str) -> list[str]:
         for (year, month), group in groupby(dated, key=lambda p: (p.date.year, p.date.month)):
             group = list(group)
             total = sum(Decimal(str(p.amount)) for p in group)
-            lines.append(f"{year}年{month}月，共{len(group)}笔支出，合计{_figure(float(total))}{unit}。")
+            lines.append(f"{year}年{month}月，共{len(group)}笔支出，合计{_figure(total)}{unit}。")
     if undated:
         lines.append(f"未填日期的支出：{'；'.join(_spent(p, unit) for p in undated)}。")
     return lines
@@ -318,7 +318,7 @@ def _in_level(scores: Iterable[IndicatorScore], word: str) -> list[IndicatorScor
     return [s for s in scores if word in (s.indicator.level1 or "")]
 
 
-def _indicator_lines(scores: list[IndicatorScore], word: str, unit: str) -> list[str]:
+def _indicator_lines(scores: list[IndicatorScore], word: str) -> list[str]:
     """A neutral account of one 一级指标's rows: how many met their target, then each row."""
     chosen = [s for s in _in_level(scores, word) if s.applicable]
     if not chosen:

@@ -10,12 +10,12 @@ import functools
 from collections import OrderedDict
 from dataclasses import replace
 
+from .findings import SEVERITY_LABELS
 from .model import SHEET_RESULT, Result
 from .rules import Rules
 from .sniff import RESULT_CODE_NAME
 from .writeback import CellFormat, ColumnChart, FrontSheet, Series
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .files import atomic_path
-from .result_sheet import SEVERITY_LABELS
+from .findings import SEVERITY_LABELS
 
 GRADE_COLOURS = {"优秀": "#C6EFCE", "良好": "#DDEBF7", "中": "#FFEB9C", "差": "#FFC7CE"}
 TO_WAN = {"万元": 1.0, "元": 1 / 10000}
