@@ -665,12 +665,6 @@ def test_cli_settings_errors_are_usage_errors(outdir, tmp_path):
     assert gone.exit_code == 2 and "找不到配置文件" in gone.output
 
 
-def test_help_has_an_example():
-    result = runner.invoke(app, ["email", "--help"])
-    assert result.exit_code == 0
-    assert "示例" in result.output and "xlsx-eval email" in result.output
-
-
 def test_a_torn_log_line_is_ignored_and_kept_apart(outdir, server):
     send(outdir, settings(server.port))
     path = outdir / "sent.jsonl"
