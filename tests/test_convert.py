@@ -126,7 +126,7 @@ def test_inputs_with_the_same_name_do_not_overwrite_each_other(example, tmp_path
     outputs = [r["output"] for r in json.loads(result.stdout)["results"]]
     assert [p.rsplit("/", 1)[1] for p in outputs] == ["x.scored.xlsx", "x-2.scored.xlsx"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        "manifest.json", "summary.xlsx", "x-2.scored.xlsx", "x.scored.xlsx"]
+        ".xlsx-eval.lock", "manifest.json", "summary.xlsx", "x-2.scored.xlsx", "x.scored.xlsx", "xlsx-eval.db"]
 
 
 def test_output_folder_that_is_a_file_is_a_usage_error(example, tmp_path):

@@ -25,15 +25,15 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import write_workbook
 from typer.testing import CliRunner
 
-from xlsx_eval import manifest
 from xlsx_eval.batch import convert_batch
 from xlsx_eval.cli import app
 from xlsx_eval.errors import MailError, MailSettingsError
+from xlsx_eval.files import digest
 from xlsx_eval.inputs import expand_inputs
 from xlsx_eval.mail_settings import MailSettings, resolve_settings
-from xlsx_eval.mailer import Status, plan_messages, send_messages
+from xlsx_eval.mailer import Status, open_folder, plan_messages, send_messages
 from xlsx_eval.report import ReportOptions
-from xlsx_eval.sendlog import SendLog
+from xlsx_eval.store import DB_NAME, Store
 
 runner = CliRunner()
 FROM = "jxpj@czj.example.gov.cn"
@@ -200,8 +200,9 @@ def settings(port: int, **changes) -> MailSettings:
 
 
 def send(outdir: Path, config: MailSettings, sleeps: list | None = None):
-    return send_messages(plan_messages(outdir, config), config,
-                         sleep=(sleeps.append if sleeps is not None else lambda s: None))
+    with open_folder(outdir) as store:
+        return send_messages(plan_messages(store, config), config,
+                             sleep=(sleeps.append if sleeps is not None else lambda s: None))
 
 
 def log_lines(outdir: Path) -> list[dict]:
@@ -298,8 +299,8 @@ def test_the_log_records_what_the_server_accepted(outdir, server):
 
     assert {line["to"]: line["file"] for line in lines} == {v: k for k, v in UNITS.items()}
     for line in lines:
-        assert line["sha256"] == manifest.digest(outdir / line["file"])
-        assert line["report_sha256"] == manifest.digest(outdir / line["report"])
+        assert line["sha256"] == digest(outdir / line["file"])
+        assert line["report_sha256"] == digest(outdir / line["report"])
         assert line["server"] == f"127.0.0.1:{server.port}"
     ids = {m.rcpts[0]: m.message["Message-ID"].strip() for m in server.handler.messages}
     assert {line["to"]: line["message_id"] for line in lines} == ids
@@ -319,17 +320,33 @@ def test_a_rerun_sends_nothing_new(outdir, server):
     assert len(server.handler.messages) == 4 and len(log_lines(outdir)) == 4
 
 
-def test_a_changed_file_goes_again_and_resend_sends_all(outdir, server):
-    send(outdir, settings(server.port))
+def test_a_reconverted_input_goes_again_and_resend_sends_all(tmp_path, server):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    for unit, address in (("甲局", "jia@example.com"), ("乙局", "yi@example.com")):
+        write_workbook(inbox / f"{unit}.xlsx", info={"单位名称": unit, "联系人邮箱": address})
+    convert_batch(expand_inputs([str(inbox)]), out)
+    send(out, settings(server.port))
+    write_workbook(inbox / "乙局.xlsx", info={"单位名称": "乙局", "联系人邮箱": "yi@example.com", "全年执行数": 35})
+    convert_batch(expand_inputs([str(inbox)]), out, changed_only=True)  # a resubmission: a new scored copy
+
+    report = send(out, settings(server.port))
+    assert [o.recipients for o in report.outcomes if o.status is Status.SENT] == [("yi@example.com",)]
+    assert report.count(Status.ALREADY_SENT) == 1
+
+    report = send(out, settings(server.port, resend=True))
+    assert report.count(Status.SENT) == 2
+    assert len(server.handler.messages) == 2 + 1 + 2
+
+
+def test_a_scored_copy_changed_after_convert_is_not_sent(outdir, server):
     (outdir / "新华区教育局.scored.xlsx").write_bytes((outdir / "新华区教育局.scored.xlsx").read_bytes() + b"\0")
-
     report = send(outdir, settings(server.port))
-    assert [o.recipients for o in report.outcomes if o.status is Status.SENT] == [("xinhua@example.com",)]
-    assert report.count(Status.ALREADY_SENT) == 3
 
-    report = send(outdir, settings(server.port, resend=True))
-    assert report.count(Status.SENT) == 4
-    assert len(server.handler.messages) == 4 + 1 + 4
+    [failed] = [o for o in report.outcomes if o.status is Status.FAILED]
+    assert failed.reason == ("附件 新华区教育局.scored.xlsx 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
+                             "请重新运行 xlsx-eval convert 后再发送")
+    assert "xinhua@example.com" not in server.handler.by_recipient() and report.count(Status.SENT) == 3
 
 
 def test_a_refused_recipient_fails_alone_and_the_rerun_sends_only_it(outdir, server):
@@ -429,8 +446,13 @@ def test_a_refused_message_is_not_blamed_on_the_address(outdir, server):
 
 
 def test_two_runs_on_one_folder_cannot_both_send(outdir, server):
-    with SendLog(outdir), pytest.raises(MailError, match="另一个 xlsx-eval email 正在向这个文件夹发送"):
-        send(outdir, settings(server.port))
+    import os
+
+    with Store.open(outdir, "email"):
+        result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
+    assert result.exit_code == 2
+    assert f"另一个 xlsx-eval email（进程 {os.getpid()}，" in result.output
+    assert f"正在使用输出文件夹 {outdir}；请等它结束后再运行，或用 -o 换一个输出文件夹" in result.output
     assert server.handler.messages == []
 
 
@@ -514,7 +536,7 @@ def test_an_unreachable_server(outdir):
 
     assert result.exit_code == 1
     assert f"✘ 无法连接邮件服务器 127.0.0.1:{port}（连接被拒绝，该端口没有邮件服务）；请检查 --smtp-host、--smtp-port 和网络" in result.output
-    assert "Traceback" not in result.output and not (outdir / "sent.jsonl").read_bytes()
+    assert "Traceback" not in result.output and log_lines(outdir) == []
 
 
 def test_a_password_is_needed_and_never_a_flag(outdir, server):
@@ -587,7 +609,10 @@ def test_unscored_and_missing_workbooks_are_reported_not_sent(tmp_path, outdir, 
     assert report.count(Status.SENT) == 3 and not report.ok
 
 
-def test_a_scored_copy_claimed_by_an_earlier_run_goes_with_the_current_one(outdir, server):
+def test_a_folder_of_the_earlier_version_is_taken_over_and_a_stale_claim_loses(outdir, server):
+    # an earlier version's folder: manifest.json and no store; two of its entries claim one scored copy, and
+    # the one whose input is still there unchanged owns it
+    (outdir / DB_NAME).unlink()
     data = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
     entry = next(e for k, e in data["entries"].items() if "长安区委办" in k)
     stale = json.loads(json.dumps(entry))
@@ -597,8 +622,11 @@ def test_a_scored_copy_claimed_by_an_earlier_run_goes_with_the_current_one(outdi
     (outdir / "manifest.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     report = send(outdir, settings(server.port))
-    assert report.ok and report.count(Status.SENT) == 4
+    assert report.count(Status.SENT) == 4
     assert "wrong-unit@example.com" not in server.handler.by_recipient()
+    [lost] = [o for o in report.outcomes if o.status is Status.FAILED]
+    assert lost.name == "长安区委办.xlsx"  # the stale entry: its input's name, no scored copy of its own
+    assert lost.reason == "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert"
 
 
 def test_no_manifest_or_no_folder_is_a_usage_error(tmp_path):
@@ -606,7 +634,8 @@ def test_no_manifest_or_no_folder_is_a_usage_error(tmp_path):
     empty.mkdir()
     result = cli(empty, "--from", FROM)
     assert result.exit_code == 2
-    assert f"{empty} 里没有 manifest.json，不是 xlsx-eval convert 的输出文件夹；请先运行 xlsx-eval convert 输入文件 -o {empty}" in result.output
+    assert (f"{empty} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
+            f"请先运行 xlsx-eval convert 输入文件 -o {empty}") in result.output
     missing = cli(tmp_path / "nowhere", "--from", FROM)
     assert missing.exit_code == 2 and "找不到输出文件夹" in missing.output
 
@@ -665,18 +694,18 @@ def test_cli_settings_errors_are_usage_errors(outdir, tmp_path):
     assert gone.exit_code == 2 and "找不到配置文件" in gone.output
 
 
-def test_a_torn_log_line_is_ignored_and_kept_apart(outdir, server):
+def test_an_earlier_versions_send_log_is_taken_over_and_a_torn_line_passed_over(outdir, server):
     send(outdir, settings(server.port))
     path = outdir / "sent.jsonl"
     lines = path.read_bytes().splitlines(keepends=True)
-    path.write_bytes(b"".join(lines[:3]) + lines[3][:20])  # a crash in the middle of the last line
+    path.write_bytes(b"".join(lines[:3]) + lines[3][:20])  # the earlier version crashed mid-line
+    (outdir / DB_NAME).unlink()  # and kept no store
 
     report = send(outdir, settings(server.port))
     assert report.count(Status.SENT) == 1 and report.count(Status.ALREADY_SENT) == 3
-    after = log_lines(outdir)
+    after = log_lines(outdir)  # rewritten from the store: whole lines only
     assert after[:3] == [json.loads(line) for line in lines[:3]]
-    assert after[3] is None and path.read_bytes().splitlines()[3] == lines[3][:20]  # kept on its own line
-    assert after[4]["to"] == json.loads(lines[3])["to"]
+    assert len(after) == 4 and after[3]["to"] == json.loads(lines[3])["to"]
 
 
 def test_settings_are_a_frozen_dataclass():

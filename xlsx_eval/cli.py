@@ -148,25 +148,44 @@ def convert(
     一次处理整个文件夹：xlsx-eval convert inbox/ -o out --jobs 2 --changed-only
     """
     from .batch import convert_batch
+    from .errors import StoreError
     from .inputs import expand_inputs
 
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(report or report_template is not None or pdf, report_template)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
-    _make_outdir(outdir)
+    if outdir.exists() and not outdir.is_dir():
+        _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
+        raise typer.Exit(EXIT_USAGE)
     with _Progress(len(found.paths), quiet or as_json) as progress:
         def done(result: dict) -> None:
             progress.advance()
             if not quiet:
                 progress.say(_verdict(result) + (f" → {result['output']}" if result["output"] else ""))
 
-        batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only, done=done,
-                              report=options)
-    pdf_failed = _pdfs([Path(r["report"]) for r in batch.results if r.get("report")], quiet or as_json) if pdf else 0
+        def pdf_done(document: Path) -> None:
+            if not (quiet or as_json):
+                progress.say(f"已写出 PDF：{document.with_suffix('.pdf')}")
+
+        try:
+            batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only,
+                                  done=done, report=options, pdf=pdf, pdf_done=pdf_done)
+        except StoreError as exc:
+            stopped = exc
+        else:
+            stopped = None
+    if stopped is not None:
+        _err(f"✘ {stopped}")
+        raise typer.Exit(EXIT_USAGE)
+    for document, why in batch.pdf_failed.items():
+        _err(f"✘ {document.name}：{why}")
+    for problem in batch.problems:
+        _err(f"✘ {problem}")
     if as_json:
         _print_json(batch.results)
     _err(_closing_line(batch))
-    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if pdf_failed else EXIT_OK))
+    trouble = batch.pdf_failed or batch.problems
+    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if trouble else EXIT_OK))
 
 
 @app.command()
@@ -264,7 +283,7 @@ def email(
     from dataclasses import replace
 
     from . import mailer
-    from .errors import MailError, MailSettingsError
+    from .errors import MailError, MailSettingsError, StoreError
     from .mail_settings import resolve_settings
 
     if use_ssl and starttls:
@@ -275,29 +294,78 @@ def email(
              "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend}
     try:
         settings = resolve_settings(flags, os.environ, config)
-        plan = mailer.plan_messages(outdir, settings)
-    except MailSettingsError as exc:
+        store = mailer.open_folder(outdir)
+    except (MailSettingsError, StoreError) as exc:
         _err(str(exc))
         raise typer.Exit(EXIT_USAGE) from None
-    if settings.user and settings.password is None and not settings.dry_run:
-        settings = replace(settings, password=_smtp_password(settings))
-    stopped = None
-    with _Progress(len(plan.items), quiet, label="发送") as progress:
-        def done(outcome) -> None:
-            progress.advance()
-            line = _mail_line(outcome, quiet)
-            if line:
-                progress.say(line)
-
+    with store:
         try:
-            sent = mailer.send_messages(plan, settings, progress=done)
-        except MailError as exc:
-            stopped, sent = exc, exc.report
+            plan = mailer.plan_messages(store, settings)
+        except (MailSettingsError, StoreError) as exc:
+            _err(str(exc))
+            raise typer.Exit(EXIT_USAGE) from None
+        if settings.user and settings.password is None and not settings.dry_run:
+            settings = replace(settings, password=_smtp_password(settings))
+        stopped = None
+        with _Progress(len(plan.items), quiet, label="发送") as progress:
+            def done(outcome) -> None:
+                progress.advance()
+                line = _mail_line(outcome, quiet)
+                if line:
+                    progress.say(line)
+
+            try:
+                sent = mailer.send_messages(plan, settings, progress=done)
+            except MailError as exc:
+                stopped, sent = exc, exc.report
     if stopped is not None:
         _err(f"✘ {stopped}")
     if sent is not None:
+        for problem in sent.problems:
+            _err(f"✘ {problem}")
         _err(_mail_closing(sent, stopped is not None))
     raise typer.Exit(EXIT_OK if stopped is None and sent.ok else EXIT_ERRORS)
+
+
+@app.command()
+def status(
+    outdir: Annotated[Path, typer.Argument(help="convert 的输出文件夹")],
+    as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出（标准输出只有 JSON）")] = False,
+) -> None:
+    """查看输出文件夹的记录：处理过哪些工作簿，评分、无法读取、待重试各几个，发送了哪些、还有哪些没发，
+    哪些输出文件缺失或被改动、哪些输入在 convert 之后又有改动。正在 convert 或 email 时也可以查看。
+
+    示例：xlsx-eval status out ，或 xlsx-eval status out --json
+    """
+    from .errors import StoreError
+    from .folder_status import STATES, folder_status
+
+    try:
+        st = folder_status(outdir)
+    except StoreError as exc:
+        _err(str(exc))
+        raise typer.Exit(EXIT_USAGE) from None
+    if as_json:
+        typer.echo(json.dumps(st.to_dict(), ensure_ascii=False, indent=2))
+        return
+    c = st.counts
+    typer.echo(f"输出文件夹 {st.outdir}（记录：{st.store}）")
+    typer.echo(f"工作簿 {c['inputs']} 个：已评分 {c['scored']} 个（其中 {c['with_errors']} 个有错误），"
+               f"未能评分 {c['not_scored']} 个，无法读取 {c['unreadable']} 个，上次未完成待重试 {c['retry']} 个")
+    typer.echo(f"发送：已发送 {c['sent']} 个，尚未发送 {c['not_sent']} 个，结果不明 {c['uncertain']} 个")
+    typer.echo(f"需要重新 convert：输出文件缺失或被改动 {c['stale_outputs']} 个，输入在 convert 之后有改动 "
+               f"{c['inputs_changed']} 个")
+    for i in st.inputs:
+        notes = []
+        if i.state != "scored":
+            notes.append(STATES[i.state])
+        notes += [f"{name} {'缺失' if how == 'missing' else '与记录不符'}" for name, how in i.outputs.items() if how != "ok"]
+        if i.input_changed:
+            notes.append("输入文件已改动或已不在原处")
+        if i.uncertain:
+            notes.append(f"发给 {'、'.join(i.uncertain)} 的结果不明")
+        if notes:
+            typer.echo(f"  · {i.file}：{'；'.join(notes)}")
 
 
 def _smtp_password(settings) -> str:
@@ -317,6 +385,8 @@ def _mail_line(outcome, quiet: bool) -> str | None:
         return None if quiet else f"✔ {outcome.name} → {to}：已写出 {outcome.eml}（未发送）"
     if outcome.status is Status.ALREADY_SENT:
         return None if quiet else f"· {outcome.name}：已发送过给 {to}，跳过（要再发一次请加 --resend）"
+    if outcome.status is Status.UNCERTAIN:
+        return f"? {outcome.name}：{outcome.reason}"
     return f"✘ {outcome.name}：{outcome.reason}"
 
 
@@ -325,6 +395,8 @@ def _mail_closing(report, stopped: bool) -> str:
 
     c = report.count
     tail = f"此前已发送 {c(Status.ALREADY_SENT)} 个，没有邮箱 {c(Status.NO_ADDRESS)} 个，失败 {c(Status.FAILED)} 个"
+    if c(Status.UNCERTAIN):
+        tail += f"，结果不明 {c(Status.UNCERTAIN)} 个（未重发）"
     if report.outbox is not None:
         return (f"试运行：共 {len(report.outcomes)} 个评分结果，写出 {c(Status.WRITTEN)} 封邮件到 {report.outbox}"
                 f"（没有发送），{tail}")
@@ -394,17 +466,6 @@ class _Progress:
             _err(line)
 
 
-def _make_outdir(outdir: Path) -> None:
-    if outdir.exists() and not outdir.is_dir():
-        _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
-        raise typer.Exit(EXIT_USAGE)
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _err(f"无法创建输出文件夹 {outdir}（{exc.strerror}）；请用 -o 指定一个可以写入的文件夹")
-        raise typer.Exit(EXIT_USAGE) from None
-
-
 def _print_json(results: list[dict]) -> None:
     summary = {
         "files": len(results),
@@ -447,9 +508,10 @@ def _closing_line(batch) -> str:
     scored = sum(r["scored"] for r in results)
     with_errors = sum(1 for r in results if r["scored"] and _count(r, "error"))
     reused = f"（其中 {batch.reused} 个未改动，沿用上次结果）" if batch.reused else ""
+    summary = f"汇总表：{batch.summary}" if batch.summary else "汇总表未能写出"
     return (f"完成：共 {len(results)} 个工作簿{reused}，评分 {scored} 个（其中 {with_errors} 个有错误），"
             f"未能评分 {len(results) - scored - unreadable} 个，无法读取 {unreadable} 个，跳过 {len(batch.skipped)} 个；"
-            f"汇总表：{batch.summary}")
+            f"{summary}")
 
 
 def _print_findings(r: dict) -> None:

@@ -26,3 +26,9 @@ class MailError(Exception):
     def __init__(self, message: str, report=None) -> None:
         super().__init__(message)
         self.report = report
+
+
+class StoreError(Exception):
+    """The output folder cannot be used as asked (in use by another run, inside an input folder, not writable,
+    full, its store damaged); the message says why and what to do, in Chinese. Nothing the store recorded
+    before is lost."""

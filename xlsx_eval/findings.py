@@ -25,6 +25,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NO_INDICATORS": (Severity.ERROR, "没有填写绩效指标"),
     "WRITE_FAILED": (Severity.ERROR, "评分后的工作簿无法写出"),
     "REPORT_FAILED": (Severity.ERROR, "自评报告无法写出"),
+    "NAME_SHORTENED": (Severity.INFO, "文件名过长，输出文件改用较短的名称"),
     # cell level
     "BAD_NUMBER": (Severity.ERROR, "不是有效数字"),
     "BAD_DATE": (Severity.ERROR, "不是有效日期"),

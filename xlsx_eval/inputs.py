@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import glob
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +17,7 @@ SUMMARY_NAME = "summary.xlsx"
 class Inputs:
     paths: list[Path] = field(default_factory=list)
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, why), in Chinese
+    folders: list[Path] = field(default_factory=list)  # the folders named, searched for workbooks
 
 
 def skip_reason(path: Path) -> str | None:
@@ -28,12 +32,37 @@ def skip_reason(path: Path) -> str | None:
     return None
 
 
+def not_a_file(path: Path) -> str | None:
+    """Why ``path`` cannot be opened as a file (a FIFO, device, socket or symlink loop), or None. A path that
+    does not exist is not refused here: it is reported as unreadable, like any file that cannot be read."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "符号链接循环指向自身，无法打开"
+        return None
+    except ValueError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "是管道（FIFO），不是普通文件"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "是设备文件，不是普通文件"
+    if stat.S_ISSOCK(mode):
+        return "是套接字，不是普通文件"
+    if stat.S_ISDIR(mode):
+        return None  # a folder is searched, not opened
+    return "不是普通文件"
+
+
 def expand_inputs(items: list[str]) -> Inputs:
     """Files as given, folders and globs as the workbooks found in them (sorted), each once.
 
     A named file is taken whatever its extension (the user asked for it; its content decides), except an
-    Excel lock file, which is never a workbook. A name that matches nothing is kept, so that the caller
-    reports it as unreadable.
+    Excel lock file, which is never a workbook. Only regular files are taken: FIFOs, devices, sockets and
+    symlink loops are skipped and counted, even when named. A name that matches nothing is kept, so that the
+    caller reports it as unreadable. Folders are searched through symlinks, each real folder once.
     """
     found = Inputs()
     seen: set[Path] = set()
@@ -42,8 +71,8 @@ def expand_inputs(items: list[str]) -> Inputs:
         if path in seen:
             return
         seen.add(path)
-        reason = skip_reason(path)
-        if reason is None or (explicit and not path.name.startswith("~$")):
+        reason = not_a_file(path) or skip_reason(path)
+        if reason is None or (explicit and not path.name.startswith("~$") and not not_a_file(path)):
             found.paths.append(path)
         else:
             found.skipped.append((path, reason))
@@ -51,23 +80,29 @@ def expand_inputs(items: list[str]) -> Inputs:
     for item in items:
         path = Path(item)
         if path.is_dir():
-            for p in sorted(p for p in path.rglob("*") if p.is_file()):
+            found.folders.append(path)
+            for p in _walk(path, found):
                 take(p, explicit=False)
-        elif any(ch in item for ch in "*?[") and not path.exists():
-            for p in sorted(Path(p) for p in glob.glob(item, recursive=True) if Path(p).is_file()):
-                take(p, explicit=False)
+        elif any(ch in item for ch in "*?[") and not os.path.lexists(item):
+            for p in sorted(Path(p) for p in glob.glob(item, recursive=True)):
+                if not p.is_dir():
+                    take(p, explicit=False)
         else:
             take(path, explicit=True)
     return found
 
 
-def output_stems(paths: list[Path]) -> dict[Path, str]:
-    """The name each input's outputs take: its stem, with -2, -3 … when another input has the same one
-    (x.xlsx in two folders, or x.xlsx beside x.ods), so that no output overwrites another."""
-    taken: dict[str, int] = {}
-    stems = {}
-    for path in paths:
-        key = path.stem.casefold()
-        taken[key] = taken.get(key, 0) + 1
-        stems[path] = path.stem if taken[key] == 1 else f"{path.stem}-{taken[key]}"
-    return stems
+def _walk(top: Path, found: Inputs) -> list[Path]:
+    """Every entry below ``top`` that is not a folder, sorted; folders reached twice (a symlink back up the
+    tree) are searched once, and a loop is counted as skipped."""
+    visited: set[tuple[int, int]] = set()
+    entries: list[Path] = []
+    for folder, dirs, files in os.walk(top, followlinks=True):
+        st = os.stat(folder)
+        if (st.st_dev, st.st_ino) in visited:
+            found.skipped.append((Path(folder), "符号链接指回上级文件夹，已跳过，避免重复"))
+            dirs.clear()
+            continue
+        visited.add((st.st_dev, st.st_ino))
+        entries.extend(Path(folder) / name for name in files)  # a looping link is listed here, not as a folder
+    return sorted(entries)

@@ -7,12 +7,18 @@ of Python and its imports), each with a memory ceiling; a task that overruns its
 that dies or is stopped is replaced, and its task's result is a ChildFailed the caller can report. Results
 come back in the order of the tasks, whatever the number of workers. Where the platform cannot fork
 (Windows), the work runs in-process, one task after another.
+
+Workers die with their parent: each closes every descriptor it inherited but its own pipe (so an idle worker
+reads end-of-file when the parent is gone, and no worker keeps the output folder's lock or another worker's
+pipe open), and on Linux asks the kernel to kill it when the parent dies (a busy worker).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -55,6 +61,8 @@ def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: P
             if done:
                 done(i, results[i])
         return results
+    if sys.platform.startswith("linux"):
+        import ctypes  # noqa: F401  (imported once here, inherited by every worker for _die_with)
     pending = list(range(len(tasks)))[::-1]  # popped from the end: first task first
     workers: list[_Worker] = []
     try:
@@ -82,8 +90,12 @@ class _Worker:
     def __init__(self, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int) -> None:
         ctx = multiprocessing.get_context("fork")
         self.conn, child_conn = ctx.Pipe()
+        # What the worker is to close: every descriptor open now but its own end of the pipe (the ones start()
+        # makes next, for the process's sentinel, stay open).
+        inherited = _open_descriptors() - {0, 1, 2, child_conn.fileno()}
         # Forked, the worker inherits fn and the tasks: only a task's index is sent, nothing is pickled for it.
-        self.process = ctx.Process(target=_serve, args=(child_conn, fn, tasks, memory_bytes), daemon=True)
+        self.process = ctx.Process(target=_serve, args=(child_conn, fn, tasks, memory_bytes, os.getpid(), inherited),
+                                   daemon=True)
         self.process.start()
         child_conn.close()
         self.task: int | None = None
@@ -143,7 +155,9 @@ def _wait(workers: list[_Worker], seconds: float) -> list[tuple[_Worker, tuple[i
     return finished
 
 
-def _serve(conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int) -> None:
+def _serve(conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int, parent: int,
+           inherited: set[int]) -> None:
+    _die_with(parent, inherited)
     # A parser that aborts prints its own dying words (a Rust backtrace) to stderr; the parent reports the
     # death in one clear line instead.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -171,6 +185,41 @@ def _serve(conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: i
             conn.send((index, ChildFailed(f"{type(exc).__name__}: {exc}")))
     conn.close()
     os._exit(0)
+
+
+def _open_descriptors() -> set[int]:
+    try:
+        listed = {int(fd) for fd in os.listdir("/proc/self/fd")}
+    except OSError:  # no /proc: nothing is closed, and a worker still exits when its parent is gone
+        return set()
+    open_now = set()
+    for fd in listed:  # not the one the listing itself used, closed by now (and soon reused by start())
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        open_now.add(fd)
+    return open_now
+
+
+def _die_with(parent: int, inherited: set[int]) -> None:
+    """Close the descriptors inherited from the parent (the other ends of every worker's pipe, the output
+    folder's lock and store), and be killed when ``parent`` dies."""
+    for fd in inherited:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the request took hold
+        os._exit(0)
 
 
 def _outcome(fn: Callable[..., Any], task: tuple) -> Any:

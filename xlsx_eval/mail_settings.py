@@ -21,7 +21,8 @@ SECURITIES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
 #: Settings that flags, XLSX_EVAL_SMTP_<KEY> and the [email] table of the config file may give.
-KEYS = ("host", "port", "user", "from", "security", "ca_file", "to", "cc", "timeout", "retries", "retry_delay")
+KEYS = ("host", "port", "user", "from", "security", "ca_file", "to", "cc", "timeout", "message_timeout", "retries",
+        "retry_delay")
 _FLAGS = {"host": "--smtp-host", "port": "--smtp-port", "user": "--smtp-user", "from": "--from",
           "security": "--ssl/--starttls", "ca_file": "--ca-file", "to": "--to", "cc": "--cc"}
 
@@ -40,7 +41,8 @@ class MailSettings:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     ca_file: Path | None = None  # trust this CA (a bureau's own); otherwise the system's (and SSL_CERT_FILE)
-    timeout: float = 30.0
+    timeout: float = 30.0  # seconds for each SMTP command's whole answer (however slowly its lines come)
+    message_timeout: float = 120.0  # seconds for one message, from MAIL FROM to the server's last answer
     retries: int = 3  # tries for a transient (4xx) answer, the first included
     retry_delay: float = 2.0  # seconds before the second try, doubled before each further one
     dry_run: bool = False
@@ -91,7 +93,8 @@ def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None
     return MailSettings(
         sender=sender, host=host, port=port or DEFAULT_PORTS[security], security=security, user=user,
         password=environ.get(PASSWORD_ENV) or None, to=to, cc=cc, ca_file=get("ca_file", _file),
-        timeout=get("timeout", _number(0.1, 600), 30.0), retries=int(get("retries", _number(1, 10), 3)),
+        timeout=get("timeout", _number(0.1, 600), 30.0), message_timeout=get("message_timeout", _number(1, 3600), 120.0),
+        retries=int(get("retries", _number(1, 10), 3)),
         retry_delay=get("retry_delay", _number(0, 600), 2.0),
         dry_run=bool(flags.get("dry_run")), resend=bool(flags.get("resend")),
     )

@@ -1,14 +1,17 @@
 """E-mail each scored workbook (and its 自评报告) to its unit over SMTP, exactly once.
 
-With settings from ``mail_settings.resolve_settings``, ``plan_messages`` reads OUTDIR/manifest.json
-(written by convert) and decides, per scored workbook, whom it goes to or why it cannot go;
-``send_messages`` sends them over one SMTP connection (``smtp_session``; on a dry run it writes them to
-OUTDIR/outbox/) and returns a ``MailReport``. The send log (``sendlog``) makes a rerun send only what the
-server has not yet accepted.
+With settings from ``mail_settings.resolve_settings`` and the output folder's store open (``store.Store``,
+which also keeps convert out of the folder meanwhile), ``plan_messages`` decides, per input the store holds,
+which recorded files go to whom, or why they cannot go; ``send_messages`` sends them over one SMTP connection
+(``smtp_session``; on a dry run it writes them to OUTDIR/outbox/) and returns a ``MailReport``. Each
+attachment is checked against the digest the store recorded for it before it goes, and each message is
+recorded in the store before it goes and again when the server has accepted it, so that a rerun sends only
+what the server has not yet accepted, and never a message whose fate is unknown.
 
 The library never prints, prompts or exits: bad settings raise ``MailSettingsError``; what stops the whole
-run (server unreachable, TLS, login refused, connection lost while a message was in flight) raises
-``MailError`` carrying the report so far; everything else is an outcome in the report.
+run (server unreachable or too slow, TLS, login refused, connection lost while a message was in flight, the
+store unable to record) raises ``MailError`` carrying the report so far; everything else is an outcome in
+the report.
 """
 
 from __future__ import annotations
@@ -25,35 +28,26 @@ from pathlib import Path
 from typing import Any
 
 from . import manifest
-from .errors import MailError, MailSettingsError
-from .files import atomic_path
+from .errors import MailError, MailSettingsError, StoreError
+from .files import atomic_path, fault
 from .findings import SEVERITY_LABELS
 from .mail_settings import MailSettings, parse_address
 from .sendlog import NAME as LOG_NAME
-from .sendlog import SendLog
 from .smtp_session import Session, backoff
+from .store import DB_NAME, Entry, Output, Store
 
-CONFIG_NAME = "xlsx-eval.toml"  # its [email] table; looked for in the current folder unless --config names one
-ENV_PREFIX = "XLSX_EVAL_SMTP_"
-PASSWORD_ENV = "XLSX_EVAL_SMTP_PASSWORD"
 OUTBOX = "outbox"
-SECURITIES = ("ssl", "starttls", "none")
-DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 FINDINGS_IN_BODY = 5
-
-#: Settings that flags, XLSX_EVAL_SMTP_<KEY> and the [email] table of the config file may give.
-KEYS = ("host", "port", "user", "from", "security", "ca_file", "to", "cc", "timeout", "retries", "retry_delay")
-_FLAGS = {"host": "--smtp-host", "port": "--smtp-port", "user": "--smtp-user", "from": "--from",
-          "security": "--ssl/--starttls", "ca_file": "--ca-file", "to": "--to", "cc": "--cc"}
 
 
 class Status(str, Enum):
     SENT = "sent"  # the server accepted it for every recipient
-    ALREADY_SENT = "already_sent"  # the log says every recipient already has these exact files
+    ALREADY_SENT = "already_sent"  # the store says every recipient already has these exact files
     NO_ADDRESS = "no_address"  # no usable 联系人邮箱 and no --to
     FAILED = "failed"  # not sent (or not to everyone): see reason
     WRITTEN = "written"  # dry run: written to OUTDIR/outbox/
     NOT_SENT = "not_sent"  # the run stopped before (or while) sending it
+    UNCERTAIN = "uncertain"  # an earlier run began sending it and never learnt the end: not sent again
 
 
 @dataclass(frozen=True)
@@ -72,8 +66,9 @@ class Outcome:
 @dataclass
 class MailReport:
     outcomes: list[Outcome]
-    log: Path
+    log: Path  # sent.jsonl, the store's export of what was sent
     outbox: Path | None = None  # set on a dry run
+    problems: list[str] = field(default_factory=list)  # exports that could not be written, in Chinese
 
     def count(self, *statuses: Status) -> int:
         return sum(o.status in statuses for o in self.outcomes)
@@ -91,8 +86,9 @@ class Item:
     input: str
     name: str
     result: dict[str, Any] = field(default_factory=dict)
-    scored: Path | None = None
-    report: Path | None = None
+    scored: Output | None = None
+    report: Output | None = None
+    entry_id: int | None = None
     to: tuple[Address, ...] = ()
     cc: tuple[Address, ...] = ()
     outcome: Outcome | None = None
@@ -108,71 +104,57 @@ class Item:
 
 @dataclass
 class Plan:
-    outdir: Path
+    store: Store
     items: list[Item]
+
+    @property
+    def outdir(self) -> Path:
+        return self.store.outdir
 
 
 # -------------------------------------------------------------------------------------------------- plan
 
-def plan_messages(outdir: Path, settings: MailSettings) -> Plan:
-    """One item per scored workbook in OUTDIR's manifest (in the manifest's order), with its recipients, or
-    with the outcome that keeps it from being sent (not scored, file gone, no address)."""
+def open_folder(outdir: Path | str) -> Store:
+    """The store of convert's output folder, locked for sending (so that no convert rewrites a file meanwhile).
+    MailSettingsError when it is not such a folder; StoreError when it is in use or cannot record."""
     outdir = Path(outdir)
     if not outdir.is_dir():
         raise MailSettingsError(f"找不到输出文件夹 {outdir}；请先运行 xlsx-eval convert 输入文件 -o {outdir}")
-    if not (outdir / manifest.NAME).is_file():
-        raise MailSettingsError(f"{outdir} 里没有 {manifest.NAME}，不是 xlsx-eval convert 的输出文件夹；"
+    if not (outdir / DB_NAME).is_file() and not (outdir / manifest.NAME).is_file():
+        raise MailSettingsError(f"{outdir} 里没有 xlsx-eval 的记录（{DB_NAME}），不是 xlsx-eval convert 的输出文件夹；"
                                 f"请先运行 xlsx-eval convert 输入文件 -o {outdir}")
-    entries = manifest.load(outdir)
+    return Store.open(outdir, "email")
+
+
+def plan_messages(store: Store, settings: MailSettings) -> Plan:
+    """One item per input the store holds (in the order it first saw them), with the recorded files and their
+    recipients, or with the outcome that keeps them from being sent (not scored, files gone, no address)."""
+    entries = store.entries()
     if not entries:
-        raise MailSettingsError(f"{outdir / manifest.NAME} 无法读取或为空；请重新运行 xlsx-eval convert 输入文件 -o {outdir}")
-    owners = _owners(entries)
-    items = []
-    for key, entry in entries.items():
-        result = entry.get("result") or {}
-        output = result.get("output")
-        if output and owners.get(Path(output).name, key) not in (key, None):
-            continue  # an earlier run's entry whose scored copy a later run has overwritten
-        items.append(_item(outdir, key, result, settings, conflict=bool(output) and owners[Path(output).name] is None))
-    return Plan(outdir, items)
+        raise MailSettingsError(f"{store.outdir} 里还没有评分结果；请先运行 xlsx-eval convert 输入文件 -o {store.outdir}")
+    return Plan(store, [_item(store, e, settings) for e in entries])
 
 
-def _owners(entries: dict[str, dict[str, Any]]) -> dict[str, str | None]:
-    """Which entry each scored file belongs to. Two runs can write the same name (x.xlsx from two folders):
-    then the entry whose input is still there unchanged owns it; None when that does not decide."""
-    claims: dict[str, list[str]] = {}
-    for key, entry in entries.items():
-        output = (entry.get("result") or {}).get("output")
-        if output:
-            claims.setdefault(Path(output).name, []).append(key)
-    owners: dict[str, str | None] = {}
-    for name, keys in claims.items():
-        live = keys if len(keys) == 1 else [k for k in keys if manifest.digest(Path(k)) == entries[k].get("digest")]
-        owners[name] = live[0] if len(live) == 1 else None
-    return owners
-
-
-def _item(outdir: Path, key: str, result: dict[str, Any], settings: MailSettings, conflict: bool) -> Item:
-    source = str(result.get("file") or key)
-    output = result.get("output")
-    name = Path(output).name if output else Path(source).name
+def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
+    result = entry.result or {}
+    source = str(result.get("file") or entry.path)
+    scored, report = entry.outputs.get("scored"), entry.outputs.get("report")
+    name = scored.name if scored else Path(source).name
 
     def cannot(status: Status, reason: str) -> Item:
         return Item(source, name, result, outcome=Outcome(source, name, status, reason=reason))
 
+    if entry.transient:
+        return cannot(Status.FAILED, "上次 convert 没能处理完这个文件，没有评分结果可发送；请重新运行 xlsx-eval convert")
     if not result.get("scored"):
         errors = [f["message"] for f in result.get("findings", []) if f.get("severity") == "error"]
         why = f"（{errors[0]}）" if errors else ""
         return cannot(Status.FAILED, f"未能评分{why}，没有评分结果可发送；请修改工作簿后重新运行 xlsx-eval convert")
-    if not output:
+    if scored is None:
         return cannot(Status.FAILED, "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert")
-    if conflict:
-        return cannot(Status.FAILED, f"几次 convert 的不同输入都写出过 {name}，无法确定它属于哪个单位，未发送；"
-                                     "请把这些工作簿重新 convert 到一个新的输出文件夹后再发送")
-    scored = outdir / name  # the manifest's path may be relative to where convert ran, or the folder moved
-    if not scored.is_file():
-        return cannot(Status.FAILED, f"评分后的工作簿 {scored} 不存在（可能已被移动或删除）；请重新运行 xlsx-eval convert")
-    report = outdir / Path(result["report"]).name if result.get("report") else None
+    if not (store.outdir / scored.name).is_file():
+        return cannot(Status.FAILED, f"评分后的工作簿 {store.outdir / scored.name} 不存在（可能已被移动或删除）；"
+                                     "请重新运行 xlsx-eval convert")
     if settings.to:
         to = tuple(parse_address(a) for a in settings.to)
     else:
@@ -185,8 +167,9 @@ def _item(outdir: Path, key: str, result: dict[str, Any], settings: MailSettings
             return cannot(Status.NO_ADDRESS, f"联系人邮箱“{address}”不是有效的邮箱地址，未发送；"
                                              "请改正后重新 convert，或用 --to 指定收件人")
         to = (Address(display_name=_one_line(project.get("contact")), addr_spec=parsed.addr_spec),)
-    return Item(source, name, result, scored, report if report and report.is_file() else None, to,
-                tuple(parse_address(a) for a in settings.cc))
+    if report is not None and not (store.outdir / report.name).is_file():
+        report = None
+    return Item(source, name, result, scored, report, entry.id, to, tuple(parse_address(a) for a in settings.cc))
 
 
 # ------------------------------------------------------------------------------------------------ message
@@ -292,66 +275,87 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
                   sleep: Callable[[float], None] = time.sleep) -> MailReport:
     """Send (or on a dry run write) each item of ``plan``; ``progress`` sees each outcome as it comes.
 
-    Each (scored workbook, recipient) already in the send log is skipped unless ``settings.resend``. Every
-    recipient the server accepts is in the log before the next message goes. Raises MailError when the run
-    must stop; its ``report`` then lists what was done, and the items not reached as NOT_SENT.
+    Each (scored workbook, recipient) the store has as sent is skipped unless ``settings.resend``, and so is
+    one whose earlier send never learnt its end (UNCERTAIN). Each send is recorded before the message goes and
+    settled when the server answers, before the next message goes. Raises MailError when the run must stop;
+    its ``report`` then lists what was done, and the items not reached as NOT_SENT. The exports (sent.jsonl)
+    are rewritten at the end, whatever happened.
     """
-    report = MailReport([], plan.outdir / LOG_NAME, plan.outdir / OUTBOX if settings.dry_run else None)
-    log = SendLog(plan.outdir)
+    store = plan.store
+    report = MailReport([], store.folder_file("sent", LOG_NAME), plan.outdir / OUTBOX if settings.dry_run else None)
     done = progress or (lambda outcome: None)
     if settings.dry_run:
         for item in plan.items:
-            report.outcomes.append(_write_eml(item, settings, log, report.outbox))
+            report.outcomes.append(_write_eml(item, settings, store, report.outbox))
             done(report.outcomes[-1])
         return report
     server = Session(settings, sleep)
     accepted: list[str] = []
     try:
-        with log:
-            for item in plan.items:
-                accepted.clear()
-                report.outcomes.append(_send_one(item, settings, log, server, sleep, accepted))
-                done(report.outcomes[-1])
-    except MailError as exc:
+        store.ensure_writable()
+        for item in plan.items:
+            accepted.clear()
+            report.outcomes.append(_send_one(item, settings, store, server, sleep, accepted))
+            done(report.outcomes[-1])
+    except (MailError, StoreError) as exc:
+        stop = exc if isinstance(exc, MailError) else MailError(f"无法写入发送记录，已停止发送：{exc}")
         if len(report.outcomes) < len(plan.items):
             item = plan.items[len(report.outcomes)]
             got = f"已发给 {'、'.join(accepted)}；" if accepted else ""
             report.outcomes.append(Outcome(item.input, item.name, Status.FAILED if accepted else Status.NOT_SENT,
-                                           tuple(accepted), f"{got}发送中止：{exc}"))
+                                           tuple(accepted), f"{got}发送中止：{stop}"))
         for item in plan.items[len(report.outcomes):]:
             report.outcomes.append(Outcome(item.input, item.name, Status.NOT_SENT, reason="发送中止，未发送"))
-        exc.report = report
-        raise
+        stop.report = report
+        raise stop from None
     finally:
         server.close()
+        try:  # sent.jsonl follows the store; a failure here loses nothing the store holds
+            report.problems = store.export()
+        except StoreError as exc:
+            report.problems = [str(exc)]
     return report
 
 
-def _attachments(item: Item) -> tuple[list[tuple[str, bytes]], str, str | None]:
-    """The files' bytes as they are now, and the digests of exactly those bytes (so the log records what
-    went, even if convert rewrites a file meanwhile)."""
-    files = [(item.name, item.scored.read_bytes())]
-    if item.report:
-        files.append((item.report.name, item.report.read_bytes()))
-    digests = [hashlib.sha256(data).hexdigest() for _, data in files]
-    return files, digests[0], digests[1] if item.report else None
+def _attachments(store: Store, item: Item) -> tuple[list[tuple[str, bytes]], str, str | None] | str:
+    """The recorded files' bytes, read now and checked against the digests the store recorded when convert
+    wrote them; or, when a file is gone or differs, why it cannot go (Chinese)."""
+    files = []
+    for output in (item.scored, item.report):
+        if output is None:
+            continue
+        try:
+            data = (store.outdir / output.name).read_bytes()
+        except OSError as exc:
+            return f"无法读取附件 {output.name}（{exc.strerror or exc}）"
+        if hashlib.sha256(data).hexdigest() != output.sha256:
+            return (f"附件 {output.name} 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
+                    "请重新运行 xlsx-eval convert 后再发送")
+        files.append((output.name, data))
+    return files, item.scored.sha256, item.report.sha256 if item.report else None
 
 
-def _pending(item: Item, settings: MailSettings, log: SendLog) -> tuple[Outcome | None, Any]:
+def _pending(item: Item, settings: MailSettings, store: Store) -> tuple[Outcome | None, Any]:
     if item.outcome:
         return item.outcome, None
-    try:
-        files, sha, report_sha = _attachments(item)
-    except OSError as exc:
-        return Outcome(item.input, item.name, Status.FAILED, reason=f"无法读取附件（{exc.strerror}）"), None
-    pending = [a for a in item.envelope if settings.resend or not log.sent(sha, report_sha, a)]
+    got = _attachments(store, item)
+    if isinstance(got, str):
+        return Outcome(item.input, item.name, Status.FAILED, reason=got), None
+    files, sha, report_sha = got
+    states = {a: None if settings.resend else store.send_state(sha, report_sha, a) for a in item.envelope}
+    pending = [a for a, state in states.items() if state is None]
     if not pending:
+        unsure = [a for a, state in states.items() if state == "sending"]
+        if unsure:
+            return Outcome(item.input, item.name, Status.UNCERTAIN, tuple(unsure), reason=(
+                f"上次发给 {'、'.join(unsure)} 时中断，无法确定对方是否已收到，为免重复未再发送；"
+                "请向对方确认，确需再发时加 --resend")), None
         return Outcome(item.input, item.name, Status.ALREADY_SENT, tuple(item.envelope)), None
     return None, (files, sha, report_sha, pending)
 
 
-def _write_eml(item: Item, settings: MailSettings, log: SendLog, outbox: Path) -> Outcome:
-    outcome, todo = _pending(item, settings, log)
+def _write_eml(item: Item, settings: MailSettings, store: Store, outbox: Path) -> Outcome:
+    outcome, todo = _pending(item, settings, store)
     if outcome:
         return outcome
     files, _, _, pending = todo
@@ -362,30 +366,38 @@ def _write_eml(item: Item, settings: MailSettings, log: SendLog, outbox: Path) -
         with atomic_path(eml) as tmp:
             tmp.write_bytes(_wire(msg))
     except OSError as exc:
-        return Outcome(item.input, item.name, Status.FAILED, reason=f"无法写出 {eml}（{exc.strerror or exc}）")
+        return Outcome(item.input, item.name, Status.FAILED, reason=fault(exc, eml) or f"无法写出 {eml}（{exc.strerror or exc}）")
     return Outcome(item.input, item.name, Status.WRITTEN, tuple(pending), eml=eml)
 
 
-def _send_one(item: Item, settings: MailSettings, log: SendLog, server: Session, sleep: Callable[[float], None],
+def _send_one(item: Item, settings: MailSettings, store: Store, server: Session, sleep: Callable[[float], None],
               accepted: list[str]) -> Outcome:
-    outcome, todo = _pending(item, settings, log)
+    outcome, todo = _pending(item, settings, store)
     if outcome:
         return outcome
     files, sha, report_sha, remaining = todo
     message_id = _message_id(settings)
     data = _wire(compose(item, settings, files, message_id))
     sender = parse_address(settings.sender).addr_spec
+    record = {"input": item.input, "file": item.name, "sha256": sha, "report": item.report.name if item.report else None,
+              "report_sha256": report_sha, "message_id": message_id, "server": settings.server}
     refused: dict[str, tuple[str, bool]] = {}
     deferred: dict[str, tuple[str, bool]] = {}
     for attempt in range(1, settings.retries + 1):
         if attempt > 1:
             sleep(backoff(settings, attempt - 1))
-        answer = server.transaction(sender, remaining, data)
-        for rcpt in answer.accepted:
-            log.record({"input": item.input, "file": item.name, "sha256": sha,
-                        "report": item.report.name if item.report else None, "report_sha256": report_sha,
-                        "to": rcpt, "message_id": message_id, "server": settings.server})
-            accepted.append(rcpt)
+        intents = store.begin_send(item.entry_id, record, remaining)
+        try:
+            answer = server.transaction(sender, remaining, data)
+        except MailError:  # no 250 came, so the server took nothing: a rerun sends it (if the process dies
+            store.settle(intents, ())  # here instead, the rows stay 'sending' and a rerun does not guess)
+            raise
+        try:
+            store.settle(intents, answer.accepted)
+        except StoreError as exc:
+            raise MailError(f"邮件已被服务器接收（{'、'.join(answer.accepted)}），但无法记入发送记录：{exc}；"
+                            "为免重复，重新运行时不会再发这一封（确需再发时加 --resend）") from None
+        accepted.extend(answer.accepted)
         refused.update(answer.refused)
         deferred = answer.deferred
         remaining = list(deferred)

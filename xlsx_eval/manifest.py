@@ -1,9 +1,14 @@
-"""OUTDIR/manifest.json: what each input was (its digest) and what scoring it gave, so that a rerun with
---changed-only scores only new or changed files and still rebuilds the summary from every result."""
+"""OUTDIR/manifest.json: an export of the store (``store``) for those who read it without SQLite, in the
+format earlier versions wrote and kept as it was:
+
+    {"version": 1, "entries": {"/…/inbox/长安区委办.xlsx": {"digest": "<sha256 of the input>",
+                                "settings": "national:<digest>", "result": {…the JSON result…}}}}
+
+Rewritten after every convert; a folder with a manifest and no store is taken over from it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,42 +19,17 @@ NAME = "manifest.json"
 VERSION = 1
 
 
-def digest(path: Path) -> str:
-    h = hashlib.sha256()
+def read(path: Path) -> dict[str, dict[str, Any]]:
+    """Entries by input path; an absent, unreadable or foreign file is an empty one."""
     try:
-        with path.open("rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    except OSError:
-        return ""  # unreadable now: never taken for unchanged
-    return h.hexdigest()
-
-
-def load(outdir: Path) -> dict[str, dict[str, Any]]:
-    """Entries by input path; an absent or unreadable manifest is an empty one (everything is redone)."""
-    try:
-        data = json.loads((outdir / NAME).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == VERSION else {}
+    if not isinstance(data, dict) or data.get("version") != VERSION or not isinstance(data.get("entries"), dict):
+        return {}
+    return {k: v for k, v in data["entries"].items() if isinstance(v, dict)}
 
 
-def unchanged(entries: dict[str, dict[str, Any]], path: Path, file_digest: str, settings: str) -> dict[str, Any] | None:
-    """The kept result for ``path`` if the file, the settings (rules, reports) and the outputs are all as they were."""
-    entry = entries.get(str(path.resolve()))
-    if not entry or not file_digest or entry.get("digest") != file_digest or entry.get("settings") != settings:
-        return None
-    result = entry.get("result") or {}
-    if any(result.get(kind) and not Path(result[kind]).is_file() for kind in ("output", "report")):
-        return None
-    return result
-
-
-def save(outdir: Path, entries: dict[str, dict[str, Any]]) -> None:
-    with atomic_path(outdir / NAME) as tmp:
-        tmp.write_text(json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False),
-                       encoding="utf-8")
-
-
-def entry(path: Path, file_digest: str, settings: str, result: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    return str(path.resolve()), {"digest": file_digest, "settings": settings, "result": result}
+def save(path: Path, entries: dict[str, dict[str, Any]]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({"version": VERSION, "entries": entries}, ensure_ascii=False), encoding="utf-8")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import isolate
 from .errors import ReportTemplateError, UnreadableWorkbook
+from .files import MAX_STEM_BYTES, NAME_MAX, fault
 from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Funds, Result, Workbook
 from .reader import read_workbook
@@ -112,15 +113,22 @@ def _write_report(wb: Workbook, result: Result, dest: Path, options: ReportOptio
         result.report = write_report(wb, result, dest, options.template)
     except ReportTemplateError as exc:
         result.findings.append(finding("REPORT_FAILED", "", "", str(exc)))
+    except OSError as exc:
+        result.transient = True
+        result.findings.append(finding("REPORT_FAILED", "", "", fault(exc, dest) or f"自评报告无法写出（{exc}）"))
     except Exception as exc:
-        result.findings.append(finding("REPORT_FAILED", "", "", f"自评报告无法写出；请确认输出位置可以写入"
+        result.findings.append(finding("REPORT_FAILED", "", "", f"自评报告无法写出"
                                                                 f"（技术信息：{type(exc).__name__}: {exc}）"))
 
 
 def _as_result(path: Path, outcome, rules: Rules) -> Result:
     if isinstance(outcome, Result):
         return outcome
-    if isinstance(outcome, (UnreadableWorkbook, isolate.ChildFailed)):
+    if isinstance(outcome, isolate.ChildFailed):  # a worker killed or stopped: worth another try next run
+        result = _unreadable(path, str(outcome), rules)
+        result.transient = True
+        return result
+    if isinstance(outcome, UnreadableWorkbook):
         return _unreadable(path, str(outcome), rules)
     # a parser choking on a damaged file: one line for this file, never a traceback
     return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
@@ -132,8 +140,16 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workboo
 
     wb, result = _evaluate(path, rules)
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
+    if len(path.stem.encode("utf-8")) > MAX_STEM_BYTES:
+        result.findings.append(finding("NAME_SHORTENED", "", "", (
+            f"文件名过长（{len(path.stem.encode('utf-8'))} 字节，系统允许的文件名最长 {NAME_MAX} 字节），"
+            f"评分后的文件改用较短的名称“{dest.name}”；建议把原文件改用较短的名称")))
     try:
         write_result(wb, result, dest, rules)
+    except OSError as exc:  # a full disk, a read-only folder: this file's finding, and another try next run
+        result.transient = True
+        result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"评分后的工作簿无法写出（{exc}）"))
+        return wb, result
     except Exception as exc:  # one file's odd package must not end a batch with a traceback
         result.findings.append(finding(
             "WRITE_FAILED", "", "", f"评分后的工作簿无法写出；请确认输出文件夹可以写入，或用 Excel 或 WPS 打开原文件"

@@ -1,10 +1,19 @@
 """One SMTP connection for a whole run, spoken command by command so that a lost connection is known to
-have come before the message data (safe to retry) or while it was in flight (the message's fate unknown)."""
+have come before the message data (safe to retry) or while it was in flight (the message's fate unknown).
+
+Every command has a deadline for its whole answer (``timeout``), and every message one for all of its commands
+(``message_timeout``): the socket's own timeout bounds each read, so a server that sends one line every few
+seconds would never trip it. A watchdog shuts the socket when a deadline passes, and the run stops.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from .errors import MailError
@@ -31,6 +40,32 @@ class _DroppedBefore(Exception):
     """The connection was lost before the message data went: nothing was accepted, a new connection may retry."""
 
 
+class _Watchdog:
+    """Shuts a connection's socket once a deadline passes, so that a blocked read returns at once."""
+
+    def __init__(self) -> None:
+        self.expired = False
+
+    @contextlib.contextmanager
+    def limit(self, conn, seconds: float) -> Iterator[None]:
+        if seconds <= 0:
+            self._expire(conn)
+        timer = threading.Timer(max(seconds, 0), self._expire, (conn,))
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        finally:
+            timer.cancel()
+
+    def _expire(self, conn) -> None:
+        self.expired = True
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
 class Session:
     """One SMTP connection for the whole run: opened at the first message, opened again when the server has
     dropped it between messages. The transaction is spoken command by command (not smtplib.sendmail) to
@@ -41,14 +76,36 @@ class Session:
         self.s = settings
         self.sleep = sleep
         self.conn = None
+        self.watchdog = _Watchdog()
+        self._message_end = float("inf")
+
+    def _command(self, conn=None, seconds: float | None = None):
+        """The deadline of one command: its own, or what is left of the message's when that is sooner."""
+        left = self._message_end - time.monotonic()
+        return self.watchdog.limit(conn or self.conn, min(self.s.timeout if seconds is None else seconds, left))
+
+    def _slow(self) -> MailError:
+        self._drop()
+        return MailError(f"邮件服务器 {self.s.server} 回应过慢，一条命令超过 {self.s.timeout:g} 秒"
+                         f"（或一封邮件超过 {self.s.message_timeout:g} 秒）仍未答完，已停止；此前被接收的邮件都已记入"
+                         "发送记录，请稍后重新运行本命令补发其余的")
 
     def transaction(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
+        self._message_end = time.monotonic() + self.s.message_timeout
+        try:
+            return self._transaction_on_a_connection(sender, rcpts, data)
+        finally:
+            self._message_end = float("inf")
+
+    def _transaction_on_a_connection(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
         for attempt in (1, 2):
             if self.conn is None:
                 self._connect()
             try:
                 return self._transaction(sender, rcpts, data)
             except _DroppedBefore:
+                if self.watchdog.expired:
+                    raise self._slow() from None
                 self._drop()
                 if attempt == 2:
                     raise MailError(f"与邮件服务器 {self.s.server} 的连接一再中断；已被接收的邮件都已记入发送记录，"
@@ -58,12 +115,14 @@ class Session:
     def _transaction(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
         c = self.conn
         try:
-            code, text = c.mail(sender, [f"SIZE={len(data)}"] if c.has_extn("size") else [])
+            with self._command():
+                code, text = c.mail(sender, [f"SIZE={len(data)}"] if c.has_extn("size") else [])
             if code != 250:
                 return self._refuse_all(code, text, rcpts)
             answer = Answer()
             for i, rcpt in enumerate(rcpts):
-                code, text = c.rcpt(rcpt)
+                with self._command():
+                    code, text = c.rcpt(rcpt)
                 if code in (250, 251):
                     answer.accepted.append(rcpt)
                 elif code == 421:  # closing: none of this transaction can go on this connection
@@ -76,16 +135,20 @@ class Session:
             if not answer.accepted:
                 self._rset()
                 return answer
-            c.putcmd("data")
-            code, text = c.getreply()
+            with self._command():
+                c.putcmd("data")
+                code, text = c.getreply()
         except OSError:  # smtplib.SMTPServerDisconnected, a reset, a timeout
             raise _DroppedBefore from None
         if code != 354:
             return self._refuse_accepted(answer, code, text)
         try:  # the message is in flight: from here a lost connection leaves its fate unknown
-            c.send(_dot_stuffed(data))
-            code, text = c.getreply()
+            with self._command(seconds=self.s.message_timeout):  # the upload of a large attachment may take a while
+                c.send(_dot_stuffed(data))
+                code, text = c.getreply()
         except OSError as exc:
+            if self.watchdog.expired:
+                raise self._slow() from None
             self._drop()
             raise MailError(f"发送过程中与邮件服务器 {self.s.server} 的连接中断（{_reason(exc)}）；此前被接收的邮件都已记入"
                             "发送记录，重新运行本命令会补发其余的（中断时正在发送的这一封可能会重复）") from None
@@ -107,7 +170,8 @@ class Session:
 
     def _rset(self) -> None:
         try:
-            self.conn.rset()
+            with self._command():
+                self.conn.rset()
         except OSError:
             self._drop()
 
@@ -135,61 +199,71 @@ class Session:
                 conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
             else:
                 conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
-            conn.ehlo_or_helo_if_needed()
+            with self._command(conn):
+                conn.ehlo_or_helo_if_needed()
             if s.security == "starttls":
                 if not conn.has_extn("starttls"):
                     raise MailError(f"邮件服务器 {s.server} 不支持 STARTTLS 加密；请改用 --ssl（通常端口 465），或确认服务器的设置")
-                conn.starttls(context=context)
-                conn.ehlo()
+                with self._command(conn):
+                    conn.starttls(context=context)
+                with self._command(conn):
+                    conn.ehlo()
             if s.user:
                 if not conn.has_extn("auth"):
                     raise MailError(f"邮件服务器 {s.server} 不提供登录（AUTH）；如果它不需要登录，请不要指定 --smtp-user")
-                conn.login(s.user, s.password or "")
+                with self._command(conn):
+                    conn.login(s.user, s.password or "")
             return conn
         except MailError:
             _close(conn)
             raise
-        except smtplib.SMTPAuthenticationError as exc:
-            _close(conn)
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(_words(exc.smtp_code, exc.smtp_error)) from None
-            raise MailError(f"邮件服务器 {s.server} 拒绝了用户名或密码（{_words(exc.smtp_code, exc.smtp_error)}）；"
-                            f"请检查 --smtp-user 和环境变量 {PASSWORD_ENV}") from None
-        except smtplib.SMTPResponseException as exc:  # a refused greeting, EHLO or STARTTLS
-            _close(conn)
-            if 400 <= exc.smtp_code < 500:
-                raise _Transient(_words(exc.smtp_code, exc.smtp_error)) from None
-            raise MailError(f"邮件服务器 {s.server} 拒绝了连接（{_words(exc.smtp_code, exc.smtp_error)}）") from None
-        except ssl.SSLCertVerificationError as exc:
-            _close(conn)
-            raise MailError(f"无法与邮件服务器 {s.server} 建立加密连接：服务器证书无法验证（{exc.verify_message}）；"
-                            "如果服务器用的是单位自己的证书，请用 --ca-file 指定签发它的 CA 证书") from None
-        except ssl.SSLError as exc:
-            _close(conn)
-            hint = "；端口 465 通常用 --ssl，587 用 --starttls，请确认端口与加密方式相符"
-            raise MailError(f"无法与邮件服务器 {s.server} 建立加密连接（{exc.reason or exc}）{hint}") from None
-        except smtplib.SMTPServerDisconnected as exc:
-            _close(conn)
-            if "timed out" not in str(exc):  # smtplib reports a read that timed out as a disconnection
-                raise MailError(f"邮件服务器 {s.server} 连接后立即断开；请确认端口与加密方式（--ssl / --starttls）相符") from None
-            raise MailError(f"邮件服务器 {s.server} 超时没有回应（{s.timeout:g} 秒）；请确认端口与加密方式（--ssl / --starttls）相符") from None
-        except TimeoutError:
-            _close(conn)
-            raise MailError(f"连接邮件服务器 {s.server} 超时（{s.timeout:g} 秒没有回应）；请检查 --smtp-host、--smtp-port、"
-                            "加密方式和网络") from None
-        except OSError as exc:
-            _close(conn)
-            raise MailError(f"无法连接邮件服务器 {s.server}（{_reason(exc)}）；请检查 --smtp-host、--smtp-port 和网络") from None
+        except OSError as exc:  # smtplib's and ssl's errors are OSErrors too
+            _close(conn, polite=not self.watchdog.expired)
+            if self.watchdog.expired:
+                raise self._slow() from None
+            raise self._refusal(exc) from None
         except UnicodeError:  # smtplib logs in with ASCII only; a host name beyond IDNA
             _close(conn)
             raise MailError(f"服务器名、用户名或密码中有 SMTP 无法使用的字符（如中文）：{s.server}，用户 {s.user or '（无）'}") from None
+
+    def _refusal(self, exc: OSError) -> Exception:
+        """What a failure to connect, secure or log in means: a _Transient to retry, or a MailError."""
+        import smtplib
+        import ssl
+
+        s = self.s
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            if 400 <= exc.smtp_code < 500:
+                return _Transient(_words(exc.smtp_code, exc.smtp_error))
+            return MailError(f"邮件服务器 {s.server} 拒绝了用户名或密码（{_words(exc.smtp_code, exc.smtp_error)}）；"
+                             f"请检查 --smtp-user 和环境变量 {PASSWORD_ENV}")
+        if isinstance(exc, smtplib.SMTPResponseException):  # a refused greeting, EHLO or STARTTLS
+            if 400 <= exc.smtp_code < 500:
+                return _Transient(_words(exc.smtp_code, exc.smtp_error))
+            return MailError(f"邮件服务器 {s.server} 拒绝了连接（{_words(exc.smtp_code, exc.smtp_error)}）")
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return MailError(f"无法与邮件服务器 {s.server} 建立加密连接：服务器证书无法验证（{exc.verify_message}）；"
+                             "如果服务器用的是单位自己的证书，请用 --ca-file 指定签发它的 CA 证书")
+        if isinstance(exc, ssl.SSLError):
+            hint = "；端口 465 通常用 --ssl，587 用 --starttls，请确认端口与加密方式相符"
+            return MailError(f"无法与邮件服务器 {s.server} 建立加密连接（{exc.reason or exc}）{hint}")
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            if "timed out" not in str(exc):  # smtplib reports a read that timed out as a disconnection
+                return MailError(f"邮件服务器 {s.server} 连接后立即断开；请确认端口与加密方式（--ssl / --starttls）相符")
+            return MailError(f"邮件服务器 {s.server} 超时没有回应（{s.timeout:g} 秒）；请确认端口与加密方式（--ssl / --starttls）相符")
+        if isinstance(exc, TimeoutError):
+            return MailError(f"连接邮件服务器 {s.server} 超时（{s.timeout:g} 秒没有回应）；请检查 --smtp-host、--smtp-port、"
+                             "加密方式和网络")
+        return MailError(f"无法连接邮件服务器 {s.server}（{_reason(exc)}）；请检查 --smtp-host、--smtp-port 和网络")
 
     def _drop(self) -> None:
         _close(self.conn, polite=False)
         self.conn = None
 
     def close(self) -> None:
-        _close(self.conn)
+        if self.conn is not None:
+            with self._command():
+                _close(self.conn, polite=not self.watchdog.expired)
         self.conn = None
 
 
