@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from types import SimpleNamespace
 
 import openpyxl
 import pytest
+from smtp_server import Recorder, free_port
 
 INFO = {
     "评价年度": 2020,
@@ -114,3 +116,29 @@ def build(tmp_path):
 @pytest.fixture
 def example() -> Path:
     return Path(__file__).resolve().parent.parent / "workbook_templates" / "example.xlsx"
+
+
+@pytest.fixture
+def start_server():
+    """start_server(**aiosmtpd options) → an SMTP server running on 127.0.0.1 (``port``, ``handler``: a
+    smtp_server.Recorder)."""
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    def start(**kwargs) -> SimpleNamespace:
+        handler = Recorder()
+        port = free_port()
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
+        controller.start()
+        controllers.append(controller)
+        return SimpleNamespace(port=port, handler=handler)
+
+    yield start
+    for c in controllers:
+        c.stop()
+
+
+@pytest.fixture
+def server(start_server):
+    return start_server()

@@ -77,7 +77,7 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     assert wb.sheetnames == ["项目汇总", "问题清单", "统计"]
     rows = [[c.value for c in row] for row in wb["项目汇总"].iter_rows()]
     assert rows[0] == ["单位名称", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "支出明细合计（万元）",
-                       "差额（万元）", "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "评分规则"]
+                       "差额（万元）", "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "所在文件夹", "评分规则"]
     # sorted by unit, then project; the unreadable file last
     assert [r[:2] for r in rows[1:]] == [["丙所", "设备更新"], ["乙局", "档案数字化"], ["乙局", "档案数字化"],
                                          ["甲办", "会议系统"], ["甲办", "值班视频系统"], [None, None]]
@@ -85,7 +85,8 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 0]
     assert rows[6][8:12] == ["未评分", 1, 0, "5-坏文件.xlsx"]
     national = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "national.toml").read_bytes())
-    assert rows[1][12] == f"national（{national.hexdigest()[:12]}）"  # the rules, traceable to their file
+    assert rows[1][12] == str(inbox / "二组") and rows[2][12] == str(inbox)  # same name, told apart by the folder
+    assert rows[1][13] == f"national（{national.hexdigest()[:12]}）"  # the rules, traceable to their file
     link = wb["项目汇总"]["L2"].hyperlink
     assert link.target == "4-丙所.scored.xlsx"
     findings = [[c.value for c in row] for row in wb["问题清单"].iter_rows(min_row=2)]

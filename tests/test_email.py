@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import socket
 import ssl
 import sys
 from email import policy
@@ -20,9 +19,9 @@ from types import SimpleNamespace
 
 import pytest
 import trustme
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import write_workbook
+from smtp_server import free_port
 from typer.testing import CliRunner
 
 from xlsx_eval.batch import convert_batch
@@ -83,96 +82,6 @@ def converted(tmp_path_factory) -> Path:
 def outdir(converted, tmp_path) -> Path:
     """A copy of the converted folder (in another place: the manifest's paths point at the original)."""
     return Path(shutil.copytree(converted, tmp_path / "out"))
-
-
-class Recorder:
-    """An aiosmtpd handler that keeps each accepted message and misbehaves on request."""
-
-    def __init__(self) -> None:
-        self.messages: list[SimpleNamespace] = []
-        self.refuse: set[str] = set()  # recipients answered 550
-        self.busy: dict[str, int] = {}  # stage ("mail", "rcpt", "data") → how many 451 answers to give
-        self.drop_in_data: int | None = None  # the n-th message's data is read, then the connection dropped
-        self.reject_data: str | None = None  # the answer to every message's data, instead of 250
-        self.close_after: int | None = None  # each connection closed right after its n-th accepted message
-        self.peers: set = set()
-        self.data_seen = 0
-
-    def _busy(self, stage: str) -> bool:
-        if self.busy.get(stage, 0) > 0:
-            self.busy[stage] -= 1
-            return True
-        return False
-
-    async def handle_MAIL(self, server, session, envelope, address, mail_options):
-        self.peers.add(session.peer)
-        if self._busy("mail"):
-            return "451 4.3.0 Try again later"
-        envelope.mail_from = address
-        envelope.mail_options.extend(mail_options)
-        return "250 OK"
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 No such user here"
-        if self._busy("rcpt"):
-            return "451 4.3.0 Try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.data_seen += 1
-        if self.drop_in_data == self.data_seen:
-            server.transport.close()  # the client never hears whether it was taken
-            return "250 OK"
-        if self._busy("data"):
-            return "451 4.3.0 Try again later"
-        if self.reject_data:
-            return self.reject_data
-        self.messages.append(SimpleNamespace(sender=envelope.mail_from, rcpts=list(envelope.rcpt_tos),
-                                             message=BytesParser(policy=policy.default).parsebytes(envelope.content),
-                                             raw=envelope.content))
-        session.accepted = getattr(session, "accepted", 0) + 1
-        if self.close_after and session.accepted == self.close_after:
-            await server.push("250 OK")
-            server.transport.close()
-        return "250 OK"
-
-    def by_recipient(self) -> dict[str, list[SimpleNamespace]]:
-        out: dict[str, list] = {}
-        for m in self.messages:
-            for r in m.rcpts:
-                out.setdefault(r, []).append(m)
-        return out
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def start_server():
-    """start_server(**aiosmtpd options) → a running server on 127.0.0.1 (``port``, ``handler``)."""
-    controllers = []
-
-    def start(**kwargs) -> SimpleNamespace:
-        handler = Recorder()
-        port = free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port, **kwargs)
-        controller.start()
-        controllers.append(controller)
-        return SimpleNamespace(port=port, handler=handler)
-
-    yield start
-    for c in controllers:
-        c.stop()
-
-
-@pytest.fixture
-def server(start_server):
-    return start_server()
 
 
 @pytest.fixture(scope="session")

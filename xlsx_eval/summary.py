@@ -51,8 +51,8 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
 def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     ws = wb.add_worksheet("项目汇总")
     headers = ["单位名称", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "支出明细合计（万元）", "差额（万元）",
-               "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "评分规则"]
-    widths = [24, 30, 14, 14, 16, 12, 11, 9, 7, 8, 8, 36, 16]
+               "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "所在文件夹", "评分规则"]
+    widths = [24, 30, 14, 14, 16, 12, 11, 9, 7, 8, 8, 36, 30, 16]
     last = max(len(rows), 1)
     ws.add_table(0, 0, last, len(headers) - 1, {
         "name": "项目汇总表", "style": "Table Style Medium 2",
@@ -83,13 +83,15 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
         ws.write_number(i, 10, sum(x["severity"] == "warning" for x in r["findings"]))
         if r["output"]:
             target = Path(r["output"])
-            link = target.name if target.parent.resolve() == outdir.resolve() else str(target.resolve())
-            ws.write_url(i, 11, f"external:{link}", f["link"], string=Path(r["file"]).name, tip="打开评分后的工作簿")
+            link = target.name if target.parent.resolve() == outdir.resolve() else target.resolve().as_posix()
+            ws.write_url(i, 11, f"external:{_escaped(link)}", f["link"], string=Path(r["file"]).name,
+                         tip="打开评分后的工作簿")
         else:
             ws.write_string(i, 11, Path(r["file"]).name)
+        ws.write_string(i, 12, str(Path(r["file"]).parent))  # two inputs of one name are told apart by it
         rules = r.get("rules") or {}
         if rules.get("name"):
-            ws.write_string(i, 12, f"{rules['name']}（{rules.get('digest', '')[:12]}）" if rules.get("digest")
+            ws.write_string(i, 13, f"{rules['name']}（{rules.get('digest', '')[:12]}）" if rules.get("digest")
                             else rules["name"])
     for grade, colour in GRADE_COLOURS.items():
         ws.conditional_format(1, 8, last, 8, {"type": "cell", "criteria": "==", "value": f'"{grade}"',
@@ -168,6 +170,14 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     for i, (code, count) in enumerate(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])), start=row + 1):
         ws.write_string(i, 0, code)
         ws.write_number(i, 1, count)
+
+
+def _escaped(link: str) -> str:
+    """A file link escaped as Excel writes it, ``#`` included (xlsxwriter would take what follows a ``#`` for a
+    place inside the file, and escapes nothing in a link that already holds an escape)."""
+    for char in "%\" <>[]^`{}#":
+        link = link.replace(char, f"%{ord(char):02x}")
+    return link
 
 
 def _landscape(ws) -> None:
