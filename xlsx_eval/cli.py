@@ -499,7 +499,8 @@ def _verdict(r: dict) -> str:
     if not r["scored"]:
         return f"✘ {name}：未能评分（缺少评分所需的表、列或金额），{counts}"
     mark = "✘" if _count(r, "error") else "✔"
-    return f"{mark} {name}：总分 {r['total']:g}（{r['grade']}），{counts}"
+    unwritten = [f["message"] for f in r["findings"] if f["code"] in ("WRITE_FAILED", "REPORT_FAILED")]
+    return f"{mark} {name}：总分 {r['total']:g}（{r['grade']}），{counts}" + "".join(f"；{m}" for m in unwritten)
 
 
 def _closing_line(batch) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 #: The longest file name most file systems take (ext4, NTFS, APFS count bytes or UTF-16 units up to 255).
 NAME_MAX = 255
-#: The longest stem an output name is given: room for ".scored.xlsx" and a "-999" that tells two inputs apart.
-MAX_STEM_BYTES = NAME_MAX - len(".scored.xlsx") - len("-999")
+#: The longest stem an output name can have: <stem>.scored.xlsx, <stem>.report.docx must fit in NAME_MAX.
+MAX_STEM_BYTES = NAME_MAX - len(".scored.xlsx")
 
 
 @contextlib.contextmanager

@@ -140,10 +140,11 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workboo
 
     wb, result = _evaluate(path, rules)
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
-    if len(path.stem.encode("utf-8")) > MAX_STEM_BYTES:
+    if len(path.stem.encode("utf-8")) > MAX_STEM_BYTES:  # the store gave it a shorter stem
+        full = len(f"{path.stem}.scored{OUTPUT_SUFFIX[wb.kind]}".encode("utf-8"))
         result.findings.append(finding("NAME_SHORTENED", "", "", (
-            f"文件名过长（{len(path.stem.encode('utf-8'))} 字节，系统允许的文件名最长 {NAME_MAX} 字节），"
-            f"评分后的文件改用较短的名称“{dest.name}”；建议把原文件改用较短的名称")))
+            f"文件名过长：评分后的文件名会有 {full} 字节，超过系统允许的 {NAME_MAX} 字节，已改用较短的名称"
+            f"“{dest.name}”；建议把原文件改用较短的名称")))
     try:
         write_result(wb, result, dest, rules)
     except OSError as exc:  # a full disk, a read-only folder: this file's finding, and another try next run

@@ -241,10 +241,11 @@ class Store:
         return stems
 
     def _free_stem(self, wanted: str, taken: set[str]) -> str:
-        base = shorten(wanted, MAX_STEM_BYTES) or "工作簿"
+        """``wanted``, or ``wanted-2``, ``wanted-3`` …, cut short where the outputs' names would not fit."""
         n = 1
         while True:
-            stem = base if n == 1 else f"{base}-{n}"
+            tail = "" if n == 1 else f"-{n}"
+            stem = (shorten(wanted, MAX_STEM_BYTES - len(tail)) or "工作簿") + tail
             if stem.casefold() not in taken and not any(
                     os.path.lexists(self.outdir / f"{stem}{suffix}") for suffixes in OUTPUT_SUFFIXES.values()
                     for suffix in suffixes):
