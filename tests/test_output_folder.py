@@ -525,3 +525,23 @@ def test_status_of_a_folder_that_is_not_an_output_folder(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == (f"{tmp_path} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
                                    f"请先运行 xlsx-eval convert 输入文件 -o {tmp_path}")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_pdfs_are_recorded_with_their_input_and_made_only_when_missing(tmp_path, example):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    shutil.copy(example, inbox / "x.xlsx")
+    assert xe("convert", inbox, "-o", out, "--report").returncode == 0  # no PDF yet
+    first = xe("convert", inbox, "-o", out, "--report", "--pdf", "--changed-only")
+    assert first.returncode == 0, first.stderr
+    assert f"已写出 PDF：{out / 'x.report.pdf'}" in first.stderr and "其中 1 个未改动" in first.stderr
+    [entry] = status(out)["inputs"]
+    assert entry["outputs"] == {"x.scored.xlsx": "ok", "x.report.docx": "ok", "x.report.pdf": "ok"}
+
+    made = (out / "x.report.pdf").stat().st_mtime_ns
+    again = xe("convert", inbox, "-o", out, "--report", "--pdf", "--changed-only", "--json")
+    assert again.returncode == 0 and "已写出 PDF" not in again.stderr
+    assert (out / "x.report.pdf").stat().st_mtime_ns == made
+    [result] = json.loads(again.stdout)["results"]
+    assert (result["output"], result["report"]) == (str(out / "x.scored.xlsx"), str(out / "x.report.docx"))

@@ -81,7 +81,7 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
         process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report)
         batch = Batch([records[p] for p in paths], skipped, reused=len(paths) - len(todo))
         if pdf:
-            batch.pdf_failed = _pdfs(store, todo, records, pdf_done)
+            batch.pdf_failed = _pdfs(store, paths, records, pdf_done)
         summary = store.folder_file("summary", SUMMARY_NAME)
         try:
             write_summary(store.results(), summary)
@@ -95,10 +95,15 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
 
 def _pdfs(store: Store, paths: list[Path], records: dict[Path, dict[str, Any]],
           done: Callable[[Path], None] | None) -> dict[Path, str]:
-    """PDFs of this run's reports, each recorded with its input."""
+    """PDFs of this run's reports that have none as recorded, each recorded with its input."""
     from .pdf import to_pdf
 
-    by_report = {Path(records[p]["report"]): p for p in paths if records[p].get("report")}
+    def has_pdf(path: Path) -> bool:
+        entry = store.entry(path)
+        return entry is not None and "pdf" in entry.outputs and store.intact(entry.outputs["pdf"])
+
+    by_report = {store.outdir / Path(records[p]["report"]).name: p for p in paths
+                 if records[p].get("report") and not has_pdf(p)}
     if not by_report:
         return {}
 
@@ -107,7 +112,11 @@ def _pdfs(store: Store, paths: list[Path], records: dict[Path, dict[str, Any]],
         if done:
             done(document)
 
-    return to_pdf(list(by_report), done=made)
+    try:
+        return to_pdf(list(by_report), done=made)
+    except OSError as exc:  # its working folder could not be made (a full disk, a read-only folder)
+        why = fault(exc, store.outdir) or f"未能生成 PDF（{exc}）"
+        return {document: why for document in by_report}
 
 
 def _refuse_inside(outdir: Path, folders: list[Path]) -> None:

@@ -133,7 +133,7 @@ def convert(
     outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹：评分后的工作簿 <原名>.scored.xlsx 和汇总表 summary.xlsx")],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
-    changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹中的 manifest.json），汇总表仍包含全部文件")] = False,
+    changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹的记录 xlsx-eval.db；输出文件缺失或被改动的也重做），汇总表仍包含全部文件")] = False,
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     report: Annotated[bool, typer.Option("--report", help="同时写出自评报告 <原名>.report.docx")] = False,
     report_template: Annotated[Optional[Path], typer.Option("--report-template", help=REPORT_TEMPLATE_HELP)] = None,
@@ -142,6 +142,8 @@ def convert(
 ) -> None:
     """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表；
     另写出汇总表 summary.xlsx（项目汇总、问题清单、统计）；加 --report 时每个工作簿另有一份自评报告（Word）。
+    输出文件夹里的 xlsx-eval.db 记录每个输入的结果和写出的文件：每个输入的输出名字固定不变，不会覆盖别的文件；
+    同一时间只能有一个 convert 或 email 使用一个输出文件夹。
 
     示例：xlsx-eval convert workbook_templates/example.xlsx -o out --report
 
@@ -254,7 +256,7 @@ def _pdfs(documents: list[Path], quiet: bool) -> int:
 
 @app.command()
 def email(
-    outdir: Annotated[Path, typer.Argument(help="convert 的输出文件夹（有 manifest.json 和评分后的工作簿）")],
+    outdir: Annotated[Path, typer.Argument(help="convert 的输出文件夹（有记录 xlsx-eval.db 和评分后的工作簿）")],
     to: Annotated[Optional[list[str]], typer.Option("--to", metavar="ADDR", help="收件人：不用各工作簿的联系人邮箱，全部发给这个地址（可重复）")] = None,
     cc: Annotated[Optional[list[str]], typer.Option("--cc", metavar="ADDR", help="抄送这个地址（可重复）")] = None,
     sender: Annotated[Optional[str], typer.Option("--from", help="发件人，如 jxpj@czj.example.gov.cn 或“绩效科 <jxpj@czj.example.gov.cn>”")] = None,
@@ -271,8 +273,8 @@ def email(
 ) -> None:
     """把每个评分后的工作簿（有自评报告时一并附上）发给填报单位的联系人邮箱，每份只发一次。
 
-    收件人是各工作簿“项目信息”里的联系人邮箱，或 --to。发送记录在 输出文件夹/sent.jsonl：重新运行时已发送的跳过，
-    只补发没有发出的。设置的来源依次是命令行、环境变量（XLSX_EVAL_SMTP_HOST、_PORT、_USER、_FROM、_SECURITY、
+    收件人是各工作簿“项目信息”里的联系人邮箱，或 --to。发送的是输出文件夹记录里属于各单位的文件，发出前核对摘要值；
+    发送记录在输出文件夹的 xlsx-eval.db（导出为 sent.jsonl）：重新运行时已发送的跳过，只补发没有发出的。设置的来源依次是命令行、环境变量（XLSX_EVAL_SMTP_HOST、_PORT、_USER、_FROM、_SECURITY、
     _CA_FILE、_TO、_CC）、配置文件 xlsx-eval.toml 的 [email] 表；密码只来自环境变量 XLSX_EVAL_SMTP_PASSWORD
     或运行时输入。
 

@@ -286,7 +286,8 @@ class Store:
                 return None
         if not all(self.intact(o) for o in e.outputs.values()):
             return None
-        return e.result
+        here = {RESULT_FIELDS[kind]: str(self.outdir / o.name) for kind, o in e.outputs.items() if kind in RESULT_FIELDS}
+        return {**e.result, **here}  # the files where they are now, as this run names the folder
 
     def record(self, path: Path, file_digest: str, settings: str, result: dict[str, Any], transient: bool) -> None:
         """Commit ``path``'s new result, with the digest of each file it names; the earlier one is replaced."""
