@@ -274,9 +274,10 @@ def email(
     """把每个评分后的工作簿（有自评报告时一并附上）发给填报单位的联系人邮箱，每份只发一次。
 
     收件人是各工作簿“项目信息”里的联系人邮箱，或 --to。发送的是输出文件夹记录里属于各单位的文件，发出前核对摘要值；
-    发送记录在输出文件夹的 xlsx-eval.db（导出为 sent.jsonl）：重新运行时已发送的跳过，只补发没有发出的。设置的来源依次是命令行、环境变量（XLSX_EVAL_SMTP_HOST、_PORT、_USER、_FROM、_SECURITY、
-    _CA_FILE、_TO、_CC）、配置文件 xlsx-eval.toml 的 [email] 表；密码只来自环境变量 XLSX_EVAL_SMTP_PASSWORD
-    或运行时输入。
+    发送记录在输出文件夹的 xlsx-eval.db（导出为 sent.jsonl）：重新运行时已发送的跳过，只补发没有发出的。
+    设置的来源依次是命令行、环境变量（XLSX_EVAL_SMTP_HOST、_PORT、_USER、_FROM、_SECURITY、_CA_FILE、_TO、_CC、
+    _TIMEOUT、_MESSAGE_TIMEOUT）、配置文件 xlsx-eval.toml 的 [email] 表；密码只来自环境变量
+    XLSX_EVAL_SMTP_PASSWORD 或运行时输入。
 
     示例：xlsx-eval email out --dry-run --from jxpj@czj.example.gov.cn ，检查 out/outbox/ 里的邮件后：
     xlsx-eval email out --from jxpj@czj.example.gov.cn --smtp-host smtp.example.gov.cn --starttls --smtp-user jxpj

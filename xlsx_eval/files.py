@@ -36,14 +36,6 @@ def atomic_path(dest: Path) -> Iterator[Path]:
         tmp_path.unlink(missing_ok=True)
 
 
-def regular_file(path: Path) -> bool:
-    """Whether ``path`` is a regular file (symlinks followed): not a FIFO, device, socket, folder or loop."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def digest(path: Path) -> str:
     """SHA-256 of a regular file's bytes; "" when it is missing, unreadable or not a regular file (such a
     digest never matches a recorded one). Opened without blocking, so a FIFO put in its place cannot hang it."""

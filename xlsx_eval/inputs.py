@@ -71,8 +71,9 @@ def expand_inputs(items: list[str]) -> Inputs:
         if path in seen:
             return
         seen.add(path)
-        reason = not_a_file(path) or skip_reason(path)
-        if reason is None or (explicit and not path.name.startswith("~$") and not not_a_file(path)):
+        unfit = not_a_file(path)
+        reason = unfit or skip_reason(path)
+        if reason is None or (explicit and unfit is None and not path.name.startswith("~$")):
             found.paths.append(path)
         else:
             found.skipped.append((path, reason))
@@ -98,7 +99,10 @@ def _walk(top: Path, found: Inputs) -> list[Path]:
     visited: set[tuple[int, int]] = set()
     entries: list[Path] = []
     for folder, dirs, files in os.walk(top, followlinks=True):
-        st = os.stat(folder)
+        try:
+            st = os.stat(folder)
+        except OSError:  # gone while we looked
+            continue
         if (st.st_dev, st.st_ino) in visited:
             found.skipped.append((Path(folder), "符号链接指回上级文件夹，已跳过，避免重复"))
             dirs.clear()

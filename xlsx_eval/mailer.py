@@ -282,7 +282,7 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
     are rewritten at the end, whatever happened.
     """
     store = plan.store
-    report = MailReport([], store.folder_file("sent", LOG_NAME), plan.outdir / OUTBOX if settings.dry_run else None)
+    report = MailReport([], plan.outdir / LOG_NAME, plan.outdir / OUTBOX if settings.dry_run else None)
     done = progress or (lambda outcome: None)
     if settings.dry_run:
         for item in plan.items:

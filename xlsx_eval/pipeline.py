@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import isolate
 from .errors import ReportTemplateError, UnreadableWorkbook
-from .files import MAX_STEM_BYTES, NAME_MAX, fault
+from .files import MAX_STEM_BYTES, NAME_MAX, fault, shorten
 from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Funds, Result, Workbook
 from .reader import read_workbook
@@ -38,7 +38,7 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, st
     ``stem`` defaults to the input's; a caller converting several inputs of the same name gives each its own.
     """
     path = Path(path)
-    return process([path], rules, Path(outdir), stems={path: stem or path.stem})[0]
+    return process([path], rules, Path(outdir), stems={path: stem or shorten(path.stem, MAX_STEM_BYTES)})[0]
 
 
 def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None = None, *, jobs: int = 1,
