@@ -12,8 +12,12 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-#: How each severity is named to the people who read the findings.
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+#: Each severity, worst first: how it is named to the people who read the findings, and the fill that marks
+#: its cells (in the scored copy and on 评分结果). Everything that shows findings takes these from here.
+_SEVERITIES = {"error": ("错误", "FFC7CE"), "warning": ("警告", "FFEB9C"), "info": ("提示", "DDEBF7")}
+SEVERITY_LABELS = {severity: label for severity, (label, _) in _SEVERITIES.items()}
+SEVERITY_COLOURS = {severity: colour for severity, (_, colour) in _SEVERITIES.items()}
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(_SEVERITIES)}  # 0 the worst
 
 #: Every finding code, with its severity and what it means (in the language of the people who read it).
 CODES: dict[str, tuple[Severity, str]] = {

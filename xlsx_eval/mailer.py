@@ -30,7 +30,7 @@ from typing import Any
 from . import manifest
 from .errors import MailError, MailSettingsError, StoreError
 from .files import atomic_path, fault
-from .findings import SEVERITY_LABELS
+from .findings import SEVERITY_LABELS, SEVERITY_RANK
 from .mail_settings import MailSettings, parse_address
 from .sendlog import NAME as LOG_NAME
 from .smtp_session import Session, backoff
@@ -201,8 +201,7 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
         f"  发现问题：{counted}",
     ]
     if findings:
-        order = {"error": 0, "warning": 1, "info": 2}
-        shown = sorted(findings, key=lambda f: order.get(f.get("severity"), 3))[:FINDINGS_IN_BODY]
+        shown = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.get("severity"), 3))[:FINDINGS_IN_BODY]
         lines += ["", f"主要问题（共 {len(findings)} 条" + (f"，列出前 {len(shown)} 条）：" if len(shown) < len(findings) else "）：")]
         for i, f in enumerate(shown, 1):
             where = "!".join(x for x in (f.get("sheet"), f.get("cell")) if x)

@@ -10,13 +10,11 @@ import functools
 from collections import OrderedDict
 from dataclasses import replace
 
-from .findings import SEVERITY_LABELS
+from .findings import SEVERITY_COLOURS, SEVERITY_LABELS
 from .model import SHEET_RESULT, Result
 from .rules import Rules
 from .sniff import RESULT_CODE_NAME
 from .writeback import CellFormat, ColumnChart, FrontSheet, Series
-
-SEVERITY_COLOURS = {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}
 
 
 def scores_by_level(result: Result) -> list[tuple[str, float, float]]:

@@ -8,13 +8,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from . import a1
-from .findings import Finding, Severity
+from .findings import SEVERITY_COLOURS, SEVERITY_RANK, Finding
 from .model import SHEET_RESULT, Result, Workbook
-from .result_sheet import SEVERITY_COLOURS, build_result_sheet
+from .result_sheet import build_result_sheet
 from .rules import Rules
 from .writeback import CellEdit, write_scored
 
-_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 SCORE_HEADER = "自评得分"
 
 
@@ -115,7 +114,7 @@ def finding_edits(findings: list[Finding]) -> list[CellEdit]:
             by_cell[(f.sheet, f.cell)].append(f)
     edits = []
     for (sheet, cell), group in by_cell.items():
-        worst = min(group, key=lambda f: _RANK[f.severity]).severity
+        worst = min(group, key=lambda f: SEVERITY_RANK[f.severity.value]).severity
         note = "\n".join(f"[{f.code}] {f.message}" for f in group)
         edits.append(CellEdit(sheet, cell, fill=SEVERITY_COLOURS[worst.value], note=note))
     return edits
