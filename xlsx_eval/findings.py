@@ -61,6 +61,12 @@ CODES: dict[str, tuple[Severity, str]] = {
     "NEGATIVE_AMOUNT": (Severity.WARNING, "支出金额为零或负数"),
     "UNIT_SUSPECT": (Severity.WARNING, "金额疑似单位填错（元与万元）"),
     "NO_LEDGER": (Severity.INFO, "支出明细未填写，未做核对"),
+    "LEDGER_MISSING": (Severity.WARNING, "没有支出明细表，支出未能与明细核对"),
+    # what was read differently from how it was typed (so that the answer is right, and the person knows why)
+    "SHEET_NAME_NEAR": (Severity.INFO, "工作表名称与标准模板不同，已按相近的名称读取"),
+    "FORMULA_LITERAL": (Severity.INFO, "以“=”开头的指标值被当作公式，已按输入的文字读取"),
+    "SCALE_MISMATCH": (Severity.WARNING, "指标值与实际值一个是百分数、一个不是，数量级可能不一致"),
+    "PART_DROPPED": (Severity.WARNING, "工作簿中有路径异常的部件，评分后的副本已将其删除"),
 }
 
 
