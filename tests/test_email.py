@@ -289,22 +289,32 @@ def test_one_refused_copy_recipient_does_not_resend_to_the_others(outdir, server
                for m in server.handler.messages)
 
 
-def test_a_connection_dropped_mid_message_stops_and_the_rerun_sends_the_rest(outdir, server):
+def test_a_connection_dropped_mid_message_stops_and_the_rerun_does_not_guess(outdir, server):
     server.handler.drop_in_data = 3  # the first two are accepted; the third is lost in flight
     result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
 
     assert result.exit_code == 1
     assert f"✘ 发送过程中与邮件服务器 127.0.0.1:{server.port} 的连接中断" in result.output
-    assert "重新运行本命令会补发其余的" in result.output
+    assert ("中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
+            "确认对方没有收到后，可加 --resend-uncertain 补发") in result.output
     assert "已中止：共 4 个评分结果，发送 2 个，此前已发送 0 个，没有邮箱 0 个，失败 0 个，未发送 2 个（重新运行会补发）" in result.output
     first = [m.rcpts[0] for m in server.handler.messages]
-    assert len(first) == 2 and sorted(line["to"] for line in log_lines(outdir)) == sorted(first)
+    lines = log_lines(outdir)
+    assert len(first) == 2 and sorted(line["to"] for line in lines if "state" not in line) == sorted(first)
+    [unsure] = [line["to"] for line in lines if line.get("state") == "sending"]  # the one in flight
 
     server.handler.drop_in_data = None
     server.handler.messages.clear()
     report = send(outdir, settings(server.port))
-    assert sorted(m.rcpts[0] for m in server.handler.messages) == sorted(set(UNITS.values()) - set(first))
-    assert report.count(Status.SENT) == 2 and report.count(Status.ALREADY_SENT) == 2
+    assert sorted(m.rcpts[0] for m in server.handler.messages) == sorted(set(UNITS.values()) - set(first) - {unsure})
+    assert (report.count(Status.SENT), report.count(Status.ALREADY_SENT), report.count(Status.UNCERTAIN)) == (1, 2, 1)
+    [uncertain] = [o for o in report.outcomes if o.status is Status.UNCERTAIN]
+    assert uncertain.reason == (f"上次发给 {unsure} 时中断，无法确定对方是否已收到，为免重复未再发送；"
+                                "请向对方确认，确需再发时加 --resend-uncertain")
+
+    report = send(outdir, settings(server.port, resend_uncertain=True))  # the bureau checked: it never arrived
+    assert [m.rcpts[0] for m in server.handler.messages[1:]] == [unsure]
+    assert report.count(Status.SENT) == 1 and report.count(Status.ALREADY_SENT) == 3 and report.ok
 
 
 def test_the_library_raises_with_the_report_so_far(outdir, server):

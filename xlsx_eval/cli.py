@@ -269,6 +269,7 @@ def email(
     config: Annotated[Optional[Path], typer.Option("--config", help="配置文件（用其中的 [email] 表），默认为当前文件夹的 xlsx-eval.toml")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="不发送：把每封邮件写成 .eml 文件放进 输出文件夹/outbox/ 供检查")] = False,
     resend: Annotated[bool, typer.Option("--resend", help="不看发送记录，已发送过的也再发一次")] = False,
+    resend_uncertain: Annotated[bool, typer.Option("--resend-uncertain", help="上次发送中断、无法确定对方是否收到的，再发一次")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐封的结果（没能发出的仍会列出）")] = False,
 ) -> None:
     """把每个评分后的工作簿（有自评报告时一并附上）发给填报单位的联系人邮箱，每份只发一次。
@@ -294,7 +295,8 @@ def email(
         raise typer.Exit(EXIT_USAGE)
     flags = {"host": smtp_host, "port": smtp_port, "user": smtp_user, "from": sender, "to": to, "cc": cc,
              "ca_file": str(ca_file) if ca_file else None,
-             "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend}
+             "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend,
+             "resend_uncertain": resend_uncertain}
     try:
         settings = resolve_settings(flags, os.environ, config)
         store = mailer.open_folder(outdir)

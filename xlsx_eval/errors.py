@@ -20,12 +20,14 @@ class MailSettingsError(Exception):
 
 class MailError(Exception):
     """Sending had to stop (server unreachable, TLS, login refused, connection lost mid-message); the message
-    says why and what to do, in Chinese. ``report`` is what was done before it (the send log already holds
-    every message the server accepted)."""
+    says why and what to do, in Chinese. ``report`` is what was done before it (the store already holds
+    every message the server accepted). ``in_flight``: it stopped after the message data went and before the
+    server's answer, so whether the server took that message is unknown."""
 
-    def __init__(self, message: str, report=None) -> None:
+    def __init__(self, message: str, report=None, in_flight: bool = False) -> None:
         super().__init__(message)
         self.report = report
+        self.in_flight = in_flight
 
 
 class StoreError(Exception):

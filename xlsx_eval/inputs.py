@@ -71,6 +71,10 @@ def expand_inputs(items: list[str]) -> Inputs:
         if path in seen:
             return
         seen.add(path)
+        if _undecodable(path):
+            found.skipped.append((Path(os.fsencode(path).decode("utf-8", "backslashreplace")),
+                                  "文件名不是有效的 UTF-8 文字（多见于在别的系统上压缩的文件），无法记录；请把文件改名后重试"))
+            return
         unfit = not_a_file(path)
         reason = unfit or skip_reason(path)
         if reason is None or (explicit and unfit is None and not path.name.startswith("~$")):
@@ -98,7 +102,11 @@ def _walk(top: Path, found: Inputs) -> list[Path]:
     tree) are searched once, and a loop is counted as skipped."""
     visited: set[tuple[int, int]] = set()
     entries: list[Path] = []
-    for folder, dirs, files in os.walk(top, followlinks=True):
+
+    def unreadable(exc: OSError) -> None:
+        found.skipped.append((Path(exc.filename or top), f"无法打开这个文件夹（{exc.strerror or exc}），其中的文件未处理"))
+
+    for folder, dirs, files in os.walk(top, followlinks=True, onerror=unreadable):
         try:
             st = os.stat(folder)
         except OSError:  # gone while we looked
@@ -110,3 +118,12 @@ def _walk(top: Path, found: Inputs) -> list[Path]:
         visited.add((st.st_dev, st.st_ino))
         entries.extend(Path(folder) / name for name in files)  # a looping link is listed here, not as a folder
     return sorted(entries)
+
+
+def _undecodable(path: Path) -> bool:
+    """A name holding bytes that are not UTF-8 (Python keeps them as lone surrogates, which no text can hold)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

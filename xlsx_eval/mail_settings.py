@@ -47,6 +47,7 @@ class MailSettings:
     retry_delay: float = 2.0  # seconds before the second try, doubled before each further one
     dry_run: bool = False
     resend: bool = False
+    resend_uncertain: bool = False  # send again what an earlier run began sending and never learnt the end of
 
     @property
     def server(self) -> str:
@@ -55,9 +56,9 @@ class MailSettings:
 
 def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None,
                      config: Path | None = None, *, cwd: Path | None = None) -> MailSettings:
-    """Settings from ``flags`` (keys of ``KEYS`` plus ``dry_run``/``resend``; None = not given), else the
-    environment (XLSX_EVAL_SMTP_HOST, _PORT, …; lists comma-separated), else the [email] table of ``config``
-    (or of xlsx-eval.toml in ``cwd`` when there is one), else the defaults. The password comes only from
+    """Settings from ``flags`` (keys of ``KEYS`` plus ``dry_run``/``resend``/``resend_uncertain``; None = not
+    given), else the environment (XLSX_EVAL_SMTP_HOST, _PORT, …; lists comma-separated), else the [email] table
+    of ``config`` (or of xlsx-eval.toml in ``cwd`` when there is one), else the defaults. The password comes only from
     XLSX_EVAL_SMTP_PASSWORD (the caller may prompt for it when it is None)."""
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
@@ -97,6 +98,7 @@ def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None
         retries=int(get("retries", _number(1, 10), 3)),
         retry_delay=get("retry_delay", _number(0, 600), 2.0),
         dry_run=bool(flags.get("dry_run")), resend=bool(flags.get("resend")),
+        resend_uncertain=bool(flags.get("resend_uncertain")),
     )
 
 

@@ -168,7 +168,8 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
                                              "请改正后重新 convert，或用 --to 指定收件人")
         to = (Address(display_name=_one_line(project.get("contact")), addr_spec=parsed.addr_spec),)
     if report is not None and not (store.outdir / report.name).is_file():
-        report = None
+        return cannot(Status.FAILED, f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
+                                     "请重新运行 xlsx-eval convert --report")
     return Item(source, name, result, scored, report, entry.id, to, tuple(parse_address(a) for a in settings.cc))
 
 
@@ -342,13 +343,13 @@ def _pending(item: Item, settings: MailSettings, store: Store) -> tuple[Outcome 
         return Outcome(item.input, item.name, Status.FAILED, reason=got), None
     files, sha, report_sha = got
     states = {a: None if settings.resend else store.send_state(sha, report_sha, a) for a in item.envelope}
-    pending = [a for a, state in states.items() if state is None]
+    pending = [a for a, state in states.items() if state is None or (state == "sending" and settings.resend_uncertain)]
     if not pending:
         unsure = [a for a, state in states.items() if state == "sending"]
         if unsure:
             return Outcome(item.input, item.name, Status.UNCERTAIN, tuple(unsure), reason=(
                 f"上次发给 {'、'.join(unsure)} 时中断，无法确定对方是否已收到，为免重复未再发送；"
-                "请向对方确认，确需再发时加 --resend")), None
+                "请向对方确认，确需再发时加 --resend-uncertain")), None
         return Outcome(item.input, item.name, Status.ALREADY_SENT, tuple(item.envelope)), None
     return None, (files, sha, report_sha, pending)
 
@@ -388,14 +389,15 @@ def _send_one(item: Item, settings: MailSettings, store: Store, server: Session,
         intents = store.begin_send(item.entry_id, record, remaining)
         try:
             answer = server.transaction(sender, remaining, data)
-        except MailError:  # no 250 came, so the server took nothing: a rerun sends it (if the process dies
-            store.settle(intents, ())  # here instead, the rows stay 'sending' and a rerun does not guess)
-            raise
+        except MailError as exc:
+            if not exc.in_flight:  # stopped before the data went: the server took nothing, a rerun sends it
+                store.settle(intents, ())
+            raise  # after the data: the rows stay 'sending', and a rerun does not guess (as when the process dies)
         try:
             store.settle(intents, answer.accepted)
         except StoreError as exc:
             raise MailError(f"邮件已被服务器接收（{'、'.join(answer.accepted)}），但无法记入发送记录：{exc}；"
-                            "为免重复，重新运行时不会再发这一封（确需再发时加 --resend）") from None
+                            "为免重复，重新运行时不会再发这一封（确需再发时加 --resend-uncertain）") from None
         accepted.extend(answer.accepted)
         refused.update(answer.refused)
         deferred = answer.deferred

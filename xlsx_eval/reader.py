@@ -31,6 +31,8 @@ from .model import (
     Remark,
     Workbook,
 )
+from .sheet_names import match as sheet_names_of
+from .sheet_names import resembles_any
 from .sniff import Sniffed, sniff
 from .values import (
     MONEY_UNITS,
@@ -152,11 +154,22 @@ def read_workbook(path: Path) -> Workbook:
     sniffed = sniff(path, KNOWN_SHEETS, percent_sheets=(SHEET_INDICATORS,))
     findings: list[Finding] = []
     all_sheets, grids = _load_grids(path, sniffed, findings)
-    sheet_names = {name.strip(): name for name in reversed(list(grids))}  # the first of two alike wins
+    sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids))
+    for known, actual in sheet_names.items():
+        if actual.strip() != known:
+            findings.append(finding("SHEET_NAME_NEAR", actual, "",
+                                    f"没有名为“{known}”的工作表，已把“{actual}”当作“{known}”读取；"
+                                    f"请把工作表“{actual}”改名为“{known}”，与标准模板一致"))
     scorable = True
 
     for required in (SHEET_INFO, SHEET_INDICATORS):
-        if required not in sheet_names:
+        if required in unsure:
+            alike = "”“".join(unsure[required])
+            findings.append(finding("MISSING_SHEET", required, "",
+                                    f"工作簿中没有“{required}”工作表，“{alike}”都像是它，无法确定用哪一张；"
+                                    f"请把其中一张改名为“{required}”"))
+            scorable = False
+        elif required not in sheet_names:
             findings.append(finding("MISSING_SHEET", required, "",
                                     f"工作簿中没有“{required}”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）"))
             scorable = False
@@ -188,6 +201,11 @@ def read_workbook(path: Path) -> Workbook:
         grid = grids[sheet_names[SHEET_LEDGER]]
         table = _find_header(grid, LEDGER_COLUMNS, LEDGER_REQUIRED, findings)
         payments = _read_payments(grid, table, project.money_unit, findings) if table else None
+    else:
+        alike = "”“".join(unsure.get(SHEET_LEDGER, []))
+        findings.append(finding("LEDGER_MISSING", SHEET_LEDGER, "", (
+            f"工作簿中没有“{SHEET_LEDGER}”工作表" + (f"（“{alike}”都像是它，无法确定用哪一张）" if alike else "")
+            + f"，全年执行数未能与逐笔支出核对；请按标准模板添加“{SHEET_LEDGER}”表，逐笔填写本年度支出")))
 
     team: list[Member] = []
     if SHEET_TEAM in sheet_names:
@@ -235,7 +253,7 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
             book = python_calamine.CalamineWorkbook.from_filelike(f)
             all_sheets = list(book.sheet_names)
             rows_of = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                       for name in all_sheets if name.strip() in KNOWN_SHEETS}
+                       for name in all_sheets if resembles_any(KNOWN_SHEETS, name)}
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine's own errors, and its Rust panics (pyo3's PanicException)

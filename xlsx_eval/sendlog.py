@@ -5,8 +5,10 @@ wrote, one JSON object a line for each recipient the server accepted a message f
      "file": "长安区委办.scored.xlsx", "sha256": "…", "report": "长安区委办.report.docx", "report_sha256": "…",
      "to": "changan-qwb@example.com", "message_id": "<…@example.gov.cn>", "server": "smtp.example.gov.cn:587"}
 
-Rewritten after every email run; a folder with a log and no store is taken over from it (its lines are then
-"already sent"). A line that does not parse (an earlier version's crash mid-write) is passed over.
+A line with ``"state": "sending"`` (written by this version only) is a send begun whose end was never learnt:
+whether the server took it is unknown. Rewritten after every email run; a folder with a log and no store is
+taken over from it (its lines are then "already sent", or unknown). A line that does not parse (an earlier
+version's crash mid-write) is passed over.
 """
 
 from __future__ import annotations

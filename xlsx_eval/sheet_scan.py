@@ -18,6 +18,7 @@ from typing import IO
 from lxml import etree
 
 from .a1 import cell, column_letters, column_number
+from .sheet_names import resembles_any
 
 _CHUNK = 1 << 20
 _FIRST_COLUMN = re.compile(rb'<c r="([A-Z]{1,3})')
@@ -170,7 +171,7 @@ def ods_tables(open_part: Opener, percent_tables: tuple[str, ...]) -> dict[str, 
                 if el.get(f"{{{_OFFICE_NS}}}value-type") is not None or len(el):
                     scan.max_col = max(scan.max_col, col + repeat)
                     scan.max_row = max(scan.max_row, row + repeat_rows)
-                    if (el.get(f"{{{_OFFICE_NS}}}value-type") == "percentage" and name.strip() in percent_tables
+                    if (el.get(f"{{{_OFFICE_NS}}}value-type") == "percentage" and resembles_any(percent_tables, name)
                             and repeat * repeat_rows <= _REPEAT_KEEP):
                         for r in range(row + 1, row + repeat_rows + 1):
                             scan.percent.update(f"{column_letters(c)}{r}" for c in range(col + 1, col + repeat + 1))

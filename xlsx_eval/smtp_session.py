@@ -20,6 +20,10 @@ from .errors import MailError
 from .mail_settings import PASSWORD_ENV, MailSettings
 
 
+_UNKNOWN_FATE = ("。中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
+                 "确认对方没有收到后，可加 --resend-uncertain 补发")
+
+
 def backoff(settings: MailSettings, n: int) -> float:
     return settings.retry_delay * 2 ** (n - 1)
 
@@ -41,13 +45,15 @@ class _DroppedBefore(Exception):
 
 
 class _Watchdog:
-    """Shuts a connection's socket once a deadline passes, so that a blocked read returns at once."""
+    """Shuts a connection's socket once a deadline passes, so that a blocked read returns at once.
+    ``expired`` tells whether the latest command's deadline passed (each command starts afresh)."""
 
     def __init__(self) -> None:
         self.expired = False
 
     @contextlib.contextmanager
     def limit(self, conn, seconds: float) -> Iterator[None]:
+        self.expired = False
         if seconds <= 0:
             self._expire(conn)
         timer = threading.Timer(max(seconds, 0), self._expire, (conn,))
@@ -84,11 +90,11 @@ class Session:
         left = self._message_end - time.monotonic()
         return self.watchdog.limit(conn or self.conn, min(self.s.timeout if seconds is None else seconds, left))
 
-    def _slow(self) -> MailError:
+    def _slow(self, in_flight: bool = False) -> MailError:
         self._drop()
         return MailError(f"邮件服务器 {self.s.server} 回应过慢，一条命令超过 {self.s.timeout:g} 秒"
                          f"（或一封邮件超过 {self.s.message_timeout:g} 秒）仍未答完，已停止；此前被接收的邮件都已记入"
-                         "发送记录，请稍后重新运行本命令补发其余的")
+                         f"发送记录，请稍后重新运行本命令补发其余的{_UNKNOWN_FATE if in_flight else ''}", in_flight=in_flight)
 
     def transaction(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
         self._message_end = time.monotonic() + self.s.message_timeout
@@ -148,10 +154,10 @@ class Session:
                 code, text = c.getreply()
         except OSError as exc:
             if self.watchdog.expired:
-                raise self._slow() from None
+                raise self._slow(in_flight=True) from None
             self._drop()
             raise MailError(f"发送过程中与邮件服务器 {self.s.server} 的连接中断（{_reason(exc)}）；此前被接收的邮件都已记入"
-                            "发送记录，重新运行本命令会补发其余的（中断时正在发送的这一封可能会重复）") from None
+                            f"发送记录，重新运行本命令会补发其余的{_UNKNOWN_FATE}", in_flight=True) from None
         if code == 250:
             return answer
         return self._refuse_accepted(answer, code, text)
@@ -195,10 +201,14 @@ class Session:
         try:
             if s.security != "none":
                 context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
-            if s.security == "ssl":
-                conn = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=context)
-            else:
-                conn = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+            # Made unconnected, so that the greeting (and a TLS handshake before it) is read under a deadline too.
+            conn = smtplib.SMTP_SSL(timeout=s.timeout, context=context) if s.security == "ssl" else \
+                smtplib.SMTP(timeout=s.timeout)
+            conn._host = s.host  # what smtplib's constructor would set: the name TLS checks the certificate for
+            with self._command(conn):
+                code, text = conn.connect(s.host, s.port)
+            if code != 220:
+                raise smtplib.SMTPConnectError(code, text)
             with self._command(conn):
                 conn.ehlo_or_helo_if_needed()
             if s.security == "starttls":

@@ -24,6 +24,7 @@ from defusedxml import ElementTree as SafeET
 from . import sheet_scan
 from .a1 import column_letters
 from .errors import UnreadableWorkbook
+from .sheet_names import resembles_any
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -203,11 +204,11 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
         el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
     percent_styles: frozenset[str] | None = None
     for name, part in sheets:
-        if name.strip() not in sheets_read:
+        if not resembles_any(sheets_read, name):
             continue  # only the sheets a parser will read need measuring
         scan = sheet_scan.measure(parts.open, part, limits.max_rows, limits.max_cells)
         _check_extent(name, scan, limits)
-        wants_percent = name.strip() in percent_sheets
+        wants_percent = resembles_any(percent_sheets, name)
         if wants_percent and percent_styles is None:
             percent_styles = _percent_styles(parts, workbook_part)
         if scan.has_formulas or wants_percent:
@@ -252,7 +253,7 @@ def _xls_percent_cells(path: Path, percent_sheets: tuple[str, ...]) -> dict[str,
                        if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)}
         found = {}
         for name in book.sheet_names():
-            if name.strip() not in percent_sheets:
+            if not resembles_any(percent_sheets, name):
                 continue
             sheet = book.sheet_by_name(name)
             found[name] = {f"{column_letters(c + 1)}{r + 1}" for r in range(sheet.nrows)

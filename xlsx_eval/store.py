@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,8 +235,8 @@ class Store:
                 row = db.execute("SELECT stem FROM inputs WHERE path = ?", (key,)).fetchone()
                 if row is None:
                     stem = self._free_stem(path.stem, taken)
-                    db.execute("INSERT INTO inputs (path, stem, stem_key) VALUES (?, ?, ?)", (key, stem, stem.casefold()))
-                    taken.add(stem.casefold())
+                    db.execute("INSERT INTO inputs (path, stem, stem_key) VALUES (?, ?, ?)", (key, stem, _stem_key(stem)))
+                    taken.add(_stem_key(stem))
                     row = (stem,)
                 stems[path] = row[0]
         return stems
@@ -246,7 +247,7 @@ class Store:
         while True:
             tail = "" if n == 1 else f"-{n}"
             stem = (shorten(wanted, MAX_STEM_BYTES - len(tail)) or "工作簿") + tail
-            if stem.casefold() not in taken and not any(
+            if _stem_key(stem) not in taken and not any(
                     os.path.lexists(self.outdir / f"{stem}{suffix}") for suffixes in OUTPUT_SUFFIXES.values()
                     for suffix in suffixes):
                 return stem
@@ -344,9 +345,10 @@ class Store:
             db.execute("UPDATE folder_files SET sha256 = ? WHERE role = ?", (digest(file) or None, role))
 
     def own_files(self) -> set[Path]:
-        """The folder-wide files the store writes (never to be taken as inputs)."""
+        """Every file the store wrote into the folder (never to be taken as an input)."""
         with self._reading() as db:
-            return {(self.outdir / name).resolve() for (name,) in db.execute("SELECT name FROM folder_files")}
+            names = db.execute("SELECT name FROM folder_files UNION SELECT name FROM outputs").fetchall()
+        return {(self.outdir / name).resolve() for (name,) in names}
 
     # ------------------------------------------------------------------------------------------- sending
 
@@ -390,6 +392,11 @@ class Store:
         keys = ("time", "input", "file", "sha256", "report", "report_sha256", "to", "message_id", "server")
         return [dict(zip(keys, row)) for row in rows]
 
+    def _log_lines(self) -> list[dict[str, Any]]:
+        """sent.jsonl's lines: what was sent, as earlier versions wrote it, then what may have been
+        (``"state": "sending"``), so that a store rebuilt from the export does not send those again."""
+        return self.sent_rows("sent") + [{**row, "state": "sending"} for row in self.sent_rows("sending")]
+
     # ------------------------------------------------------------------------------------------- exports
 
     def export(self) -> list[str]:
@@ -399,8 +406,8 @@ class Store:
         manifest_entries = {e.path: {"digest": e.digest or "", "settings": e.settings, "result": e.result}
                             for e in self.entries() if not e.transient}
         for role, wanted, write in (("manifest", manifest.NAME, lambda p: manifest.save(p, manifest_entries)),
-                                    ("sent", sendlog.NAME, lambda p: sendlog.save(p, self.sent_rows()))):
-            if role == "sent" and not self.sent_rows() and not os.path.lexists(self.outdir / wanted):
+                                    ("sent", sendlog.NAME, lambda p: sendlog.save(p, self._log_lines()))):
+            if role == "sent" and not self._log_lines() and not os.path.lexists(self.outdir / wanted):
                 continue
             dest = self.folder_file(role, wanted)
             try:
@@ -425,10 +432,10 @@ class Store:
             names = {kind: Path(result[f]).name for kind, f in RESULT_FIELDS.items() if result.get(f)}
             owned = {kind: name for kind, name in names.items() if owners.get(name) == key}
             stem = _stem_of(owned)
-            if stem is None or stem.casefold() in taken:
+            if stem is None or _stem_key(stem) in taken:
                 pending.append((key, e, result))
                 continue
-            taken.add(stem.casefold())
+            taken.add(_stem_key(stem))
             id_ = self._insert_taken_over(db, key, stem, e, result)
             for kind, name in owned.items():
                 sha = digest(self.outdir / name)
@@ -437,7 +444,7 @@ class Store:
                                (id_, kind, name, sha))
         for key, e, result in pending:  # no scored copy of its own: a new name, its result redone when asked
             stem = self._free_stem(Path(key).stem, taken)
-            taken.add(stem.casefold())
+            taken.add(_stem_key(stem))
             self._insert_taken_over(db, key, stem, e, result)
         for role, name in (("summary", "summary.xlsx"), ("manifest", manifest.NAME), ("sent", sendlog.NAME)):
             if (self.outdir / name).is_file():
@@ -446,18 +453,22 @@ class Store:
         for line in lines:
             row = db.execute("SELECT id FROM inputs WHERE path = ?", (line.get("input"),)).fetchone()
             db.execute("INSERT INTO sent (input_id, input, file, sha256, report, report_sha256, recipient, message_id,"
-                       " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', ?)",
+                       " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (row[0] if row else None, line.get("input"), line.get("file") or "", line["sha256"],
                         line.get("report"), line.get("report_sha256"), line["to"], line.get("message_id"),
-                        line.get("server"), line.get("time") or _now()))
+                        line.get("server"), "sending" if line.get("state") == "sending" else "sent",
+                        line.get("time") or _now()))
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('taken_over', ?)", (_now(),))
 
     @staticmethod
     def _insert_taken_over(db: sqlite3.Connection, key: str, stem: str, e: dict[str, Any], result: dict) -> int:
-        cursor = db.execute("INSERT INTO inputs (path, stem, stem_key, digest, settings, result, converted)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                            (key, stem, stem.casefold(), e.get("digest") or None, e.get("settings"),
-                             json.dumps(result, ensure_ascii=False) if result else None, _now()))
+        # An earlier version kept a worker's time-out or death as the file's result for good: every unreadable
+        # result is tried once more (one that is unreadable for good says so again).
+        unreadable = any(f.get("code") == "UNREADABLE_FILE" for f in result.get("findings", []))
+        cursor = db.execute("INSERT INTO inputs (path, stem, stem_key, digest, settings, result, transient, converted)"
+                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            (key, stem, _stem_key(stem), e.get("digest") or None, e.get("settings"),
+                             json.dumps(result, ensure_ascii=False) if result else None, int(unreadable), _now()))
         return cursor.lastrowid
 
 
@@ -466,6 +477,11 @@ _ENTRY_COLUMNS = "id, path, stem, digest, settings, result, transient, converted
 
 def _key(path: Path | str) -> str:
     return str(Path(path).resolve())
+
+
+def _stem_key(stem: str) -> str:
+    """A stem as file systems compare names: without case (Windows, macOS) and normalised (macOS's NFD)."""
+    return unicodedata.normalize("NFC", stem).casefold()
 
 
 def _now() -> str:
@@ -480,20 +496,17 @@ def _stem_of(owned: dict[str, str]) -> str | None:
     return None
 
 
-def _owners(entries: dict[str, dict[str, Any]]) -> dict[str, str | None]:
-    """Which earlier entry each output name belongs to. An earlier version could give two inputs the same
-    name: then the entry whose input is still there unchanged owns it; None when that does not decide."""
+def _owners(entries: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """Which earlier entry each output name belongs to. An earlier version could give two inputs the same name
+    (a resubmission converted alone took the name of another input's copy): such a name belongs to neither,
+    since nothing tells whose bytes the file now holds, and both are scored again under names of their own."""
     claims: dict[str, list[str]] = {}
     for key, e in entries.items():
         result = e.get("result") or {}
         for f in RESULT_FIELDS.values():
             if result.get(f):
                 claims.setdefault(Path(result[f]).name, []).append(key)
-    owners: dict[str, str | None] = {}
-    for name, keys in claims.items():
-        live = keys if len(keys) == 1 else [k for k in keys if digest(Path(k)) == entries[k].get("digest")]
-        owners[name] = live[0] if len(live) == 1 else None
-    return owners
+    return {name: keys[0] for name, keys in claims.items() if len(keys) == 1}
 
 
 def _lock(outdir: Path, command: str) -> int:
