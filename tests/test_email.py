@@ -528,24 +528,53 @@ def test_unscored_and_missing_workbooks_are_reported_not_sent(tmp_path, outdir, 
     assert report.count(Status.SENT) == 3 and not report.ok
 
 
-def test_a_folder_of_the_earlier_version_is_taken_over_and_a_stale_claim_loses(outdir, server):
-    # an earlier version's folder: manifest.json and no store; two of its entries claim one scored copy, and
-    # the one whose input is still there unchanged owns it
+def test_a_folder_of_the_earlier_version_is_taken_over_and_a_contested_copy_goes_to_no_one(outdir, server):
+    # An earlier version's folder (manifest.json, no store) in which two entries claim one scored copy, as after
+    # a resubmission of a same-named file converted alone: nothing tells whose bytes the copy holds.
     (outdir / DB_NAME).unlink()
     data = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
-    entry = next(e for k, e in data["entries"].items() if "长安区委办" in k)
-    stale = json.loads(json.dumps(entry))
-    stale["digest"] = "0" * 64
-    stale["result"]["project"]["email"] = "wrong-unit@example.com"
-    data["entries"] = {"/gone/长安区委办.xlsx": stale, **data["entries"]}
+    key, entry = next((k, e) for k, e in data["entries"].items() if "长安区委办" in k)
+    other = json.loads(json.dumps(entry))
+    other["result"]["project"]["email"] = "other-unit@example.com"
+    data["entries"] = {"/archived/长安区委办.xlsx": other, **data["entries"]}
     (outdir / "manifest.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     report = send(outdir, settings(server.port))
-    assert report.count(Status.SENT) == 4
-    assert "wrong-unit@example.com" not in server.handler.by_recipient()
-    [lost] = [o for o in report.outcomes if o.status is Status.FAILED]
-    assert lost.name == "长安区委办.xlsx"  # the stale entry: its input's name, no scored copy of its own
-    assert lost.reason == "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert"
+    assert report.count(Status.SENT) == 3 and sorted(server.handler.by_recipient()) == sorted(
+        set(UNITS.values()) - {"changan-qwb@example.com"})
+    lost = [o for o in report.outcomes if o.status is Status.FAILED]
+    assert [o.reason for o in lost] == ["评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert"] * 2
+
+    convert_batch(expand_inputs([key]), outdir, report=ReportOptions())  # scored again, under a name of its own
+    report = send(outdir, settings(server.port))
+    [sent] = [o for o in report.outcomes if o.status is Status.SENT]
+    assert sent.recipients == ("changan-qwb@example.com",) and sent.name == "长安区委办-2.scored.xlsx"
+    assert "other-unit@example.com" not in server.handler.by_recipient()
+
+
+def test_an_earlier_versions_unreadable_result_is_tried_again(tmp_path, example):
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    inbox.mkdir()
+    shutil.copy(example, inbox / "x.xlsx")
+    convert_batch(expand_inputs([str(inbox)]), out)
+    data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    [entry] = data["entries"].values()  # as an earlier version kept a worker's time-out, for good
+    entry["result"].update(scored=False, total=None, grade=None, output=None, findings=[
+        {"severity": "error", "code": "UNREADABLE_FILE", "sheet": "", "cell": "", "message": "处理超过 300 秒仍未完成"}])
+    (out / "manifest.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (out / DB_NAME).unlink()
+
+    again = convert_batch(expand_inputs([str(inbox)]), out, changed_only=True)
+    assert again.reused == 0 and again.results[0]["total"] == 99.4
+
+
+def test_a_recorded_report_that_is_gone_is_not_left_off_silently(outdir, server):
+    (outdir / "新华区教育局.report.docx").unlink()
+    report = send(outdir, settings(server.port))
+    [failed] = [o for o in report.outcomes if o.status is Status.FAILED]
+    assert failed.reason == (f"自评报告 {outdir / '新华区教育局.report.docx'} 不存在（可能已被移动或删除），未发送；"
+                             "请重新运行 xlsx-eval convert --report")
+    assert "xinhua@example.com" not in server.handler.by_recipient()
 
 
 def test_no_manifest_or_no_folder_is_a_usage_error(tmp_path):

@@ -150,6 +150,21 @@ def test_an_output_folder_inside_an_input_folder_is_refused(tmp_path, example):
     assert (inbox / "summary.xlsx").read_bytes() == b"the unit's own summary"
 
 
+def test_outputs_named_as_inputs_are_not_scored_again(tmp_path, example):
+    folder = tmp_path / "收件"
+    folder.mkdir()
+    shutil.copy(example, folder / "a.xlsx")
+    assert xe("convert", folder / "a.xlsx", "-o", folder).returncode == 0
+    # what a shell makes of `xlsx-eval convert 收件/*.xlsx -o 收件`: every file named, our own outputs too
+    named = sorted(p for p in folder.iterdir() if p.suffix == ".xlsx")
+    assert [p.name for p in named] == ["a.scored.xlsx", "a.xlsx", "summary.xlsx"]
+    again = xe("convert", *named, "-o", folder)
+    assert again.returncode == 0, again.stderr
+    for own in ("a.scored.xlsx", "summary.xlsx"):
+        assert f"跳过 {folder / own}：xlsx-eval 的输出文件" in again.stderr
+    assert "完成：共 1 个工作簿" in again.stderr and not (folder / "a.scored.scored.xlsx").exists()
+
+
 # -------------------------------------------------------------------------------------- one writer at once
 
 def test_a_second_convert_into_a_folder_in_use_is_refused_and_loses_nothing(tmp_path):
@@ -296,6 +311,17 @@ def test_fifos_devices_and_symlink_loops_are_skipped_and_counted(tmp_path, examp
 
     by_glob = xe("check", str(inbox / "*.xlsx"), timeout=60)
     assert by_glob.returncode == 0 and f"跳过 {fifo}：是管道（FIFO），不是普通文件" in by_glob.stderr
+
+
+def test_a_name_that_is_not_utf8_is_skipped_and_counted(tmp_path, example):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(example, inbox / "好.xlsx")
+    shutil.copy(example, os.fsdecode(os.fsencode(inbox) + b"/\xb1\xa8\xb1\xed.xlsx"))  # 报表 in GBK
+    done = xe("convert", inbox, "-o", tmp_path / "out", timeout=60)
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert f"跳过 {inbox}/\\xb1\\xa8\\xb1\\xed.xlsx：文件名不是有效的 UTF-8 文字" in done.stderr
+    assert "评分 1 个" in done.stderr and "跳过 1 个" in done.stderr
 
 
 def test_a_name_too_long_for_the_disk_gets_a_shorter_one_and_says_so(tmp_path, example):
@@ -487,6 +513,37 @@ def test_a_server_that_answers_one_line_at_a_time_meets_the_deadline(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert f"✘ 邮件服务器 127.0.0.1:{slow.server_address[1]} 回应过慢，一条命令超过 1 秒" in done.stderr
     assert took < 8  # one answer alone would take 6 s; a run of its commands, minutes
+
+
+class _SlowGreeting(socketserver.StreamRequestHandler):
+    """A server whose greeting never ends: one "220-" line a second."""
+
+    def handle(self) -> None:
+        end = time.monotonic() + 30
+        try:
+            while time.monotonic() < end:
+                self.wfile.write(b"220-still greeting\r\n")
+                self.wfile.flush()
+                time.sleep(0.5)
+        except OSError:
+            return
+
+
+def test_a_greeting_that_never_ends_meets_the_deadline(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "甲局.xlsx")
+    assert xe("convert", inbox, "-o", tmp_path / "out").returncode == 0
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SlowGreeting) as slow:
+        slow.daemon_threads = True
+        threading.Thread(target=slow.serve_forever, daemon=True).start()
+        began = time.monotonic()
+        done = xe("email", tmp_path / "out", "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port",
+                  slow.server_address[1], env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"})
+        took = time.monotonic() - began
+        slow.shutdown()
+    assert done.returncode == 1 and "回应过慢" in done.stderr and "Traceback" not in done.stderr
+    assert took < 8
 
 
 # ------------------------------------------------------------------------------------------------ status

@@ -179,6 +179,9 @@ def convert(
     if stopped is not None:
         _err(f"✘ {stopped}")
         raise typer.Exit(EXIT_USAGE)
+    if not (quiet or as_json):
+        for path, why in batch.skipped[len(found.skipped):]:  # the folder's own files, found by the store
+            _err(f"跳过 {path}：{why}")
     for document, why in batch.pdf_failed.items():
         _err(f"✘ {document.name}：{why}")
     for problem in batch.problems:
