@@ -41,12 +41,15 @@ from .values import (
     parse_number,
     parse_quantity,
     plain,
+    quoted,
     text,
     to_decimal,
 )
 
 KNOWN_SHEETS = (SHEET_INFO, SHEET_INDICATORS, SHEET_LEDGER, SHEET_TEAM, SHEET_PROBLEMS)
 HEADER_SEARCH_ROWS = 10
+#: A figure of 项目信息 smaller than this (but not 0) is a slip, not an amount: 1e-60 would make a rate of 10^61 %.
+SMALLEST = Decimal("0.000001")
 TOTAL_WORDS = {"合计", "总计", "小计", "总分"}
 NOT_APPLICABLE = "不适用"  # what the scored copy writes in 自评得分 for an indicator left out
 
@@ -153,6 +156,9 @@ def read_workbook(path: Path) -> Workbook:
         raise UnreadableWorkbook(f"找不到文件 {path}")
     sniffed = sniff(path, KNOWN_SHEETS, percent_sheets=(SHEET_INDICATORS,))
     findings: list[Finding] = []
+    findings.extend(finding("PART_DROPPED", "", "", f"工作簿中的部件“{quoted(name)}”的路径指向工作簿之外"
+                                                    "（文件可能被篡改或损坏），评分后的副本已将其删除")
+                    for name in sniffed.dropped_parts)
     all_sheets, grids = _load_grids(path, sniffed, findings)
     sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids))
     for known, actual in sheet_names.items():
@@ -188,6 +194,7 @@ def read_workbook(path: Path) -> Workbook:
         if table is None:
             scorable = False
         else:
+            _typed_with_equals(grid, table, sniffed.formula_texts.get(grid.name, {}), percent_cells, findings)
             indicators = _read_indicators(grid, table, percent_cells, findings)
             header_row, columns = table
             indicator_header = {f: ref(header_row, c) for f, c in columns.items()}
@@ -355,13 +362,13 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
             q = parse_quantity(shown.removesuffix("年"))
             if q is None or q.unit or q.value != q.value.to_integral_value() or not 1900 < q.value < 2200:
                 findings.append(finding("BAD_NUMBER", sheet, cell,
-                                        f"评价年度“{shown}”无法识别，请填写四位年份，如“2020”"))
+                                        f"评价年度“{quoted(shown)}”无法识别，请填写四位年份，如“2020”"))
             else:
                 project.year = int(q.value)
     money_unit = project.money_unit.strip()
     if money_unit not in ("万元", "元"):
         findings.append(finding("BAD_NUMBER", sheet, project.cells.get("money_unit", ""),
-                                f"金额单位“{money_unit}”无法识别，请填写“万元”或“元”；暂按万元计算"))
+                                f"金额单位“{quoted(money_unit)}”无法识别，请填写“万元”或“元”；暂按万元计算"))
         money_unit = "万元"
     project.money_unit = money_unit
 
@@ -372,9 +379,13 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
             if number is None:
                 what = f"金额（单位：{money_unit}）" if kind == "amount" else "数字"
                 findings.append(finding("BAD_NUMBER", sheet, cell,
-                                        f"{label}“{text(value)}”不是有效数字，请填写{what}，如“35”"))
+                                        f"{label}“{quoted(text(value))}”不是有效数字，请填写{what}，如“35”"))
+            elif number != 0 and abs(number) < SMALLEST:
+                findings.append(finding("BAD_NUMBER", sheet, cell,
+                                        f"{label}“{float(number):g}”小得不像是{'金额' if kind == 'amount' else '分值'}"
+                                        f"（可能是输入错误）；请填写以{money_unit}为单位的金额，如“35”"))
             else:
-                setattr(project, field, float(number))
+                setattr(project, field, float(abs(number) if number == 0 else number))  # -0 is 0
 
     ok = True
     for label in INFO_REQUIRED:
@@ -398,7 +409,7 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
         ok = False
     if project.email and not _EMAIL.match(project.email):
         findings.append(finding("BAD_EMAIL", sheet, project.cells["email"],
-                                f"联系人邮箱“{project.email}”格式不正确，请填写如“name@example.com”的地址"))
+                                f"联系人邮箱“{quoted(project.email)}”格式不正确，请填写如“name@example.com”的地址"))
     return project, ok
 
 
@@ -460,6 +471,34 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
     return indicators
 
 
+#: A formula that is a value a person typed with "=" in front: "=100%", "=1套", "=≥95%" — no cell reference,
+#: function, operator or text in quotes.
+_LITERAL_FORMULA = re.compile(r"^[≥≤<>=]*\s*[0-9.,]+\s*[%\u4e00-\u9fff]*$")
+
+
+def _typed_with_equals(grid: Grid, table: tuple[int, dict[str, int]], formulas: dict[str, str],
+                       percent_cells: set[tuple[int, int]], findings: list[Finding]) -> None:
+    """In 年度指标值 and 实际完成值, a formula that is a literal is what the person typed into a cell formatted
+    常规 (an office suite made it a formula): read as that text, "=100%", with a word on why."""
+    header_row, columns = table
+    wanted = {columns[f] for f in ("target", "actual") if f in columns}
+    for a1_ref, formula in formulas.items():
+        r, c = _position(a1_ref)
+        if c not in wanted or r <= header_row or not _LITERAL_FORMULA.match(formula.strip()):
+            continue
+        typed = "=" + formula.strip()
+        while len(grid.rows) <= r:
+            grid.rows.append([])
+        row = grid.rows[r]
+        row.extend([None] * (c + 1 - len(row)))
+        row[c] = typed
+        grid.suspect.pop((r, c), None)
+        percent_cells.discard((r, c))
+        findings.append(finding("FORMULA_LITERAL", grid.name, a1_ref,
+                                f"单元格中输入的“{typed}”被表格软件当作了公式（单元格格式为常规），已按输入的文字“{typed}”读取；"
+                                f"请把该单元格格式设为“文本”，或输入 '{typed}（前面加一个英文单引号）"))
+
+
 def _shown(value: Any, percent: bool) -> str | None:
     """Cell text as the person sees it: a percent-formatted 0.94 is "94%"."""
     if percent and isinstance(value, (int, float)):
@@ -477,7 +516,7 @@ def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[F
         return None
     number = parse_number(value)
     if number is None:
-        findings.append(finding("BAD_NUMBER", sheet, cell, f"{label}“{shown}”不是有效数字，请填写数字，如“10”"))
+        findings.append(finding("BAD_NUMBER", sheet, cell, f"{label}“{quoted(shown)}”不是有效数字，请填写数字，如“10”"))
         return None
     if number < 0 or (required and number == 0):
         findings.append(finding("BAD_NUMBER", sheet, cell,
@@ -514,12 +553,12 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
                       note=text(values.get("note")), columns=letters)
         if pay.date is None:
             shown = text(values["date"])
-            what = f"“{shown}”无法识别" if shown else "未填写"
+            what = f"“{quoted(shown)}”无法识别" if shown else "未填写"
             findings.append(finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期"))
         amount = _amount(values["amount"], money_unit) if values["amount"] is not None else None
         if amount is None:
             shown = text(values["amount"])
-            what = f"“{shown}”不是有效数字" if shown else "未填写"
+            what = f"“{quoted(shown)}”不是有效数字" if shown else "未填写"
             findings.append(finding("BAD_AMOUNT", grid.name, pay.cell("amount"),
                                     f"支出金额{what}，请填写以{money_unit}为单位的数字，如“14.3”"))
         else:

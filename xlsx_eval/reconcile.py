@@ -49,17 +49,23 @@ def _executed_vs_ledger(wb: Workbook, info: str, ledger: str, tol: Decimal, rule
         return
     executed, ledger_sum = to_decimal(p.executed), to_decimal(total)
     unit = p.money_unit
-    if abs(executed - ledger_sum) > tol:
+    mixed = executed > 0 and ledger_sum > 0 and _far_apart(executed, ledger_sum, rules)
+    if mixed:  # one side is in the other unit: a figure to copy over would repeat the slip
         yield finding(
             "EXECUTED_MISMATCH", info, p.cells["executed"],
-            f"全年执行数为{money(executed)}{unit}，但支出明细金额合计为{money(ledger_sum)}{unit}，"
-            f"相差{money(abs(executed - ledger_sum))}{unit}；请核对支出明细，或将全年执行数改为{money(ledger_sum)}")
-    if executed > 0 and ledger_sum > 0 and _far_apart(executed, ledger_sum, rules):
+            f"全年执行数为{money(executed)}{unit}，支出明细金额合计为{money(ledger_sum)}，二者相差约"
+            f"{money(max(executed, ledger_sum) / min(executed, ledger_sum))}倍，看来有一边把元和万元填混了；"
+            f"请先把全年执行数和每笔支出都按{unit}填写，再核对二者是否相符")
         yield finding(
             "UNIT_SUSPECT", ledger, wb.payments[0].cell("amount"),
             f"支出明细合计{money(ledger_sum)}与全年执行数{money(executed)}相差约"
             f"{money(max(executed, ledger_sum) / min(executed, ledger_sum))}倍，可能把元和万元填混了；"
             f"请统一按{unit}填写")
+    elif abs(executed - ledger_sum) > tol:
+        yield finding(
+            "EXECUTED_MISMATCH", info, p.cells["executed"],
+            f"全年执行数为{money(executed)}{unit}，但支出明细金额合计为{money(ledger_sum)}{unit}，"
+            f"相差{money(abs(executed - ledger_sum))}{unit}；请核对支出明细，或将全年执行数改为{money(ledger_sum)}")
 
 
 #: The figures of 项目信息 that reconciliation names, with their labels.

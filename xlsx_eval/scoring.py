@@ -19,6 +19,7 @@ from .values import (
     parse_quantity,
     parse_target,
     plain,
+    quoted,
     split_comparison,
     to_decimal,
 )
@@ -96,15 +97,21 @@ def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Fin
     said = _not_applicable_in(ind, rules)
     if said:
         findings.append(finding("NOT_APPLICABLE", sheet, ind.cells[said],
-                                f"“{ind.name}”不适用，不计分，总分按其余指标折算为百分制"))
+                                f"“{quoted(ind.name)}”不适用，不计分，总分按其余指标折算为百分制"))
         return IndicatorScore(ind, None, None, applicable=False)
     nature = _nature(ind, sheet, findings)
     if nature is None or ind.weight is None:
         return IndicatorScore(ind, nature, 0.0, applicable=True)
     weight = to_decimal(ind.weight)
+    step = Decimal(1).scaleb(-rules.score_decimals)
+    if weight < step:  # 0.004 points: even fully met it rounds to 0
+        findings.append(finding("BAD_NUMBER", sheet, ind.cells["weight"],
+                                f"分值{plain(weight)}小于计分的最小单位{plain(step)}分，得分只能为0；"
+                                f"请核对分值（如“4”误写成了“0.004”）"))
+        return IndicatorScore(ind, nature, 0.0, applicable=True)
     if ind.actual is None:
         findings.append(finding("MISSING_ACTUAL", sheet, ind.cells["actual"],
-                                f"“{ind.name}”未填写实际完成值，本项暂计0分；请填写实际完成的数值或“达成预期指标”等完成情况"))
+                                f"“{quoted(ind.name)}”未填写实际完成值，本项暂计0分；请填写实际完成的数值或“达成预期指标”等完成情况"))
         return IndicatorScore(ind, nature, 0.0, applicable=True)
     if nature == QUALITATIVE:
         score = _qualitative(ind, weight, sheet, rules, findings)
@@ -121,7 +128,7 @@ def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Fin
     if score < weight and not ind.reason:
         findings.append(finding(
             "MISSING_DEVIATION_REASON", sheet, ind.cells.get("reason", ind.cells["actual"]),
-            f"“{ind.name}”得分{plain(score)}低于分值{plain(weight)}，请在“偏差原因分析及改进措施”中说明原因和改进措施"))
+            f"“{quoted(ind.name)}”得分{plain(score)}低于分值{plain(weight)}，请在“偏差原因分析及改进措施”中说明原因和改进措施"))
     return IndicatorScore(ind, nature, float(score), applicable=True)
 
 
@@ -140,32 +147,32 @@ def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
     target_text = ind.target
     if target_text is None:
         findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
-                                f"“{ind.name}”未填写年度指标值，请填写如“≥100%”“≤35万元”或定性目标"))
+                                f"“{quoted(ind.name)}”未填写年度指标值，请填写如“≥100%”“≤35万元”或定性目标"))
         return None
     target = parse_target(target_text)
     if ind.nature is not None:
         nature = _NATURES.get(canon(ind.nature))
         if nature is None:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["nature"],
-                                    f"指标性质“{ind.nature}”无法识别，请填写“≥”“≤”“=”“定性”或“不适用”，或留空"))
+                                    f"指标性质“{quoted(ind.nature)}”无法识别，请填写“≥”“≤”“=”“定性”或“不适用”，或留空"))
             return None
         if nature != QUALITATIVE and target is None:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
-                                    f"年度指标值“{target_text}”无法识别为数值，请填写如“{nature}100%”的指标值，"
+                                    f"年度指标值“{quoted(target_text)}”无法识别为数值，请填写如“{nature}100%”的指标值，"
                                     f"或把指标性质改为“定性”"))
             return None
         if nature != QUALITATIVE and target.quantity.value < 0:
-            findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(target_text)))
+            findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(quoted(target_text))))
             return None
         if nature != QUALITATIVE and target.op is not None and target.op != nature:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
-                                    f"指标性质为“{nature}”，年度指标值却写作“{target_text}”，请统一二者"))
+                                    f"指标性质为“{nature}”，年度指标值却写作“{quoted(target_text)}”，请统一二者"))
             return None
         return nature
     if target is None:
         return QUALITATIVE
     if target.quantity.value < 0:
-        findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(target_text)))
+        findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(quoted(target_text))))
         return None
     return target.op or "≥"
 
@@ -192,16 +199,24 @@ def _quantitative(ind: Indicator, nature: str, weight: Decimal, sheet: str, rule
         actual = parse_quantity(rest)
         if actual is None:
             findings.append(finding("BAD_NUMBER", sheet, ind.cells["actual"],
-                                    f"实际完成值“{ind.actual}”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"))
+                                    f"实际完成值“{quoted(ind.actual)}”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"))
             return None
+    t = target.quantity.value
+    if target.quantity.unit == "%" and not actual.unit and _hundredth_of(actual.value, t):
+        findings.append(finding("SCALE_MISMATCH", sheet, ind.cells["actual"], _scale_words(
+            "实际完成值", ind.actual, "年度指标值", ind.target, actual.value)))
+        actual = Quantity(actual.value * 100, "%")
+    elif actual.unit == "%" and not target.quantity.unit and _hundredth_of(t, actual.value):
+        findings.append(finding("SCALE_MISMATCH", sheet, ind.cells["target"], _scale_words(
+            "年度指标值", ind.target, "实际完成值", ind.actual, t)))
+        t, t_unit = t * 100, "%"
     a_unit = actual.unit or (canon(ind.unit) if ind.unit else "") or t_unit
     a = _convert(actual.value, a_unit, t_unit or a_unit)
     if a is None:
         findings.append(finding("UNIT_MISMATCH", sheet, ind.cells["actual"],
-                                f"实际完成值的单位“{a_unit}”与年度指标值的单位“{t_unit}”不一致，本项暂计0分；"
-                                f"请按“{t_unit}”填写实际完成值"))
+                                f"实际完成值的单位“{quoted(a_unit)}”与年度指标值的单位“{quoted(t_unit)}”不一致，本项暂计0分；"
+                                f"请按“{quoted(t_unit)}”填写实际完成值"))
         return None
-    t = target.quantity.value
     if rules.satisfaction_mode == "rate" and _is_satisfaction(ind) and (t_unit or a_unit) == "%":
         ratio = max(Decimal(0), min(a / 100, Decimal(1)))  # 98% satisfied → 98% of the weight
     else:
@@ -219,6 +234,21 @@ def _quantitative(ind: Indicator, nature: str, weight: Decimal, sheet: str, rule
             f"按评分规则属指标偏离，扣{plain(deducted)}分；请在偏差原因中说明"))
         score -= deducted
     return score
+
+
+def _hundredth_of(plain_value: Decimal, percent: Decimal) -> bool:
+    """Whether a number without % next to a percentage looks like the same figure written as a fraction
+    (0.95 beside 100%, 1 beside 95%): a hundred times it is of the percentage's order, and it itself is not."""
+    if plain_value <= 0 or percent <= 0:
+        return False
+    return plain_value < percent / 5 and percent / 5 <= plain_value * 100 <= percent * 5
+
+
+def _scale_words(field: str, written: str | None, other: str, other_written: str | None, value: Decimal) -> str:
+    as_percent = plain(value * 100)
+    return (f"{field}“{quoted(written)}”没有%，{other}“{quoted(other_written)}”却是百分数：{plain(value)} 是否指 "
+            f"{as_percent}%？本项按 {as_percent}% 计分；如是，请写作“{as_percent}%”，如确为 {plain(value)}%，"
+            f"请写作“{plain(value)}%”")
 
 
 def _is_satisfaction(ind: Indicator) -> bool:
@@ -280,7 +310,7 @@ def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
         else:
             advice = f"请填写“{names}”之一，或填写与年度指标值相同的文字表示已达成"
         findings.append(finding("UNKNOWN_LEVEL", sheet, ind.cells["actual"],
-                                f"实际完成值“{ind.actual}”无法判断完成程度，本项暂计0分；{advice}"))
+                                f"实际完成值“{quoted(ind.actual)}”无法判断完成程度，本项暂计0分；{advice}"))
         return None
     default = half_up(weight * level.default, rules.score_decimals)
     low, high = plain(weight * level.low), plain(weight * level.high)
@@ -291,12 +321,12 @@ def _qualitative(ind: Indicator, weight: Decimal, sheet: str, rules: Rules,
             return half_up(claimed, rules.score_decimals)
         findings.append(finding(
             "CLAIMED_SCORE_MISMATCH", sheet, ind.cells["claimed"],
-            f"“{ind.name}”{level.name}，得分应在{band}之间，填报的{plain(claimed)}分不在此范围，"
+            f"“{quoted(ind.name)}”{level.name}，得分应在{band}之间，填报的{plain(claimed)}分不在此范围，"
             f"已按默认计{plain(default)}分；请填写{band}之间的得分"))
         return default
     if level is not rules.achieved:
         findings.append(finding(
             "MISSING_PROPOSED_SCORE", sheet, ind.cells.get("claimed", ind.cells["actual"]),
-            f"“{ind.name}”{level.name}，暂按分值的{plain(level.default * 100)}%计{plain(default)}分；"
+            f"“{quoted(ind.name)}”{level.name}，暂按分值的{plain(level.default * 100)}%计{plain(default)}分；"
             f"请在自评得分中填写{band}之间的得分"))
     return default

@@ -27,6 +27,8 @@ _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?worksheet\b")
 _PREFIXED_ROOT = re.compile(rb"<[A-Za-z_][\w.-]*:worksheet\b")
 _REF = re.compile(r"^([A-Z]{1,3})([0-9]+)$")
 _FORMULA = re.compile(rb"<f[\s/>]")  # a cell's formula; not <formula1> of a data validation
+# A shared-string cell whose index is negative: a damaged file (a parser reads it as the first string).
+_NEGATIVE_STRING = re.compile(rb'<c r="([A-Z]{1,3}[0-9]+)"[^>]*?\bt="s"[^>]*><v>\s*-')
 
 #: Opens a part of the package by name, for reading: ``ZipFile.open``, or one that serves parts already inflated.
 Opener = Callable[[str], IO[bytes]]
@@ -40,6 +42,8 @@ class SheetScan:
     #: A1 ref -> "" for a formula with no trustworthy saved value, or the error it shows ("#DIV/0!")
     suspect: dict[str, str] = field(default_factory=dict)
     percent: set[str] = field(default_factory=set)  # number cells whose style is a percent format
+    bad_string: str | None = None  # a shared-string cell whose index is not a whole number ≥ 0: the file is damaged
+    formulas: dict[str, str] = field(default_factory=dict)  # A1 ref -> a short formula's text, when asked for
 
 
 def measure(open_part: Opener, part: str, max_rows: int, max_cells: int) -> SheetScan:
@@ -77,14 +81,19 @@ def _byte_scan(open_part: Opener, part: str) -> tuple[SheetScan, bool]:
             if rows:
                 scan.max_row = max(scan.max_row, max(map(int, rows)))
             scan.has_formulas = scan.has_formulas or bool(_FORMULA.search(piece)) or b't="e"' in piece
+            if scan.bad_string is None and b"<v>-" in piece:
+                bad = _NEGATIVE_STRING.search(piece)
+                scan.bad_string = bad.group(1).decode() if bad else None
             if not chunk:
                 break
     scan.max_col = max((column_number(c.decode()) for c in columns), default=0)
     return scan, bool(common)
 
 
-def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozenset[str]) -> SheetScan:
-    """Walk every cell with a streaming parser: exact positions, suspect cells, percent cells.
+def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozenset[str],
+          formulas: bool = False) -> SheetScan:
+    """Walk every cell with a streaming parser: exact positions, suspect cells, percent cells (and with
+    ``formulas`` the text of each short formula).
 
     ``full_calc``: the file asks for a full recalculation on load, so no formula's saved value is trusted.
     """
@@ -111,12 +120,13 @@ def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozens
                 row = int(ref.group(2))
             else:
                 col += 1
-            _look_at_cell(scan, el, row, col, full_calc, percent_styles)
+            _look_at_cell(scan, el, row, col, full_calc, percent_styles, formulas)
             el.clear()
     return scan
 
 
-def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str]) -> None:
+def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str],
+                  formulas: bool) -> None:
     children = {etree.QName(child).localname: child for child in el}
     value = children.get("v")
     has_value = (value is not None and (value.text or "") != "") or "is" in children
@@ -132,9 +142,15 @@ def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, perc
         scan.has_formulas = True
         if full_calc or not has_value:
             scan.suspect[cell(row, col)] = ""
+    if formulas and "f" in children and 0 < len(children["f"].text or "") <= _FORMULA_KEPT:
+        scan.formulas[cell(row, col)] = children["f"].text
     if kind == "n" and has_value and el.get("s") in percent_styles:
         scan.percent.add(cell(row, col))
+    elif kind == "s" and scan.bad_string is None and not (value is not None and (value.text or "").strip().isdigit()):
+        scan.bad_string = cell(row, col)
 
+
+_FORMULA_KEPT = 64  # longer formulas are real ones, never a value typed with "=" in front
 
 _TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 _OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"

@@ -68,6 +68,10 @@ class Sniffed:
     suspect_cells: dict[str, dict[str, str]] = field(default_factory=dict)
     #: sheet name -> A1 refs of numbers formatted as percent (0.94 shown as 94%), for ``percent_sheets``
     percent_cells: dict[str, set[str]] = field(default_factory=dict)
+    #: sheet name -> {A1 ref: formula text} of the short formulas in ``percent_sheets`` (a value typed "=100%")
+    formula_texts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: zip members whose names climb out of the package (``..``) or are absolute: left out of the scored copy
+    dropped_parts: list[str] = field(default_factory=list)
 
 
 def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[str, ...] = (),
@@ -197,7 +201,8 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
     workbook = SafeET.fromstring(parts.read(workbook_part))
     sheets = [(name, part) for name, part in _sheet_parts(parts, workbook_part, workbook) if part in names]
     found = Sniffed(kind, scored_sheet=next((name for name, part in sheets
-                                             if name.startswith(SCORED_SHEET) and _is_ours(parts, part)), None))
+                                             if name.startswith(SCORED_SHEET) and _is_ours(parts, part)), None),
+                    dropped_parts=sorted(n for n in names if unsafe_part(n)))
     # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
     # cached values. Our scored copies carry the mark too, but their values are the unit's (docs/decisions.md).
     full_calc = found.scored_sheet is None and any(
@@ -208,16 +213,33 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
             continue  # only the sheets a parser will read need measuring
         scan = sheet_scan.measure(parts.open, part, limits.max_rows, limits.max_cells)
         _check_extent(name, scan, limits)
+        _check_strings(name, scan)
         wants_percent = resembles_any(percent_sheets, name)
         if wants_percent and percent_styles is None:
             percent_styles = _percent_styles(parts, workbook_part)
         if scan.has_formulas or wants_percent:
-            detail = sheet_scan.cells(parts.open, part, full_calc, percent_styles if wants_percent else frozenset())
+            detail = sheet_scan.cells(parts.open, part, full_calc, percent_styles if wants_percent else frozenset(),
+                                      formulas=wants_percent)
+            _check_strings(name, detail)
             if detail.suspect:
                 found.suspect_cells[name] = detail.suspect
             if wants_percent:
                 found.percent_cells[name] = detail.percent
+                found.formula_texts[name] = detail.formulas
     return found
+
+
+def unsafe_part(name: str) -> bool:
+    """A zip member name that is not a part of the package: absolute, or with a ``..`` step (an unzip tool
+    would write it outside its folder). Such members are never copied into a scored copy."""
+    steps = name.replace("\\", "/").split("/")
+    return name.startswith(("/", "\\")) or ".." in steps or re.match(r"^[A-Za-z]:", name) is not None
+
+
+def _check_strings(name: str, scan: sheet_scan.SheetScan) -> None:
+    if scan.bad_string:
+        raise UnreadableWorkbook(f"工作表“{name}”的 {scan.bad_string} 单元格指向不存在的文字，文件已损坏；"
+                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
 
 
 def _check_extent(name: str, scan: sheet_scan.SheetScan, limits: Limits) -> None:

@@ -52,6 +52,17 @@ def text(value: object) -> str | None:
     return s or None
 
 
+#: How much of a person's text a message quotes: enough to find it, never a whole essay (Excel takes at most
+#: 32,767 characters in a cell, and a note or a 评分结果 row quoting a long text must stay readable).
+QUOTE_CHARS = 40
+
+
+def quoted(s: object, limit: int = QUOTE_CHARS) -> str:
+    """``s`` as a message quotes it: whole when short, else its start and "…"."""
+    t = str(s)
+    return t if len(t) <= limit else t[:limit] + "…"
+
+
 def canon(s: str) -> str:
     """Text folded for comparison: NFKC, look-alike signs to ASCII, no white space, and none of the
     invisible format characters pasted text carries (zero-width space, BOM, soft hyphen …)."""
@@ -81,9 +92,8 @@ def to_decimal(value: float | int) -> Decimal:
 
 
 def plain(d: Decimal) -> str:
-    """A decimal without exponent or trailing zeros: 100, 32.88, 0.5."""
-    s = format(d.normalize(), "f")
-    return s
+    """A decimal without exponent or trailing zeros: 100, 32.88, 0.5 (and 0, never "-0")."""
+    return "0" if d == 0 else format(d.normalize(), "f")
 
 
 def half_up(d: Decimal, places: int) -> Decimal:
@@ -98,7 +108,8 @@ LARGEST = Decimal("1e15")
 
 def money(d: Decimal | float) -> str:
     """An amount as shown in messages: two decimals, half up."""
-    return format(half_up(Decimal(str(d)), 2), "f")
+    rounded = half_up(Decimal(str(d)), 2)
+    return format(rounded if rounded != 0 else abs(rounded), "f")  # never "-0.00"
 
 
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:,\d{3})*|\d*)(?:\.\d+)?)(.*)$")

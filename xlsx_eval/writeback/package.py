@@ -17,6 +17,8 @@ from urllib.parse import unquote
 
 from lxml import etree
 
+from xlsx_eval.sniff import unsafe_part
+
 from .ooxml import _CT, _PKG_REL, _children, _q
 
 _PARSER = etree.XMLParser(resolve_entities=False, huge_tree=True, no_network=True)
@@ -27,8 +29,9 @@ class _Package:
         self.path = path
         self._zip = zf
         self._raw_fp: BinaryIO = open(path, "rb") if isinstance(path, Path) else path
-        self._infos = {i.filename: i for i in zf.infolist()}
-        self._order = list(dict.fromkeys(i.filename for i in zf.infolist()))  # a repeated name once
+        # a repeated name once; a member whose name climbs out of the package never (sniff reports it)
+        self._infos = {i.filename: i for i in zf.infolist() if not unsafe_part(i.filename)}
+        self._order = list(dict.fromkeys(i.filename for i in zf.infolist() if not unsafe_part(i.filename)))
         self._data: dict[str, bytes] = {}
         self._trees: dict[str, etree._ElementTree] = {}
         self._dirty: set[str] = set()
