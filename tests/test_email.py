@@ -615,7 +615,7 @@ def test_flags_over_environment_over_config_over_defaults(tmp_path):
     ({"from": FROM}, {"XLSX_EVAL_SMTP_PORT": "abc"}, "", "环境变量 XLSX_EVAL_SMTP_PORT：端口“abc”无效"),
     ({"from": FROM}, {}, '[email]\npassword = "x"\n', "密码不能写在配置文件"),
     ({"from": FROM}, {}, '[email]\nhots = "x"\n', "的 [email] 中“hots”不是有效的设置"),
-    ({"from": FROM}, {}, '[email]\nhost = \n', "第 2 行第 8 列附近不是有效的 TOML"),
+    ({"from": FROM}, {}, '[email]\nhost = \n', "不是有效的 TOML 文件，第 2 行第 8 列：这里的值无法识别"),
     ({"from": FROM}, {}, '[email]\nsecurity = "tls"\n', "的 [email] security：“tls”无效，请填写 ssl、starttls 或 none"),
     ({"from": FROM, "user": "jxpj", "host": "smtp.example.gov.cn"}, {}, "",
      "不能在未加密的连接上把密码发给 smtp.example.gov.cn：请加 --starttls（端口 587）或 --ssl（端口 465）"),

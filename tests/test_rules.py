@@ -47,7 +47,9 @@ def test_a_partial_file_changes_only_what_it_names(tmp_path):
     ("[grades]\nbands = [[80, \"良好\"], [90, \"优秀\"], [0, \"差\"]]\n", "第 2 行：“bands”的总分下限应从高到低"),
     ("[grades]\nbands = [[90, \"优秀\"], [60, \"中\"]]\n", "最后一个等级的总分下限应为 0"),
     ("[execution]\ntiers = [[90, 1.0], [95, 0.8]]\n", "第 2 行：“tiers”的执行率下限应从高到低"),
-    ("[scoring]\nscore_decimals = 2\nweight_total = \n", "不是有效的 TOML（第 3 行"),
+    ("[scoring]\nscore_decimals = 2\nweight_total = \n", "不是有效的 TOML 文件，第 3 行第 16 列：这里的值无法识别"),
+    ("[scoring]\nscore_decimals = 2\ntitle = \"未完\n", "第 3 行第 12 列：有不允许的字符"),
+    ("[executon]\nweight = 20\n", "第 1 行：不认识的表“[executon]”（可能拼写有误）；可用的表有：[execution]"),
 ])
 def test_mistakes_are_named_with_their_line(tmp_path, text, expected):
     with pytest.raises(RulesError) as caught:

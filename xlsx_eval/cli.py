@@ -45,20 +45,39 @@ def template(
         _err("--report 与 --example 只能选一个")
         raise typer.Exit(EXIT_USAGE)
     what = "报告模板" if report else "示例" if example else "模板"
-    dest = path or Path({"报告模板": "自评报告模板.docx", "示例": "绩效自评示例.xlsx", "模板": "绩效自评模板.xlsx"}[what])
+    default = Path({"报告模板": "自评报告模板.docx", "示例": "绩效自评示例.xlsx", "模板": "绩效自评模板.xlsx"}[what])
+    dest = path or default
+    if dest.is_dir():  # a folder: the file goes in it, under its usual name
+        dest = dest / default
+    suffix = ".docx" if report else ".xlsx"
+    if dest.suffix.lower() != suffix:
+        _err(f"{what}的文件名 {dest} 须以 {suffix} 结尾，如 {dest.with_suffix(suffix).name}")
+        raise typer.Exit(EXIT_USAGE)
     if dest.exists() and not force:
         _err(f"{dest} 已存在，未覆盖；如需覆盖请加 --force")
         raise typer.Exit(EXIT_USAGE)
-    if report:
-        from .files import atomic_path
-        from .report_template import report_template_bytes
+    if any(p.exists() and not p.is_dir() for p in dest.parents):
+        _err(f"{dest} 所在的位置不是文件夹（{next(p for p in dest.parents if p.exists() and not p.is_dir())} 是一个文件）；"
+             "请换一个位置")
+        raise typer.Exit(EXIT_USAGE)
+    from .files import atomic_path, fault
 
-        with atomic_path(dest) as tmp:
-            tmp.write_bytes(report_template_bytes())
-    else:
-        from .template import write_template
+    try:
+        if report:
+            from .report_template import report_template_bytes
 
-        write_template(dest, example=example)
+            with atomic_path(dest) as tmp:
+                tmp.write_bytes(report_template_bytes())
+        else:
+            from .template import write_template
+
+            write_template(dest, example=example)
+    except Exception as exc:  # an OSError, or xlsxwriter's FileCreateError around one
+        why = fault(exc, dest)
+        if why is None and not isinstance(exc, OSError) and not isinstance(exc.__context__, OSError):
+            raise
+        _err(why or f"无法写出 {dest}（{getattr(exc, 'strerror', None) or exc}）；请换一个位置")
+        raise typer.Exit(EXIT_USAGE) from None
     _err(f"已写出{what}：{dest}")
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import MailSettingsError
+from .toml_errors import explain
 
 CONFIG_NAME = "xlsx-eval.toml"  # its [email] table; looked for in the current folder unless --config names one
 ENV_PREFIX = "XLSX_EVAL_SMTP_"
@@ -117,9 +118,7 @@ def _config_table(config: Path | None, cwd: Path) -> tuple[dict[str, Any], str, 
     except UnicodeDecodeError:
         raise MailSettingsError(f"配置文件 {path} 不是 UTF-8 编码；请用 UTF-8 另存") from None
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+), column (\d+)", str(exc))
-        at = f"第 {m[1]} 行第 {m[2]} 列附近" if m else ""
-        raise MailSettingsError(f"配置文件 {path} {at}不是有效的 TOML（{exc}）") from None
+        raise MailSettingsError(f"配置文件 {path} 不是有效的 TOML 文件，{explain(str(exc))}") from None
     table = data.get("email", {})
     if not isinstance(table, dict):
         raise MailSettingsError(f"配置文件 {path} 的 email 应是一个表：[email]")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RulesError
+from .toml_errors import explain
 from .rules import DEFAULT_RULES, Level, Rules
 from .values import plain
 
@@ -81,7 +82,7 @@ def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rul
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{where}：不是有效的 TOML（{_chinese_position(str(exc))}）；"
+        raise RulesError(f"{where}：不是有效的 TOML 文件，{explain(str(exc))}；"
                          f"请对照 xlsx-eval rules 的输出修改") from exc
     lines = _key_lines(text)
     changes: dict[str, Any] = {"digest": digest, "name": Path(where).stem if where != "规则文件" else "custom"}
@@ -91,6 +92,10 @@ def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rul
             changes["levels"] = _levels(value, where, lines)
             continue
         if isinstance(value, dict):
+            if not any(s == section for s, _ in SETTINGS):
+                tables = "、".join(f"[{s}]" for s in dict.fromkeys(s for s, _ in SETTINGS) if s)
+                raise RulesError(f"{_at(where, lines, section, '')}：不认识的表“[{section}]”（可能拼写有误）；"
+                                 f"可用的表有：{tables}、[[levels]]")
             items = [((section, key), v) for key, v in value.items()]
         else:
             items = [(("", section), value)]
@@ -225,11 +230,6 @@ def _key_lines(text: str) -> dict[tuple[str, str], int]:
 def _at(where: str, lines: dict, section: str, key: str) -> str:
     number = lines.get((section, key)) or lines.get((section, ""))
     return f"{where} 第 {number} 行" if number else where
-
-
-def _chinese_position(message: str) -> str:
-    m = re.search(r"line (\d+), column (\d+)", message)
-    return f"第 {m.group(1)} 行第 {m.group(2)} 列附近：{message}" if m else message
 
 
 def rules_toml(rules: Rules = DEFAULT_RULES) -> str:
