@@ -523,7 +523,8 @@ def test_unscored_and_missing_workbooks_are_reported_not_sent(tmp_path, outdir, 
     report = send(outdir, settings(server.port))
 
     reasons = {o.name: o.reason for o in report.outcomes if o.status is Status.FAILED}
-    assert reasons["坏文件.xlsx"].startswith("未能评分（") and "没有评分结果可发送" in reasons["坏文件.xlsx"]
+    assert reasons["坏文件.xlsx"].startswith("未能评分（") and reasons["坏文件.xlsx"].endswith(
+        "也读不到联系人邮箱，无法把问题告知单位；请直接联系该单位")
     assert reasons["新华区教育局.scored.xlsx"].startswith(f"评分后的工作簿 {outdir / '新华区教育局.scored.xlsx'} 不存在")
     assert report.count(Status.SENT) == 3 and not report.ok
 
@@ -668,3 +669,29 @@ def test_a_password_smtplib_cannot_send_is_a_clear_message(outdir, start_server,
     with pytest.raises(MailError, match="有 SMTP 无法使用的字符"):
         send(outdir, config)
     assert log_lines(outdir) == []
+
+
+def test_a_unit_whose_workbook_could_not_be_scored_is_told_why(tmp_path, server):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "缺表.xlsx", info={"单位名称": "桥东区审计局", "联系人邮箱": "qiaodong@example.com"},
+                   omit_sheets=("绩效指标",))
+    convert_batch(expand_inputs([str(inbox)]), tmp_path / "out")
+    report = send(tmp_path / "out", settings(server.port))
+
+    assert [o.status for o in report.outcomes] == [Status.SENT]
+    [m] = server.handler.messages
+    assert m.rcpts == ["qiaodong@example.com"] and list(m.message.iter_attachments()) == []
+    assert m.message["Subject"] == "【绩效自评结果】桥东区审计局·值班视频系统安装经费：未能评分，请修改后重新提交"
+    text = m.message.get_body(preferencelist=("plain",)).get_content()
+    assert ("  1. 绩效指标：工作簿中没有“绩效指标”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）"
+            in text)
+    again = send(tmp_path / "out", settings(server.port))  # told once: the same workbook is not mailed twice
+    assert [o.status for o in again.outcomes] == [Status.ALREADY_SENT] and len(server.handler.messages) == 1
+
+
+def test_a_dry_run_needs_no_sender(outdir):
+    result = cli(outdir, "--dry-run")
+    assert result.exit_code == 0, result.output
+    msg = BytesParser(policy=policy.default).parsebytes((outdir / "outbox" / "长安区委办.eml").read_bytes())
+    assert msg["From"] == "未设置发件人 <sender-not-set@xlsx-eval.invalid>"

@@ -19,6 +19,8 @@ CONFIG_NAME = "xlsx-eval.toml"  # its [email] table; looked for in the current f
 ENV_PREFIX = "XLSX_EVAL_SMTP_"
 PASSWORD_ENV = "XLSX_EVAL_SMTP_PASSWORD"
 SECURITIES = ("ssl", "starttls", "none")
+#: The From of a dry run's .eml files when no sender is set (the .invalid domain can never receive mail).
+DRY_RUN_SENDER = "未设置发件人 <sender-not-set@xlsx-eval.invalid>"
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
 #: Settings that flags, XLSX_EVAL_SMTP_<KEY> and the [email] table of the config file may give.
@@ -87,6 +89,8 @@ def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None
     if sender is None:
         if user and parse_address(user):
             sender = user
+        elif flags.get("dry_run"):  # nothing is sent: the .eml files show a stand-in to be replaced
+            sender = DRY_RUN_SENDER
         else:
             raise MailSettingsError("没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 "
                                     f"{CONFIG_NAME} 的 [email] from 指定，如 jxpj@czj.example.gov.cn")

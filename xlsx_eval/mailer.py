@@ -86,9 +86,10 @@ class Item:
     input: str
     name: str
     result: dict[str, Any] = field(default_factory=dict)
-    scored: Output | None = None
+    scored: Output | None = None  # None: the workbook could not be scored, and only its findings go
     report: Output | None = None
     entry_id: int | None = None
+    input_digest: str = ""  # what a findings-only message is recorded by (there is no scored copy)
     to: tuple[Address, ...] = ()
     cc: tuple[Address, ...] = ()
     outcome: Outcome | None = None
@@ -146,13 +147,15 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
 
     if entry.transient:
         return cannot(Status.FAILED, "上次 convert 没能处理完这个文件，没有评分结果可发送；请重新运行 xlsx-eval convert")
-    if not result.get("scored"):
+    if not result.get("scored") and not _address_of(result):
         errors = [f["message"] for f in result.get("findings", []) if f.get("severity") == "error"]
         why = f"（{errors[0]}）" if errors else ""
-        return cannot(Status.FAILED, f"未能评分{why}，没有评分结果可发送；请修改工作簿后重新运行 xlsx-eval convert")
-    if scored is None:
+        return cannot(Status.FAILED, f"未能评分{why}，也读不到联系人邮箱，无法把问题告知单位；请直接联系该单位")
+    if not result.get("scored"):  # the unit that most needs word back: its findings, without attachments
+        scored = report = None
+    elif scored is None:
         return cannot(Status.FAILED, "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert")
-    if not (store.outdir / scored.name).is_file():
+    elif not (store.outdir / scored.name).is_file():
         return cannot(Status.FAILED, f"评分后的工作簿 {store.outdir / scored.name} 不存在（可能已被移动或删除）；"
                                      "请重新运行 xlsx-eval convert")
     if settings.to:
@@ -170,15 +173,22 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
     if report is not None and not (store.outdir / report.name).is_file():
         return cannot(Status.FAILED, f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
                                      "请重新运行 xlsx-eval convert --report")
-    return Item(source, name, result, scored, report, entry.id, to, tuple(parse_address(a) for a in settings.cc))
+    return Item(source, name, result, scored, report, entry.id, entry.digest or "", to,
+                tuple(parse_address(a) for a in settings.cc))
+
+
+def _address_of(result: dict[str, Any]) -> Address | None:
+    return parse_address(((result.get("project") or {}).get("email") or "").strip())
 
 
 # ------------------------------------------------------------------------------------------------ message
 
 def subject(result: dict[str, Any], name: str) -> str:
-    """【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）"""
+    """【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）, or …：未能评分，请修改后重新提交"""
     project = result.get("project") or {}
     title = "·".join(_one_line(project.get(k)) for k in ("unit", "name") if _one_line(project.get(k)))
+    if not result.get("scored"):
+        return f"【绩效自评结果】{title or name}：未能评分，请修改后重新提交"
     return f"【绩效自评结果】{title or name}：{_num(result.get('total'))}分（{result.get('grade') or '未定级'}）"
 
 
@@ -191,10 +201,18 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
     count = {s: sum(f.get("severity") == s for f in findings) for s in ("error", "warning", "info")}
     counted = f"{count['error']} 个错误，{count['warning']} 个警告" + (f"，{count['info']} 条提示" if count["info"] else "")
     rate = funds.get("execution_rate")
-    lines = [
-        f"{_one_line(project.get('contact')) or unit or '您好'}：",
-        "",
-        f"{unit}“{name}”项目{year}绩效自评的评分结果如下：" if unit and name else f"{year}绩效自评的评分结果如下：",
+    which = f"{unit}“{name}”项目{year}绩效自评" if unit and name else f"{year}绩效自评"
+    lines = [f"{_one_line(project.get('contact')) or unit or '您好'}：", ""]
+    if not result.get("scored"):
+        errors = [f for f in findings if f.get("severity") == "error"]
+        lines += [f"{which}的工作簿缺少评分所需的内容，未能评分。请按下列说明修改后重新提交：", ""]
+        for i, f in enumerate(errors, 1):
+            where = "!".join(x for x in (f.get("sheet"), f.get("cell")) if x)
+            lines.append(f"  {i}. {where + '：' if where else ''}{f.get('message', '')}")
+        lines += ["", "本邮件由 xlsx-eval 自动发送。"]
+        return "\n".join(lines) + "\n"
+    lines += [
+        f"{which}的评分结果如下：",
         "",
         f"  总分：{_num(result.get('total'))}分",
         f"  等级：{result.get('grade') or '未定级'}",
@@ -320,6 +338,8 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
 def _attachments(store: Store, item: Item) -> tuple[list[tuple[str, bytes]], str, str | None] | str:
     """The recorded files' bytes, read now and checked against the digests the store recorded when convert
     wrote them; or, when a file is gone or differs, why it cannot go (Chinese)."""
+    if item.scored is None:  # findings only: recorded by the input's digest, so a resubmission goes again
+        return [], f"findings:{item.input_digest}", None
     files = []
     for output in (item.scored, item.report):
         if output is None:
@@ -360,7 +380,7 @@ def _write_eml(item: Item, settings: MailSettings, store: Store, outbox: Path) -
         return outcome
     files, _, _, pending = todo
     msg = compose(item, settings, files, _message_id(settings))
-    stem = re.sub(r"\.scored\.xls[xm]$", "", item.name, flags=re.IGNORECASE)
+    stem = re.sub(r"(\.scored)?\.(xls[xm]?|ods)$", "", item.name, flags=re.IGNORECASE)
     eml = outbox / f"{stem}.eml"
     try:
         with atomic_path(eml) as tmp:
