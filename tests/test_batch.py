@@ -4,8 +4,10 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import badfiles
@@ -17,6 +19,7 @@ from typer.testing import CliRunner
 import xlsx_eval
 from xlsx_eval import isolate
 from xlsx_eval.cli import app
+from xlsx_eval.summary import count_step, write_summary
 
 # (unit, project, 全年执行数 of a 35 万元 budget) → rate, execution score, total (the nine indicators are met: 90)
 CASES = [
@@ -83,18 +86,115 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
                                          ["甲办", "会议系统"], ["甲办", "值班视频系统"], [None, None]]
     assert rows[1][2:11] == [35, 31.5, 31.5, 0, 0.9, 99, "优秀", 0, 0]
     assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 0]
-    assert rows[6][8:12] == ["未评分", 1, 0, "5-坏文件.xlsx"]
+    assert rows[6][8:12] == ["无法读取", 1, 0, "5-坏文件.xlsx"]  # not 未评分: the file could not be read at all
     national = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "national.toml").read_bytes())
     assert rows[1][12] == str(inbox / "二组") and rows[2][12] == str(inbox)  # same name, told apart by the folder
-    assert rows[1][13] == f"national（{national.hexdigest()[:12]}）"  # the rules, traceable to their file
+    # the rules by their title, traceable to their file
+    assert rows[1][13] == f"财政部项目支出绩效自评表（默认规则），文件摘要 {national.hexdigest()[:12]}"
     link = wb["项目汇总"]["L2"].hyperlink
     assert link.target == "4-丙所.scored.xlsx"
-    findings = [[c.value for c in row] for row in wb["问题清单"].iter_rows(min_row=2)]
-    assert [(f[0], f[4], f[5]) for f in findings] == [("5-坏文件.xlsx", "错误", "UNREADABLE_FILE")]
+    findings = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
+    assert findings[0] == ["文件", "单位名称", "工作表", "单元格", "严重程度", "代码", "问题类型", "说明"]
+    assert [f[:7] for f in findings[1:]] == [["5-坏文件.xlsx", None, None, None, "错误", "UNREADABLE_FILE", "文件无法读取"]]
     stats = {row[0].value: row[1].value for row in wb["统计"].iter_rows(min_row=3, max_col=2) if row[0].value}
-    assert (stats["优秀"], stats["未评分"], stats["90分及以上"], stats["错误"]) == (5, 1, 5, 1)
+    assert (stats["优秀"], stats["未评分"], stats["无法读取"], stats["90分及以上"], stats["错误"]) == (5, 0, 1, 5, 1)
+    assert stats["文件无法读取"] == 1  # the finding code by its description
     # mean of the totals: (99 + 100 + 100 + 95 + 98) / 5 = 98.4
     assert stats["平均"] == 98.4
+
+
+def test_the_summary_looks_like_a_finished_table(inbox, tmp_path):
+    run(inbox, tmp_path / "out")
+    ws = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")["项目汇总"]
+    for cell in ws[1]:  # the header: filled, bold, wrapped, bordered
+        assert cell.fill.fgColor.rgb == "FFD9E1F2" and cell.font.b and cell.alignment.wrap_text
+        assert cell.border.left.style == "thin" and cell.border.bottom.style == "thin"
+    for row in ws.iter_rows(min_row=2, max_row=7):  # every data cell bordered, blanks included
+        assert all(c.border.left.style == "thin" and c.border.top.style == "thin" for c in row)
+    assert ws["A7"].value is None and ws["A7"].border.right.style == "thin"
+    widths = {c: int(ws.column_dimensions[c].width) for c in "ABCLM"}  # the file adds 0.71 of cell padding
+    # widest text + 2, a CJK character counting two; a header may wrap before its "（":
+    # 单位名称 8 (丙所 4) → 10; 项目名称 (值班视频系统 12) → 14; 全年预算数（万元） → 全年预算数 10 → 12;
+    # 文件 (5-坏文件.xlsx: 2 + 6 + 5 = 13) → 15; 所在文件夹: the longest folder, …/inbox/二组, at most 60
+    folder = len(str(inbox)) + 1 + 4
+    assert widths == {"A": 10, "B": 14, "C": 12, "L": 15, "M": min(60, folder + 2)}
+
+
+def test_grade_counts_in_the_words_of_the_rules_that_scored(inbox, tmp_path):
+    write_workbook(inbox / "6-丁站.xlsx", info={"单位名称": "丁站"}, omit_sheets=("绩效指标",))  # read, not scored
+    run(inbox, tmp_path / "out", "--rules", "hubei")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
+    grades = [row[8].value for row in wb["项目汇总"].iter_rows(min_row=2)]
+    # totals 99, 100, 100, 95, 98 (the workbooks' own 预算执行率分值 10): all ≥ 90, Hubei's 优
+    assert grades == ["未评分", "优", "优", "优", "优", "优", "无法读取"]
+    stats = [[c.value for c in row] for row in wb["统计"].iter_rows(min_row=3, max_row=9, max_col=2)]
+    assert stats == [["等级", "个数"], ["优", 5], ["良", 0], ["中", 0], ["差", 0], ["未评分", 1], ["无法读取", 1]]
+    fills = {r.formula[0]: r.dxf.fill.bgColor.rgb for cf in wb["项目汇总"].conditional_formatting for r in cf.rules
+             if cf.sqref == "I2:I8" and r.operator == "equal"}
+    assert fills == {'"优"': "FFC6EFCE", '"良"': "FFDDEBF7", '"中"': "FFFFEB9C", '"差"': "FFFFC7CE"}
+    rules = [[c.value for c in row] for row in wb["统计"].iter_rows(min_col=1, max_col=3)
+             if row[0].value == "湖北省项目支出绩效自评规则"]
+    digest = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "hubei.toml").read_bytes()).hexdigest()
+    assert rules == [["湖北省项目支出绩效自评规则", "hubei", digest[:12]]]
+    assert wb["项目汇总"]["N3"].value == f"湖北省项目支出绩效自评规则，文件摘要 {digest[:12]}"
+    codes = {row[0].value: (row[1].value, row[2].value) for row in wb["统计"].iter_rows(min_row=3, max_col=3)}
+    assert codes["缺少必需的工作表"] == (1, "MISSING_SHEET") and codes["文件无法读取"] == (1, "UNREADABLE_FILE")
+
+
+def test_results_kept_from_before_rules_named_their_grades(tmp_path):
+    # a manifest written by an earlier version: the rules record has no "grades"; the grades given still count
+    def result(name, grade, total, findings=()):
+        return {"file": f"in/{name}.xlsx", "output": None, "project": {"unit": name, "name": "项目"}, "funds": None,
+                "total": total, "grade": grade, "findings": list(findings), "rules": {"name": "hubei", "digest": "ab"}}
+
+    unreadable = {"severity": "error", "code": "UNREADABLE_FILE", "sheet": "", "cell": "", "message": "坏"}
+    write_summary([result("甲", "优", 95.0), result("乙", "良", 85.0), result("丙", None, None, [unreadable])],
+                  tmp_path / "summary.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "summary.xlsx")["统计"]
+    stats = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7, max_col=2)]
+    assert stats == [["优", 1], ["良", 1], ["未评分", 0], ["无法读取", 1]]
+
+
+def test_chart_axes_count_in_whole_numbers(inbox, tmp_path):
+    run(inbox, tmp_path / "out")
+    with zipfile.ZipFile(tmp_path / "out" / "summary.xlsx") as zf:
+        charts = [zf.read(n).decode() for n in sorted(zf.namelist()) if n.startswith("xl/charts/chart")]
+    assert len(charts) == 2
+    for chart in charts:
+        axis = re.search(r"<c:valAx>.*</c:valAx>", chart).group()
+        assert '<c:majorUnit val="1"/>' in axis and '<c:numFmt formatCode="0" sourceLinked="0"/>' in axis
+        assert '<c:min val="0"/>' in axis
+
+
+@pytest.mark.parametrize(("highest", "step"), [(0, 1), (10, 1), (11, 2), (20, 2), (21, 5), (50, 5), (51, 10),
+                                                 (1000, 100), (1001, 200)])
+def test_a_big_batch_counts_in_round_steps_of_at_most_ten(highest, step):
+    assert count_step(highest) == step
+
+
+def test_every_summary_sheet_prints_on_a4_one_page_wide(inbox, tmp_path):
+    run(inbox, tmp_path / "out")
+    wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
+    for ws in wb:
+        # fitToWidth absent: the schema's default, 1 page wide
+        assert ws.page_setup.paperSize == 9 and ws.page_setup.fitToWidth in (None, 1), ws.title
+        assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="LibreOffice (soffice) or pdfinfo not installed")
+def test_libreoffice_prints_the_summary_on_a4_in_a_c_locale(inbox, tmp_path):
+    import subprocess
+
+    run(inbox, tmp_path / "out")
+    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
+                           "pdf", "--outdir", str(tmp_path / "pdf"), str(tmp_path / "out" / "summary.xlsx")],
+                          capture_output=True, timeout=180, env={**os.environ, "LC_ALL": "C", "LANG": "C"})
+    assert done.returncode == 0, done.stderr
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(tmp_path / "pdf" / "summary.pdf")],
+                          capture_output=True, text=True).stdout
+    # one landscape A4 page a sheet (Letter would be 792 x 612)
+    assert re.findall(r"Page +\d+ size: +([\d.]+ x [\d.]+) pts", info) == ["841.89 x 595.304"] * 3
 
 
 def test_changed_only_redoes_exactly_the_changed_file(inbox, tmp_path):
@@ -163,3 +263,15 @@ def test_workers_left_idle_at_the_end_do_not_keep_the_pool_waiting():
             "print(isolate.run_all(str, [(1,), (2,), (3,)], jobs=2))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "['1', '2', '3']"
+
+
+def test_a_worker_that_aborts_prints_nothing_into_the_log():
+    import subprocess
+    import sys
+
+    # as pytest sets it up: the fault handler writes to a copy of stderr, which a worker's own redirect misses
+    code = ("import faulthandler, os\nfaulthandler.enable(file=os.fdopen(os.dup(2), 'w'))\n"
+            "from xlsx_eval import isolate\n"
+            "print(type(isolate.run_all(os.abort, [()], jobs=1)[0]).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ChildFailed" and "Fatal Python error" not in done.stderr and done.stderr == ""

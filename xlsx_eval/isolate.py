@@ -205,6 +205,11 @@ def _open_descriptors() -> set[int]:
 def _die_with(parent: int, inherited: set[int]) -> None:
     """Close the descriptors inherited from the parent (the other ends of every worker's pipe, the output
     folder's lock and store), and be killed when ``parent`` dies."""
+    import faulthandler
+
+    # A fault handler the parent set up (pytest does) writes to a descriptor about to be closed, whose number a
+    # file of the worker's may take next; and the parent reports a worker's death in one line of its own.
+    faulthandler.disable()
     for fd in inherited:
         try:
             os.close(fd)
