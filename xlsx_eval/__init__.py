@@ -9,7 +9,7 @@ Using it as a library::
     print(result.total, result.grade, [f.to_dict() for f in result.findings])
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["evaluate", "convert", "report_workbook", "write_template", "Rules", "Result", "Finding"]
 
 

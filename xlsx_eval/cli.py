@@ -192,7 +192,7 @@ def convert(
             batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only,
                                   done=done, report=options, pdf=pdf, pdf_done=pdf_done)
         except StoreError as exc:
-            stopped = exc
+            stopped: StoreError | None = exc
         else:
             stopped = None
     if stopped is not None:

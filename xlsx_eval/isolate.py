@@ -110,6 +110,7 @@ class _Worker:
     def finish(self) -> tuple[int, Any]:
         """The task's outcome: what the worker sent, or ChildFailed when it died before answering."""
         index, self.task = self.task, None
+        assert index is not None  # only a busy worker finishes
         try:
             sent_index, outcome = self.conn.recv()
             if not self.process.is_alive():
@@ -122,6 +123,7 @@ class _Worker:
 
     def overran(self, seconds: float) -> tuple[int, Any]:
         index, self.task = self.task, None
+        assert index is not None
         self.stop()
         return index, ChildFailed(f"处理超过 {seconds:.0f} 秒仍未完成，已停止；该文件可能过大或已损坏")
 

@@ -159,7 +159,7 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         return cannot(Status.FAILED, f"评分后的工作簿 {store.outdir / scored.name} 不存在（可能已被移动或删除）；"
                                      "请重新运行 xlsx-eval convert")
     if settings.to:
-        to = tuple(parse_address(a) for a in settings.to)
+        to = tuple(_valid(a) for a in settings.to)
     else:
         project = result.get("project") or {}
         address = (project.get("email") or "").strip()
@@ -174,7 +174,14 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         return cannot(Status.FAILED, f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
                                      "请重新运行 xlsx-eval convert --report")
     return Item(source, name, result, scored, report, entry.id, entry.digest or "", to,
-                tuple(parse_address(a) for a in settings.cc))
+                tuple(_valid(a) for a in settings.cc))
+
+
+def _valid(text: str) -> Address:
+    """An address the settings already checked (resolve_settings refuses one that is not)."""
+    address = parse_address(text)
+    assert address is not None
+    return address
 
 
 def _address_of(result: dict[str, Any]) -> Address | None:
@@ -244,7 +251,7 @@ def compose(item: Item, settings: MailSettings, attachments: list[tuple[str, byt
     """
     msg = EmailMessage()
     msg["Subject"] = subject(item.result, item.name)
-    msg["From"] = parse_address(settings.sender)
+    msg["From"] = _valid(settings.sender)
     msg["To"] = item.to
     if item.cc:
         msg["Cc"] = item.cc
@@ -276,7 +283,7 @@ def _message_id(settings: MailSettings) -> str:
     import uuid
 
     # the sender's domain (not socket.getfqdn(), which can stall on a DNS lookup); short enough for one line
-    return f"<{uuid.uuid4().hex}@{parse_address(settings.sender).domain}>"
+    return f"<{uuid.uuid4().hex}@{_valid(settings.sender).domain}>"
 
 
 def _one_line(value: Any) -> str:
@@ -304,7 +311,7 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
     done = progress or (lambda outcome: None)
     if settings.dry_run:
         for item in plan.items:
-            report.outcomes.append(_write_eml(item, settings, store, report.outbox))
+            report.outcomes.append(_write_eml(item, settings, store, plan.outdir / OUTBOX))
             done(report.outcomes[-1])
         return report
     server = Session(settings, sleep)
@@ -398,7 +405,7 @@ def _send_one(item: Item, settings: MailSettings, store: Store, server: Session,
     files, sha, report_sha, remaining = todo
     message_id = _message_id(settings)
     data = _wire(compose(item, settings, files, message_id))
-    sender = parse_address(settings.sender).addr_spec
+    sender = _valid(settings.sender).addr_spec
     record = {"input": item.input, "file": item.name, "sha256": sha, "report": item.report.name if item.report else None,
               "report_sha256": report_sha, "message_id": message_id, "server": settings.server}
     refused: dict[str, tuple[str, bool]] = {}

@@ -218,13 +218,13 @@ def read_workbook(path: Path) -> Workbook:
     if SHEET_TEAM in sheet_names:
         grid = grids[sheet_names[SHEET_TEAM]]
         table = _find_header(grid, TEAM_COLUMNS, TEAM_REQUIRED, findings)
-        team = [Member(**rec) for rec in _records(grid, table, "name")] if table else []
+        team = [Member(**rec) for rec in _records(grid, table, "name")] if table else []  # type: ignore[arg-type]  # name is filled: _records keeps only such rows
 
     remarks: list[Remark] = []
     if SHEET_PROBLEMS in sheet_names:
         grid = grids[sheet_names[SHEET_PROBLEMS]]
         table = _find_header(grid, REMARK_COLUMNS, REMARK_REQUIRED, findings)
-        remarks = [Remark(rec.get("kind"), rec["text"]) for rec in _records(grid, table, "text")] if table else []
+        remarks = [Remark(rec.get("kind"), rec["text"] or "") for rec in _records(grid, table, "text")] if table else []
 
     for grid in grids.values():
         findings.extend(grid.suspect_findings())

@@ -41,6 +41,7 @@ def reconcile(wb: Workbook, rules: Rules) -> list[Finding]:
 
 def _executed_vs_ledger(wb: Workbook, info: str, ledger: str, tol: Decimal, rules: Rules) -> Iterator[Finding]:
     p = wb.project
+    payments = wb.payments or []
     total = ledger_total(wb.payments)
     if total is None:
         yield finding("NO_LEDGER", ledger, "", "支出明细未填写，未核对全年执行数；请逐笔填写本年度支出")
@@ -57,7 +58,7 @@ def _executed_vs_ledger(wb: Workbook, info: str, ledger: str, tol: Decimal, rule
             f"{money(max(executed, ledger_sum) / min(executed, ledger_sum))}倍，看来有一边把元和万元填混了；"
             f"请先把全年执行数和每笔支出都按{unit}填写，再核对二者是否相符")
         yield finding(
-            "UNIT_SUSPECT", ledger, wb.payments[0].cell("amount"),
+            "UNIT_SUSPECT", ledger, payments[0].cell("amount"),
             f"支出明细合计{money(ledger_sum)}与全年执行数{money(executed)}相差约"
             f"{money(max(executed, ledger_sum) / min(executed, ledger_sum))}倍，可能把元和万元填混了；"
             f"请统一按{unit}填写")

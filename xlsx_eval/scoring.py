@@ -67,7 +67,7 @@ def score_workbook(wb: Workbook, rules: Rules) -> Scores:
         findings.extend(item_findings)
 
     applicable = [s for s in scores if s.applicable]
-    got = exec_score + sum((to_decimal(s.score) for s in applicable), Decimal(0))
+    got = exec_score + sum((to_decimal(s.score or 0.0) for s in applicable), Decimal(0))
     all_weights = weight + sum((to_decimal(s.indicator.weight) for s in scores if s.indicator.weight), Decimal(0))
     if len(applicable) < len(scores):
         applicable_weights = weight + sum((to_decimal(s.indicator.weight) for s in applicable if s.indicator.weight),
@@ -156,15 +156,17 @@ def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["nature"],
                                     f"指标性质“{quoted(ind.nature)}”无法识别，请填写“≥”“≤”“=”“定性”或“不适用”，或留空"))
             return None
-        if nature != QUALITATIVE and target is None:
+        if nature == QUALITATIVE:
+            return nature
+        if target is None:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
                                     f"年度指标值“{quoted(target_text)}”无法识别为数值，请填写如“{nature}100%”的指标值，"
                                     f"或把指标性质改为“定性”"))
             return None
-        if nature != QUALITATIVE and target.quantity.value < 0:
+        if target.quantity.value < 0:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"], _NEGATIVE_TARGET.format(quoted(target_text))))
             return None
-        if nature != QUALITATIVE and target.op is not None and target.op != nature:
+        if target.op is not None and target.op != nature:
             findings.append(finding("BAD_TARGET", sheet, ind.cells["target"],
                                     f"指标性质为“{nature}”，年度指标值却写作“{quoted(target_text)}”，请统一二者"))
             return None
@@ -189,18 +191,20 @@ def _rule_text(nature: str) -> str:
 
 def _quantitative(ind: Indicator, nature: str, weight: Decimal, sheet: str, rules: Rules,
                   findings: list[Finding]) -> Decimal | None:
+    assert ind.target is not None and ind.actual is not None  # _nature and score_indicator saw to it
     target = parse_target(ind.target)
-    assert target is not None and ind.actual is not None
+    assert target is not None
     t_unit = target.quantity.unit or (canon(ind.unit) if ind.unit else "")
     if canon(ind.actual) == canon(ind.target):
         actual = Quantity(target.quantity.value, t_unit)
     else:
         _, rest = split_comparison(ind.actual)  # "≥90%" written as the actual means 90%
-        actual = parse_quantity(rest)
-        if actual is None:
+        parsed = parse_quantity(rest)
+        if parsed is None:
             findings.append(finding("BAD_NUMBER", sheet, ind.cells["actual"],
                                     f"实际完成值“{quoted(ind.actual)}”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"))
             return None
+        actual = parsed
     t = target.quantity.value
     if target.quantity.unit == "%" and not actual.unit and _hundredth_of(actual.value, t):
         findings.append(finding("SCALE_MISMATCH", sheet, ind.cells["actual"], _scale_words(

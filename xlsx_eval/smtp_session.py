@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import MailError
 from .mail_settings import PASSWORD_ENV, MailSettings
@@ -81,7 +82,7 @@ class Session:
     def __init__(self, settings: MailSettings, sleep: Callable[[float], None]) -> None:
         self.s = settings
         self.sleep = sleep
-        self.conn = None
+        self.conn: Any = None  # an smtplib.SMTP while connected (smtplib is imported only when mail goes)
         self.watchdog = _Watchdog()
         self._message_end = float("inf")
 

@@ -218,7 +218,7 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
         if wants_percent and percent_styles is None:
             percent_styles = _percent_styles(parts, workbook_part)
         if scan.has_formulas or wants_percent:
-            detail = sheet_scan.cells(parts.open, part, full_calc, percent_styles if wants_percent else frozenset(),
+            detail = sheet_scan.cells(parts.open, part, full_calc, (percent_styles or frozenset()) if wants_percent else frozenset(),
                                       formulas=wants_percent)
             _check_strings(name, detail)
             if detail.suspect:

@@ -372,7 +372,7 @@ class Store:
                     " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?)",
                     (entry_id, record["input"], record["file"], record["sha256"], record.get("report"),
                      record.get("report_sha256"), rcpt, record.get("message_id"), record.get("server"), _now()))
-                ids[rcpt] = cursor.lastrowid
+                ids[rcpt] = int(cursor.lastrowid or 0)
         return ids
 
     def settle(self, ids: dict[str, int], accepted: Iterable[str]) -> None:
@@ -469,7 +469,7 @@ class Store:
                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             (key, stem, _stem_key(stem), e.get("digest") or None, e.get("settings"),
                              json.dumps(result, ensure_ascii=False) if result else None, int(unreadable), _now()))
-        return cursor.lastrowid
+        return int(cursor.lastrowid or 0)
 
 
 _ENTRY_COLUMNS = "id, path, stem, digest, settings, result, transient, converted"

@@ -171,8 +171,8 @@ def split_comparison(s: str) -> tuple[str | None, str]:
         for w in words:
             if t.startswith(w):
                 return op, t[len(w):]
-    for words, op in ((_GE_AFTER, "≥"), (_LE_AFTER, "≤")):
-        for w in words:
+    for after, op in ((_GE_AFTER, "≥"), (_LE_AFTER, "≤")):
+        for w in after:
             if t.endswith(w):
                 return op, t[: -len(w)]
     return None, t

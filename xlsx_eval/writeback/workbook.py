@@ -45,9 +45,10 @@ class _Book:
     def __init__(self, pkg: _Package, label: str) -> None:
         self.pkg = pkg
         self.ct = _ContentTypes(pkg)
-        self.part = _Rels(pkg, "").first_target(_REL_OFFICE_DOCUMENT)
-        if self.part is None or not pkg.has(self.part):
+        part = _Rels(pkg, "").first_target(_REL_OFFICE_DOCUMENT)
+        if part is None or not pkg.has(part):
             raise ValueError(f"{label}: a zip file, but not an OOXML workbook (no workbook part)")
+        self.part: str = part
         if self.ct.of(self.part) not in _WORKBOOK_TYPES:
             raise ValueError(f"{label}: not a spreadsheet (content type {self.ct.of(self.part)})")
         self.root = pkg.xml(self.part).getroot()
