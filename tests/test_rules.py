@@ -104,7 +104,8 @@ def test_hubei_execution_weight_labels_and_bands(build):
     assert [s.score for s in r.indicators] == [40.0, 30.0, 5.5]
     # 18.8 + 40 + 30 + 5.5 = 94.3 → 优
     assert (r.total, r.grade) == (94.3, "优")
-    assert r.rules == {"name": "hubei", "digest": hashlib.sha256((PROFILES / "hubei.toml").read_bytes()).hexdigest()}
+    assert r.rules == {"name": "hubei", "title": "湖北省项目支出绩效自评规则", "grades": ["优", "良", "中", "差"],
+                       "digest": hashlib.sha256((PROFILES / "hubei.toml").read_bytes()).hexdigest()}
 
 
 def test_the_workbook_weights_win_over_the_profile(build):
@@ -198,4 +199,5 @@ def test_the_rules_are_named_on_the_result_sheet(example, tmp_path):
 
     r = convert(example, tmp_path, load_rules("hubei"))
     shown = [c.value for row in openpyxl.load_workbook(r.output)["评分结果"].iter_rows() for c in row]
-    assert f"湖北省项目支出绩效自评规则（hubei，文件摘要 {r.rules['digest'][:12]}）" in shown
+    assert "湖北省项目支出绩效自评规则" in shown  # the title, in full; the digest in small print under it
+    assert openpyxl.load_workbook(r.output)["评分结果"]["B7"].value == f"规则 hubei，文件摘要 {r.rules['digest'][:12]}"

@@ -94,6 +94,16 @@ def test_sheets_in_order_with_the_guide_first_and_active(both):
     assert wb.active.title == "填表说明"
 
 
+def test_every_sheet_prints_on_a4_one_page_wide(both):
+    # A4 whatever the printer's default (LibreOffice in a C locale would print Letter); the guide upright, the
+    # tables landscape; as many pages long as the rows take (fitToWidth left out: the schema's default, 1)
+    for ws in openpyxl.load_workbook(both):
+        setup = ws.page_setup
+        assert (setup.paperSize, setup.fitToWidth, setup.fitToHeight) == (9, None, 0), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert setup.orientation == ("portrait" if ws.title == "填表说明" else "landscape"), ws.title
+
+
 def test_header_rows_are_exactly_those_of_the_contract(both):
     wb = openpyxl.load_workbook(both)
     for sheet, header in HEADERS.items():

@@ -113,6 +113,10 @@ def _write_report(wb: Workbook, result: Result, dest: Path, options: ReportOptio
         result.report = write_report(wb, result, dest, options.template)
     except ReportTemplateError as exc:
         result.findings.append(finding("REPORT_FAILED", "", "", str(exc)))
+    except MemoryError:  # the report, not the disk: its tables are capped, so this is a workbook out of all measure
+        result.findings.append(finding("REPORT_FAILED", "", "", (
+            "自评报告过大，超出可用内存，未能写出；工作簿中的绩效指标或支出明细可能过多，"
+            "请删去空行和重复行后重试，评分结果不受影响")))
     except OSError as exc:
         result.transient = True
         result.findings.append(finding("REPORT_FAILED", "", "", fault(exc, dest) or f"自评报告无法写出（{exc}）"))
@@ -195,6 +199,8 @@ def _unreadable(path: Path, message: str, rules: Rules) -> Result:
                   findings=[finding("UNREADABLE_FILE", "", "", message)], rules=rules_record(rules))
 
 
-def rules_record(rules: Rules) -> dict[str, str]:
-    """What every output says of the rules that scored it: their name and the digest of their file."""
-    return {"name": rules.name, "digest": rules.digest}
+def rules_record(rules: Rules) -> dict:  # {"name", "title", "digest": str; "grades": list[str]}
+    """What every output says of the rules that scored it: their name, title (as shown to people), the digest
+    of their file, and their grade labels highest first (what summary.xlsx counts results under)."""
+    return {"name": rules.name, "title": rules.title, "digest": rules.digest,
+            "grades": [label for _, label in rules.grades]}

@@ -33,9 +33,10 @@ def scores_by_level(result: Result) -> list[tuple[str, float, float]]:
 def build_result_sheet(result: Result, rules: Rules, name: str = SHEET_RESULT) -> FrontSheet:
     """The 评分结果 sheet (named ``name``) for ``result``.
 
-    Layout (one landscape page wide): title; project and the total and grade in large type;
-    the budget reconciliation beside the chart; score against weight per 一级指标; the findings,
-    each linked to its cell.
+    Layout (one landscape A4 page wide): title; project, the rules' title (their file's digest in small print
+    below), the total and grade in large type and, when there are errors, how many; the budget
+    reconciliation (未核对 without a ledger to check against) beside the chart; score against weight per
+    一级指标; the findings, each linked to its cell.
     """
     # the code name is how a later run tells this sheet from a unit's own 评分结果
     ws = FrontSheet(name, code_name=RESULT_CODE_NAME)
@@ -54,20 +55,23 @@ def build_result_sheet(result: Result, rules: Rules, name: str = SHEET_RESULT) -
     return ws
 
 
-def _rules_line(rules: Rules) -> str:
-    """The rules, traceable to their file: title, name and the start of the file's digest."""
-    digest = f"，文件摘要 {rules.digest[:12]}" if rules.digest else ""
-    return f"{rules.title}（{rules.name}{digest}）"
+def _rules_print(rules: Rules) -> str:
+    """The small print under the rules' title: which file they came from, by name and the start of its digest."""
+    if not rules.digest:
+        return f"规则 {rules.name}（内置默认）"
+    return f"规则 {rules.name}，文件摘要 {rules.digest[:12]}"
 
 
 def _project_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result, rules: Rules) -> None:
     p = result.project
     info = [("评价年度", str(p.year) if p and p.year else ""), ("单位名称", p.unit if p else ""),
-            ("项目名称", p.name if p else ""), ("评分规则", _rules_line(rules))]
+            ("项目名称", p.name if p else ""), ("评分规则", rules.title)]
     for row, (label, value) in enumerate(info, start=3):
         ws.write(f"A{row}", label, f["label"])
         ws.merge(f"B{row}:D{row}", value or "", f["text"])
         ws.row_height(row, 24)
+    # the digest only in small print: the rules' title is what people read, the digest what traces the file
+    ws.merge("B7:D7", _rules_print(rules), f["small"])
     ws.merge("E3:E4", "总分", f["label"])
     ws.merge("E5:E6", "等级", f["label"])
     if result.total is not None:
@@ -76,6 +80,15 @@ def _project_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result, rul
     else:
         ws.merge("F3:F4", "未评分", f["grade"])
         ws.merge("F5:F6", "请先修正下列错误", f["text"])
+    errors = sum(fd.severity.value == "error" for fd in result.findings)
+    if errors:  # right by the total, so that nobody quotes a score the findings put in doubt
+        doubt = "得分可能不准确" if result.total is not None else "未能评分"
+        ws.merge("E7:F7", f"有 {errors} 个错误，{doubt}", f["doubt"])
+        ws.row_height(7, 20)
+
+
+#: What stops the spending check: no 支出明细 sheet, or one with no payments in it.
+_UNCHECKED = frozenset({"LEDGER_MISSING", "NO_LEDGER"})
 
 
 def _funds_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result) -> None:
@@ -91,9 +104,12 @@ def _funds_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result) -> No
         ("差额（执行数−明细合计）", funds.difference if funds else None, f["money"]),
         ("预算执行率", rate, f["pct"]),
     ]
+    unchecked = any(fd.code in _UNCHECKED for fd in result.findings)
     for row, (label, value, fmt) in enumerate(figures, start=9):
         ws.write(f"A{row}", label, f["label"])
-        if value is None:
+        if unchecked and label in ("支出明细合计", "差额（执行数−明细合计）"):
+            ws.write(f"B{row}", "未核对", f["unchecked"])
+        elif value is None:
             ws.write(f"B{row}", "—", f["text"])
         else:
             ws.write(f"B{row}", value, fmt)
@@ -141,7 +157,7 @@ def _findings_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result, he
             ws.write(f"C{row}", fd.cell, f["text"])
         ws.write(f"D{row}", fd.code, f["text"])
         ws.merge(f"E{row}:F{row}", fd.message, f["wrap"])
-        # merged cells do not grow to fit: about 38 CJK characters fit on a line of E:F
+        # merged cells do not grow to fit: about 38 CJK characters fit on a line of E:F (at most 409 points)
         ws.row_height(row, 16 * max(1, -(-len(fd.message) // 38)))
 
 
@@ -162,5 +178,8 @@ def _formats(rate_decimals: int) -> dict[str, CellFormat]:
         "total": replace(border, bold=True, size=28, horizontal="center", colour="1F4E78"),
         "grade": replace(border, bold=True, size=20, horizontal="center", colour="C00000"),
         "link": replace(border, colour="0563C1", underline=True),
+        "small": CellFormat(size=9, colour="7F7F7F", vertical="top"),
+        "doubt": replace(border, bold=True, colour="C00000", fill=SEVERITY_COLOURS["error"], horizontal="center"),
+        "unchecked": replace(border, colour="9C5700", fill=SEVERITY_COLOURS["warning"], horizontal="right"),
         **{sev: replace(border, fill=colour) for sev, colour in SEVERITY_COLOURS.items()},
     }

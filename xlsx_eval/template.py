@@ -536,8 +536,7 @@ def _write_guide(ws: Worksheet, formats: _Formats) -> None:
         if style != "title":
             _fit_height(ws, row, [(text, GUIDE_WIDTH)])
     ws.set_row(0, 28)
-    ws.set_portrait()
-    ws.fit_to_pages(1, 0)
+    _page(ws, landscape=False)
 
 
 def _write_project(ws: Worksheet, formats: _Formats, values: dict | None) -> None:
@@ -558,8 +557,7 @@ def _write_project(ws: Worksheet, formats: _Formats, values: dict | None) -> Non
             ws.data_validation(row, 1, row, 1, PROJECT_VALIDATIONS[field.label])
     # 联系电话 is text-formatted: digits typed there are meant as text.
     ws.ignore_errors({"number_stored_as_text": f"B2:B{len(PROJECT_FIELDS) + 1}"})
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    _page(ws)
 
 
 def _write_table(ws: Worksheet, table: Table, rows: list[dict], formats: _Formats) -> None:
@@ -583,11 +581,20 @@ def _write_table(ws: Worksheet, table: Table, rows: list[dict], formats: _Format
     ws.set_row(0, 30)
     ws.freeze_panes(1, 0)
     ws.repeat_rows(0)
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
+    _page(ws)
     # Text-formatted cells holding "100%" are meant as text: no green warning triangles.
     last_cell = f"{xl_col_to_name(len(table.columns) - 1)}{table.rows + 1}"
     ws.ignore_errors({"number_stored_as_text": f"A2:{last_cell}"})
+
+
+def _page(ws: Worksheet, landscape: bool = True) -> None:
+    """Printed on A4, one page wide and as many pages long as it takes (whatever the printer's default paper)."""
+    if landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(9)  # A4
+    ws.fit_to_pages(1, 0)
 
 
 def _write_value(ws: Worksheet, row: int, col: int, value: object, cell_format) -> None:

@@ -7,7 +7,15 @@ from ..a1 import cell as _a1
 from .cells import _escaped, _number
 from .chart_xml import chart_xml, drawing_xml
 from .front_sheet import FrontSheet, _Cell
-from .ooxml import _CT_CHART, _CT_DRAWING, _CT_WORKSHEET, _MAIN, _R, _REL_CHART, _REL_DRAWING
+from .ooxml import (
+    _CT_CHART,
+    _CT_DRAWING,
+    _CT_WORKSHEET,
+    _MAIN,
+    _R,
+    _REL_CHART,
+    _REL_DRAWING,
+)
 from .package import _Rels
 from .workbook import _Book
 
@@ -65,17 +73,16 @@ def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None
     if front.merged:
         merged = "".join(f'<mergeCell ref="{ref}"/>' for ref in front.merged)
         out.append(f'<mergeCells count="{len(front.merged)}">{merged}</mergeCells>')
-    links = sorted((rc, cell) for rc, cell in front.cells.items() if cell.link)
+    links = sorted((rc, cell.link, cell) for rc, cell in front.cells.items() if cell.link)
     if links:
         out.append("<hyperlinks>")
-        for (r, c), cell in links:
-            location, tip = cell.link
+        for (r, c), (location, tip), cell in links:
             tooltip = f' tooltip="{_attr(tip)}"' if tip else ""
             out.append(f'<hyperlink ref="{_a1(r, c)}" location="{_attr(location)}"{tooltip} '
                        f'display="{_attr(str(cell.value))}"/>')
         out.append("</hyperlinks>")
     out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               '<pageSetup paperSize="9" fitToHeight="0" orientation="landscape"/>')
+               '<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>')
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     out.append("</worksheet>")

@@ -61,12 +61,34 @@ class _Cell:
 
 _BAD_NAME = re.compile(r"[\[\]:*?/\\]")
 
+#: Excel refuses a cell holding more characters than this (counted as UTF-16 units), and a row taller than
+#: this many points.
+MAX_CELL_CHARS = 32767
+MAX_ROW_POINTS = 409
+TRUNCATED = "…（已截断）"
+
+
+def fit_cell(value: float | str | None) -> float | str | None:
+    """A text cut to what a cell can hold, ending in "…（已截断）" when cut; anything else as it is."""
+    if not isinstance(value, str) or len(value) <= MAX_CELL_CHARS // 2:
+        return value
+    units = value.encode("utf-16-le")
+    if len(units) // 2 <= MAX_CELL_CHARS:
+        return value
+    keep = (MAX_CELL_CHARS - len(TRUNCATED)) * 2
+    # never half of a surrogate pair: drop a high surrogate left at the end
+    head = units[:keep]
+    if 0xD8 <= head[-1] <= 0xDB:
+        head = head[:-2]
+    return head.decode("utf-16-le") + TRUNCATED
+
 
 @dataclass
 class FrontSheet:
     """A worksheet to put first in a workbook: printed landscape on A4, one page wide; no gridlines.
 
-    Text is always written as text (an inline string), never as a formula.
+    Text is always written as text (an inline string), never as a formula, and cut to what a cell holds
+    (``fit_cell``).
     """
 
     name: str
@@ -86,7 +108,7 @@ class FrontSheet:
         """Put a number or a text (None or "": an empty cell that keeps its format) in a cell."""
         if isinstance(value, bool):
             raise TypeError(f"{ref}: write a number or a text, not {value!r}")
-        self.cells[_parse_ref(ref)] = _Cell(value, fmt)
+        self.cells[_parse_ref(ref)] = _Cell(fit_cell(value), fmt)
 
     def merge(self, cells: str, value: float | str | None, fmt: CellFormat | None = None) -> None:
         """Merge a range ("B3:D3"), its value in the first cell, every cell formatted (for the borders)."""
@@ -94,20 +116,21 @@ class FrontSheet:
         for row in range(top, bottom + 1):
             for col in range(left, right + 1):
                 self.cells[(row, col)] = _Cell(None, fmt)
-        self.cells[(top, left)] = _Cell(value, fmt)
+        self.cells[(top, left)] = _Cell(fit_cell(value), fmt)
         self.merged.append(cells)
 
     def link(self, ref: str, text: str, location: str, fmt: CellFormat | None = None,
              tip: str | None = None) -> None:
         """A text that jumps to `location` ("'绩效指标'!I5") when clicked."""
-        self.cells[_parse_ref(ref)] = _Cell(text, fmt, (location, tip or ""))
+        self.cells[_parse_ref(ref)] = _Cell(fit_cell(text), fmt, (location, tip or ""))
 
     def widen(self, column: str, width: float) -> None:
         """Column width in characters, as Excel's column-width box shows it."""
         self.widths[_parse_ref(column + "1")[1]] = width
 
     def row_height(self, row: int, points: float) -> None:
-        self.heights[row] = points
+        """A row's height in points, at most Excel's 409."""
+        self.heights[row] = min(points, MAX_ROW_POINTS)
 
     def column_pixels(self, col: int) -> int:
         """A column's width on screen, at Calibri 11's 7 pixels a character plus 5 of padding."""
