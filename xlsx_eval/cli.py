@@ -14,8 +14,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from .cli_text import ChineseGroup
+
 app = typer.Typer(
     name="xlsx-eval",
+    cls=ChineseGroup,  # help and usage errors in Chinese (cli_text)
     help="财政支出绩效自评：读取标准自评工作簿，核对支出，逐项评分，写回评分结果。",
     no_args_is_help=True,
     add_completion=False,
