@@ -7,7 +7,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from . import a1
+from . import a1, copy_formats
 from .findings import SEVERITY_COLOURS, SEVERITY_RANK, Finding
 from .model import SHEET_RESULT, Result, Workbook
 from .result_sheet import build_result_sheet
@@ -39,41 +39,63 @@ def result_sheet_name(wb: Workbook) -> str:
 
 
 def values_copy(path: Path, dest: Path | io.BytesIO) -> None:
-    """Every sheet of an .xls or .ods, values only, as an .xlsx: text stays text, dates, times and durations
-    stay what they were. Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened
+    """Every sheet of an .xls or .ods as an .xlsx: its values (text stays text, dates, times and durations stay
+    what they were) and its looks (copy_formats: number formats, fonts, fills, borders, alignment, column widths,
+    row heights, merges). Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened
     or mended; only the unit's own sheets can have such names, so no finding points at them."""
+    looks = copy_formats.read_looks(path)
+    try:
+        _copy(path, dest, looks)
+    except Exception:
+        if looks is None:
+            raise
+        if isinstance(dest, io.BytesIO):  # looks xlsxwriter would not write: the values alone, as before looks
+            dest.seek(0)
+            dest.truncate()
+        _copy(path, dest, None)
+
+
+def _copy(path: Path, dest: Path | io.BytesIO, looks: copy_formats.BookLooks | None) -> None:
     import datetime as dt
 
     import python_calamine
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(dest if isinstance(dest, io.BytesIO) else str(dest),
-                               {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                                "in_memory": True})
+    options: dict[str, object] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
+    if looks and looks.default:
+        options["default_format_properties"] = looks.default  # the unit's default font, as its widths assume
+    book = xlsxwriter.Workbook(dest if isinstance(dest, io.BytesIO) else str(dest), options)
     book.set_properties({"created": dt.datetime(1980, 1, 1)})  # not now: the same input gives the same bytes
-    formats = {dt.datetime: book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
-               dt.date: book.add_format({"num_format": "yyyy-mm-dd"}),
-               dt.time: book.add_format({"num_format": "hh:mm:ss"}),
-               dt.timedelta: book.add_format({"num_format": "[h]:mm:ss"})}
+    formats = copy_formats.CellFormats(book, looks)
     with path.open("rb") as f:  # by content: an .xls may arrive named .xlsx
         source = python_calamine.CalamineWorkbook.from_filelike(f)
     used: set[str] = set()
     for name in source.sheet_names:
         ws = book.add_worksheet(_xlsx_sheet_name(name, used))
-        for r, row in enumerate(source.get_sheet_by_name(name).to_python(skip_empty_area=False)):
+        sheet = looks.sheets.get(name) if looks else None
+        rows = source.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        if sheet:
+            copy_formats.apply_sheet(ws, sheet, formats, len(rows))
+        style = sheet.style if sheet else lambda r, c: None
+        for r, row in enumerate(rows):
             for c, value in enumerate(row):
                 if value == "" or value is None:
                     continue
+                fmt = formats.get(style(r, c), value)
+                if sheet:
+                    sheet.blanks.discard((r, c))
                 if isinstance(value, str):
-                    ws.write_string(r, c, value)
+                    ws.write_string(r, c, value, fmt)
                 elif isinstance(value, bool):
-                    ws.write_boolean(r, c, value)
+                    ws.write_boolean(r, c, value, fmt)
                 elif isinstance(value, (int, float)):
-                    ws.write_number(r, c, value)
+                    ws.write_number(r, c, value, fmt)
                 elif isinstance(value, dt.timedelta):
-                    ws.write_number(r, c, value.total_seconds() / 86400, formats[dt.timedelta])
+                    ws.write_number(r, c, value.total_seconds() / 86400, fmt)
                 else:  # date, datetime, time
-                    ws.write_datetime(r, c, value, formats[type(value)])
+                    ws.write_datetime(r, c, value, fmt)
+        for r, c in sorted(sheet.blanks) if sheet else ():  # empty cells kept for their borders and fills
+            ws.write_blank(r, c, None, formats.get(style(r, c)))
     book.close()
 
 
