@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -447,7 +448,7 @@ EXAMPLE_ISSUES = [
     },
 ]
 
-EXAMPLE_ROWS = {
+EXAMPLE_ROWS: dict[str, list[dict]] = {
     INDICATORS: EXAMPLE_INDICATORS,
     LEDGER: EXAMPLE_LEDGER,
     TEAM: EXAMPLE_TEAM,
@@ -610,7 +611,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: object, cell_format) 
 
 
 def _fit_height(
-    ws: Worksheet, row: int, cells: list[tuple[object, float]], min_lines: int = 1
+    ws: Worksheet, row: int, cells: Sequence[tuple[object, float]], min_lines: int = 1
 ) -> None:
     """Give the row room for its longest wrapped text; a one-line row keeps Excel's default."""
     lines = max([min_lines, *(_line_count(value, width) for value, width in cells)])
