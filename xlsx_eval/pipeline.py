@@ -151,6 +151,10 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workboo
             f"“{dest.name}”；建议把原文件改用较短的名称")))
     try:
         write_result(wb, result, dest, rules)
+    except MemoryError:  # the workbook, not the folder
+        result.findings.append(finding("WRITE_FAILED", "", "", "评分后的工作簿过大，超出可用内存，未能写出；"
+                                                               "请删去工作簿中多余的空行、图片后重试，评分结果不受影响"))
+        return wb, result
     except OSError as exc:  # a full disk, a read-only folder: this file's finding, and another try next run
         result.transient = True
         result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"评分后的工作簿无法写出（{exc}）"))

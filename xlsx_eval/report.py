@@ -22,19 +22,23 @@ from typing import Any
 
 from .errors import ReportTemplateError
 from .files import atomic_path
-from .model import IndicatorScore, Payment, Result, Workbook
+from .model import SHEET_INFO, SHEET_LEDGER, IndicatorScore, Payment, Result, Workbook
 from .values import half_up, plain
 
 #: Beyond this many payments the report gives one sentence a month, not one a payment date.
 PAYMENTS_LISTED = 100
+#: Beyond this many indicators the report's tables and sentences list the first ones, sum up the rest by
+#: 一级指标 and say where to see them all: a workbook of 50,000 indicators must still give a report.
+INDICATORS_LISTED = 100
 SIGNS = ("≥", "≤", "=")
-EXECUTION_LEVEL = "预算执行率指标"
+#: What stands in the report for an amount whose unit looks mixed up (UNIT_SUSPECT): never the figure itself.
+UNIT_SUSPECT_TEXT = "（金额单位疑似填错）"
 #: The names report_context gives a template (the README's 报告模板 section explains each).
 VARIABLES = frozenset({
     "unit", "project", "project_ref", "year", "basis", "money_unit", "budget", "received", "fiscal", "executed",
     "ledger_total", "execution_rate", "overview", "goals", "targets", "organisation", "team_lines", "method",
     "scores", "total", "grade", "payments", "mismatch", "outputs", "benefits", "satisfaction", "problems",
-    "measures", "team",
+    "measures", "team", "targets_note", "scores_note", "unit_check",
 })
 
 
@@ -131,12 +135,16 @@ def _name(template: Path | None) -> str:
     return str(template) if template else "（默认模板）"
 
 
-def _template_error(template: Path | None, exc, paragraph: str | None = None) -> ReportTemplateError:
-    """Name the tag: the paragraph that holds it, or the paragraphs docxtpl shows around a rendering error."""
-    near = [paragraph] if paragraph else [line.strip() for line in getattr(exc, "docx_context", [])
-                                          if "{" in line or "%" in line]
-    where = f"，出错的段落：{' / '.join(near)}" if near else ""
-    return ReportTemplateError(f"报告模板 {_name(template)} 中的标签有误{where}（{exc.message or exc}）；"
+def _template_error(template: Path | None, exc, found: tuple[str, str] | None = None) -> ReportTemplateError:
+    """Name the tag: the paragraph that holds it (and 页眉 / 页脚 when it is there), or the paragraphs docxtpl
+    shows around a rendering error."""
+    if found:
+        part, text = found
+        where = f"，出错的段落{f'（{part}）' if part else ''}：{text}"
+    else:
+        near = [line.strip() for line in getattr(exc, "docx_context", []) if "{" in line or "%" in line]
+        where = f"，出错的段落：{' / '.join(near)}" if near else ""
+    return ReportTemplateError(f"报告模板 {_name(template)} 中的标签有误{where}（技术信息：{exc.message or exc}）；"
                                f"标签应写成 {{{{ 变量名 }}}} 或 {{% for … %}} … {{% endfor %}}，括号成对、写在同一段落内")
 
 
@@ -144,37 +152,51 @@ _DELIMITERS = re.compile(r"\{\{|\}\}|\{%|%\}")
 _STATEMENT = re.compile(r"\{%-?\s*(?:[prc]|tr|tc)?\s+(\w+)|\{%-?\s*(\w+)")
 
 
-def _bad_tag(document, env) -> str | None:
-    """The text of the first paragraph whose tags are not closed, whose {{ … }} does not parse, or whose
-    {% for %} / {% if %} is never ended (or ends what was never begun)."""
+def _bad_tag(document, env) -> tuple[str, str] | None:
+    """Where ("" for the body, 页眉 or 页脚) and the text of the first paragraph whose tags are not closed,
+    whose {{ … }} does not parse, or whose {% for %} / {% if %} is never ended (or ends what was never begun).
+
+    docxtpl renders the body and every header and footer part on its own, so each is checked on its own;
+    they are found through the document's relationships, which hold every header and footer of every section.
+    """
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    parts = [("", document.element.body)]
+    for rel in document.part.rels.values():
+        if not rel.is_external and rel.reltype in (RT.HEADER, RT.FOOTER):
+            parts.append(("页眉" if rel.reltype == RT.HEADER else "页脚", rel.target_part.element))
+    for where, element in parts:
+        text = _bad_paragraph(element, env)
+        if text is not None:
+            return where, text
+    return None
+
+
+def _bad_paragraph(element, env) -> str | None:
+    """The text of the first faulty paragraph under ``element`` (see _bad_tag), or None."""
     from docx.oxml.ns import qn
     from jinja2 import TemplateError
 
     blocks: list[str] = []  # paragraphs with a for / if still open
-    parts = [document.element.body] + [s.element for sec in document.sections
-                                       for s in (sec.header, sec.footer, sec.even_page_header,
-                                                 sec.even_page_footer, sec.first_page_header, sec.first_page_footer)
-                                       if not s.is_linked_to_previous]
-    for part in parts:
-        for p in part.iter(qn("w:p")):
-            text = "".join(t.text or "" for t in p.iter(qn("w:t")))
-            marks = _DELIMITERS.findall(text)
-            if any(opening + closing not in ("{{}}", "{%%}") for opening, closing in zip(marks[::2], marks[1::2])) \
-                    or len(marks) % 2:
+    for p in element.iter(qn("w:p")):
+        text = "".join(t.text or "" for t in p.iter(qn("w:t")))
+        marks = _DELIMITERS.findall(text)
+        if any(opening + closing not in ("{{}}", "{%%}") for opening, closing in zip(marks[::2], marks[1::2])) \
+                or len(marks) % 2:
+            return text
+        for expression in re.findall(r"\{\{.*?\}\}", text):
+            try:
+                env.parse(expression)
+            except TemplateError:
                 return text
-            for expression in re.findall(r"\{\{.*?\}\}", text):
-                try:
-                    env.parse(expression)
-                except TemplateError:
+        for match in _STATEMENT.finditer(text):
+            word = match.group(1) or match.group(2)
+            if word in ("for", "if"):
+                blocks.append(text)
+            elif word in ("endfor", "endif"):
+                if not blocks:
                     return text
-            for match in _STATEMENT.finditer(text):
-                word = match.group(1) or match.group(2)
-                if word in ("for", "if"):
-                    blocks.append(text)
-                elif word in ("endfor", "endif"):
-                    if not blocks:
-                        return text
-                    blocks.pop()
+                blocks.pop()
     return blocks[-1] if blocks else None
 
 
@@ -184,6 +206,12 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
     unit = funds.unit
     project = p.name or ""
     scores = result.indicators
+    suspect = _unit_suspects(wb, result)
+    sheet = result.indicator_sheet
+
+    def amount(field: str, value) -> str:
+        return UNIT_SUSPECT_TEXT if field in suspect else _figure(value)
+
     return {
         "unit": p.unit or "",
         "project": project,
@@ -191,28 +219,31 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
         "year": str(p.year or ""),
         "basis": p.basis or "财政支出绩效评价的有关规定",
         "money_unit": unit,
-        "budget": _figure(funds.budget),
-        "received": _figure(funds.received),
-        "fiscal": _figure(funds.fiscal),
-        "executed": _figure(funds.executed),
-        "ledger_total": _figure(funds.ledger_total if funds.ledger_total is not None else funds.executed),
-        "execution_rate": _percent(funds.execution_rate),
+        "budget": amount("budget", funds.budget),
+        "received": amount("received", funds.received),
+        "fiscal": amount("fiscal", funds.fiscal),
+        "executed": amount("executed", funds.executed),
+        "ledger_total": amount("ledger", funds.ledger_total if funds.ledger_total is not None else funds.executed),
+        "execution_rate": UNIT_SUSPECT_TEXT if suspect & {"budget", "executed"} else _percent(funds.execution_rate),
+        "unit_check": _unit_check(wb, suspect, unit),
         "overview": _lines(p.overview),
         "goals": _lines(p.goals) or ["见下表所列绩效指标"],
-        "targets": [_target_row(s) for s in scores],
+        "targets": [_target_row(s) for s in scores[:INDICATORS_LISTED]],
+        "targets_note": _omitted_note(result),
         "organisation": _lines(p.organisation) or [f"{p.unit or '本单位'}按照绩效自评工作要求成立评价工作组，对本项目开展绩效自评。"],
         "team_lines": _team_lines(wb),
         "method": _lines(p.method) or [("评价工作组对照年初设定的绩效目标和指标，核对预算执行和支出明细，"
                                         "逐项评价指标完成情况并评分。")],
         "scores": _score_rows(result),
+        "scores_note": _omitted_note(result, summed=True),
         "total": _figure(result.total),
         "grade": result.grade or "",
-        "payments": _payment_lines(wb.payments or [], unit) or ["支出明细未填写。"],
-        "mismatch": _mismatch(result),
-        "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出"),
-        "benefits": _indicator_lines(scores, "效益"),
-        "satisfaction": _satisfaction_lines(scores),
-        "problems": _remarks(wb, "问题") or _shortfalls(scores),
+        "payments": [] if "ledger" in suspect else _payment_lines(wb.payments or [], unit) or ["支出明细未填写。"],
+        "mismatch": [] if suspect else _mismatch(result),
+        "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出", sheet),
+        "benefits": _indicator_lines(scores, "效益", sheet),
+        "satisfaction": _satisfaction_lines(scores, sheet),
+        "problems": _remarks(wb, "问题") or _shortfalls(scores, sheet),
         "measures": _remarks(wb, "措施") or ["继续加强预算执行管理和绩效运行监控，确保资金使用安全、规范、有效。"],
         "team": [{"name": m.name, "organisation": m.organisation or "", "post": m.post or "",
                   "title": m.title or "", "role": m.role or ""} for m in wb.team],
@@ -246,19 +277,72 @@ def _target_row(s: IndicatorScore) -> dict[str, str]:
 
 
 def _score_rows(result: Result) -> list[dict[str, str]]:
-    """The indicators with their scores, 预算执行率 after the 产出指标 (where the national form has it)."""
-    rows = []
-    for s in result.indicators:
+    """预算执行率 first, on a row of its own (as on the 评分结果 sheet, result_sheet.scores_by_level), then the
+    indicators with their scores: the first INDICATORS_LISTED, and one row per 一级指标 summing up the rest."""
+    rows = [{"level1": "预算执行率", "level2": "", "name": "", "target": "100%",
+             "actual": _percent(result.funds.execution_rate), "weight": _figure(result.execution_weight),
+             "score": _figure(result.execution_score)}]
+    for s in result.indicators[:INDICATORS_LISTED]:
         ind = s.indicator
         rows.append({"level1": ind.level1 or "", "level2": ind.level2 or "", "name": ind.name or "",
                      "target": _target_text(s), "actual": ind.actual or "", "weight": _figure(ind.weight),
                      "score": _figure(s.score) if s.applicable else "不适用"})
-    execution = {"level1": "产出指标", "level2": EXECUTION_LEVEL, "name": "预算执行率", "target": "100%",
-                 "actual": _percent(result.funds.execution_rate), "weight": _figure(result.execution_weight),
-                 "score": _figure(result.execution_score)}
-    outputs = [i for i, s in enumerate(result.indicators) if "产出" in (s.indicator.level1 or "")]
-    rows.insert(outputs[-1] + 1 if outputs else 0, execution)
+    rest = result.indicators[INDICATORS_LISTED:]
+    by_level: dict[str, list[IndicatorScore]] = {}
+    for s in rest:
+        by_level.setdefault(s.indicator.level1 or "（未填一级指标）", []).append(s)
+    for level, group in by_level.items():
+        applicable = [s for s in group if s.applicable]
+        rows.append({"level1": level, "level2": "", "name": f"其余{len(group)}项指标合计", "target": "", "actual": "",
+                     "weight": _figure(sum(Decimal(str(s.indicator.weight or 0)) for s in applicable)),
+                     "score": _figure(sum(Decimal(str(s.score or 0)) for s in applicable))})
     return rows
+
+
+def _omitted_note(result: Result, summed: bool = False) -> list[str]:
+    """One sentence when a table lists only the first INDICATORS_LISTED indicators: how many more, and where."""
+    rest = result.indicators[INDICATORS_LISTED:]
+    if not rest:
+        return []
+    how = f"逐项列出前{INDICATORS_LISTED}项，其余{len(rest)}项按一级指标合计列示，逐项" if summed else \
+        f"只列出前{INDICATORS_LISTED}项，其余{len(rest)}项"
+    return [f"本项目共设置绩效指标{len(result.indicators)}项，上表{how}见工作簿“{result.indicator_sheet}”工作表"
+            f"第{rest[0].indicator.row}行至第{rest[-1].indicator.row}行。"]
+
+
+def _unit_suspects(wb: Workbook, result: Result) -> set[str]:
+    """The amounts whose unit looks mixed up (UNIT_SUSPECT): "ledger" for 支出明细, else the 项目信息 field."""
+    fields = {cell: field for field, cell in wb.project.cells.items()}
+    suspect = set()
+    for f in result.findings:
+        if f.code != "UNIT_SUSPECT":
+            continue
+        if f.sheet == wb.sheet(SHEET_LEDGER):
+            suspect.add("ledger")
+        elif f.sheet == wb.sheet(SHEET_INFO) and f.cell in fields:
+            suspect.add(fields[f.cell])
+    return suspect
+
+
+#: How unit_check names each amount that UNIT_SUSPECT can flag.
+_AMOUNT_NAMES = {"ledger": "", "initial_budget": "年初预算数", "budget": "全年预算数",
+                 "received": "资金到位数", "fiscal": "其中财政资金", "executed": "全年执行数"}
+
+
+def _unit_check(wb: Workbook, suspect: set[str], unit: str) -> list[str]:
+    """What to say, instead of the amounts, when their unit looks mixed up: which amounts, and what to check."""
+    if not suspect:
+        return []
+    names = []
+    for field, name in _AMOUNT_NAMES.items():
+        if field == "ledger" and field in suspect:
+            names.append(f"“{wb.sheet(SHEET_LEDGER)}”中的金额")
+        elif field in suspect:
+            names.append(f"“{wb.sheet(SHEET_INFO)}”中的{name}（{wb.project.cells[field]}）")
+    return [f"需要说明的是：{'、'.join(names)}与其他金额相差悬殊，金额单位疑似填错（元与{unit}填混）。"
+            f"为免列出错误的金额，本报告暂不列示{'预算执行金额和各笔支出' if 'ledger' in suspect else '预算执行金额'}；"
+            f"请核对各项金额是否都按{unit}填写，"
+            f"更正后重新生成本报告。"]
 
 
 def _team_lines(wb: Workbook) -> list[str]:
@@ -318,25 +402,26 @@ def _in_level(scores: Iterable[IndicatorScore], word: str) -> list[IndicatorScor
     return [s for s in scores if word in (s.indicator.level1 or "")]
 
 
-def _indicator_lines(scores: list[IndicatorScore], word: str) -> list[str]:
+def _indicator_lines(scores: list[IndicatorScore], word: str, sheet: str) -> list[str]:
     """A neutral account of one 一级指标's rows: how many met their target, then each row."""
     chosen = [s for s in _in_level(scores, word) if s.applicable]
     if not chosen:
         return [f"本项目未设置{word}指标。"]
     met = sum(1 for s in chosen if s.score is not None and s.score >= (s.indicator.weight or 0))
     lines = [f"本项目设置{word}指标{len(chosen)}项，其中{met}项达到年度指标值。"]
-    for s in chosen:
+    for s in chosen[:INDICATORS_LISTED]:
         ind = s.indicator
         lines.append(f"{ind.name}：年度指标值{_target_text(s)}，实际完成{ind.actual or '未填写'}。")
-    return lines
+    return lines + _more(chosen, f"{word}指标", sheet)
 
 
-def _satisfaction_lines(scores: list[IndicatorScore]) -> list[str]:
+def _satisfaction_lines(scores: list[IndicatorScore], sheet: str) -> list[str]:
     chosen = [s for s in _in_level(scores, "满意度") if s.applicable]
     if not chosen:
         return ["本项目未设置满意度指标。"]
     return [f"{s.indicator.name}达{s.indicator.actual}。" if _numeric(s.indicator.actual)
-            else f"{s.indicator.name}：{s.indicator.actual or '未填写'}。" for s in chosen]
+            else f"{s.indicator.name}：{s.indicator.actual or '未填写'}。"
+            for s in chosen[:INDICATORS_LISTED]] + _more(chosen, "满意度指标", sheet)
 
 
 def _numeric(text: str | None) -> bool:
@@ -347,14 +432,23 @@ def _remarks(wb: Workbook, kind: str) -> list[str]:
     return [r.text for r in wb.remarks if (r.kind or "").strip() == kind]
 
 
-def _shortfalls(scores: list[IndicatorScore]) -> list[str]:
+def _shortfalls(scores: list[IndicatorScore], sheet: str) -> list[str]:
     short = [s for s in scores if s.applicable and s.score is not None and s.score < (s.indicator.weight or 0)]
     if not short:
         return ["本项目各项绩效指标均达到年度指标值，未发现明显问题。"]
     lines = ["以下绩效指标未达到满分："]
-    for s in short:
+    for s in short[:INDICATORS_LISTED]:
         ind = s.indicator
         reason = f"原因：{ind.reason}" if ind.reason else "偏差原因未填写"
         lines.append(f"{ind.name}（年度指标值{_target_text(s)}，实际完成{ind.actual or '未填写'}，"
                      f"得分{_figure(s.score)}，分值{_figure(ind.weight)}），{reason}。")
-    return lines
+    return lines + _more(short, "未达到满分的指标", sheet)
+
+
+def _more(chosen: list[IndicatorScore], what: str, sheet: str) -> list[str]:
+    """The sentence after a list cut at INDICATORS_LISTED: how many more, and where they are."""
+    rest = chosen[INDICATORS_LISTED:]
+    if not rest:
+        return []
+    return [f"另有{len(rest)}项{what}未逐项列出，见工作簿“{sheet}”工作表第{rest[0].indicator.row}行至"
+            f"第{rest[-1].indicator.row}行。"]

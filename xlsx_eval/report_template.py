@@ -6,7 +6,9 @@ variables it uses are those of ``report.report_context``; the README lists them.
 
 Typography (GB/T 9704-2012): A4; margins 37 / 35 / 28 / 26 mm (top, bottom, left, right), giving the
 156 × 225 mm type area of 22 lines; title 宋体 二号 bold; body 仿宋 三号 on a fixed 29 pt line; 一级标题
-黑体 三号, 二级标题 楷体 三号; page numbers "— 1 —" in 宋体 四号, odd pages right, even pages left. The fonts
+黑体 三号, 二级标题 楷体 三号; page numbers "— 1 —" in 宋体 四号, odd pages right, even pages left. Tables
+are 仿宋 五号 on single lines (never the body's 29 pt); headings keep with what follows them, and no paragraph
+leaves a single line at the foot or head of a page. The fonts
 are the ones every Chinese Windows has (宋体, 仿宋, 黑体, 楷体), so Word and WPS find them; digits and Latin
 text use Times New Roman.
 """
@@ -29,6 +31,10 @@ LATIN = "Times New Roman"
 SIZE_2, SIZE_3, SIZE_4, SIZE_5 = Pt(22), Pt(16), Pt(14), Pt(10.5)  # 二号, 三号, 四号, 五号
 LINE = Pt(29)  # 225 mm of type area / 22 lines
 TYPE_WIDTH = 156  # mm: 210 − 28 − 26
+#: mm of the 一级指标 column: five characters of 五号 (5 × 10.5 pt = 18.5 mm, e.g. 满意度指标, 预算执行率) and the
+#: Table Grid's cell margins (2 × 108 twips = 3.8 mm) on one line, with a little to spare. The score table's
+#: 预期指标值 and 实际完成值 (23 mm) and 自评得分 (19 mm) are sized the same way.
+LEVEL1_WIDTH = 24
 
 # Fixed so that the same code always writes the same template.
 CREATED = dt.datetime(2020, 1, 1)
@@ -126,7 +132,8 @@ def _styles(doc) -> None:
         fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.EXACTLY, LINE
         fmt.space_before = fmt.space_after = Pt(0)
         fmt.first_line_indent = None if name == "Title" else SIZE_3 * 2
-        fmt.keep_with_next = name != "Normal"
+        fmt.keep_with_next = fmt.keep_together = name != "Normal"  # a heading never ends a page
+        fmt.widow_control = True
     title = doc.styles["Title"]
     title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.paragraph_format.line_spacing = Pt(36)
@@ -140,7 +147,7 @@ def _styles(doc) -> None:
         style.font.size = size
         fmt = style.paragraph_format
         fmt.first_line_indent = Pt(0)
-        fmt.line_spacing_rule, fmt.line_spacing = WD_LINE_SPACING.SINGLE, None
+        fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE  # its own single line, not Normal's fixed 29 pt
         fmt.keep_with_next = False
 
 
@@ -155,16 +162,19 @@ def _body(doc) -> None:
     doc.add_paragraph("一、项目基本情况", style="Heading 1")
     doc.add_paragraph("（一）项目概况", style="Heading 2")
     _paragraphs(doc, "overview")
-    doc.add_paragraph("{{ year }}年度{{ unit }}{{ project }}预算{{ budget }}{{ money_unit }}"
+    doc.add_paragraph("{% if unit_check %}{{ year }}年度{{ unit }}{{ project }}的金额单位疑似填错，"
+                      "预算和资金执行情况见“预算执行情况”一节的说明。{% else %}"
+                      "{{ year }}年度{{ unit }}{{ project }}预算{{ budget }}{{ money_unit }}"
                       "{% if received %}，资金到位{{ received }}{{ money_unit }}{% endif %}"
                       "{% if fiscal %}（其中财政资金{{ fiscal }}{{ money_unit }}）{% endif %}"
-                      "，资金执行{{ executed }}{{ money_unit }}，预算执行率{{ execution_rate }}。")
+                      "，资金执行{{ executed }}{{ money_unit }}，预算执行率{{ execution_rate }}。{% endif %}")
     doc.add_paragraph("（二）项目预期绩效目标", style="Heading 2")
     _table(doc, ["绩效目标"], ["{{ g }}"], "g in goals")
-    doc.add_paragraph("")
+    doc.add_paragraph("").paragraph_format.keep_with_next = True
     _table(doc, ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"],
            ["{{ t.level1 }}", "{{ t.level2 }}", "{{ t.name }}", "{{ t.description }}", "{{ t.target }}",
-            "{{ t.basis }}"], "t in targets", widths=(20, 22, 32, 44, 18, 20))
+            "{{ t.basis }}"], "t in targets", widths=(LEVEL1_WIDTH, 22, 30, 42, 18, 20))
+    _paragraphs(doc, "targets_note")
 
     doc.add_paragraph("二、自评工作情况", style="Heading 1")
     doc.add_paragraph("（一）自评的组织工作", style="Heading 2")
@@ -172,20 +182,25 @@ def _body(doc) -> None:
     _paragraphs(doc, "team_lines")
     doc.add_paragraph("（二）自评的方法和过程", style="Heading 2")
     _paragraphs(doc, "method")
-    doc.add_paragraph("年度绩效指标完成情况如下表：")
+    doc.add_paragraph("年度绩效指标完成情况如下表：").paragraph_format.keep_with_next = True
     table = _table(doc, ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成值", "分值", "自评得分"],
                    ["{{ s.level1 }}", "{{ s.level2 }}", "{{ s.name }}", "{{ s.target }}", "{{ s.actual }}",
-                    "{{ s.weight }}", "{{ s.score }}"], "s in scores", widths=(20, 24, 44, 20, 20, 14, 14))
+                    "{{ s.weight }}", "{{ s.score }}"], "s in scores", widths=(LEVEL1_WIDTH, 24, 31, 23, 23, 12, 19))
     total = table.add_row().cells
     total[0].merge(total[5]).paragraphs[0].text = "总分"
     total[6].paragraphs[0].text = "{{ total }}"
     for cell in (total[0], total[6]):
         cell.paragraphs[0].style = TABLE_STYLE
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _paragraphs(doc, "scores_note")
 
     doc.add_paragraph("三、项目执行及绩效实现情况", style="Heading 1")
     doc.add_paragraph("（一）预算执行情况", style="Heading 2")
+    doc.add_paragraph("{%p if unit_check %}")
+    _paragraphs(doc, "unit_check")
+    doc.add_paragraph("{%p else %}")
     doc.add_paragraph("{{ project }}合计支出{{ ledger_total }}{{ money_unit }}，具体支出执行情况如下：")
+    doc.add_paragraph("{%p endif %}")
     _paragraphs(doc, "payments")
     _paragraphs(doc, "mismatch")
     doc.add_paragraph("（二）项目产出", style="Heading 2")
@@ -207,7 +222,7 @@ def _body(doc) -> None:
 
     doc.add_paragraph("六、评价工作组人员名单及签字", style="Heading 1")
     doc.add_paragraph("{%p if team %}")
-    doc.add_paragraph("评价工作组由以下人员组成：")
+    doc.add_paragraph("评价工作组由以下人员组成：").paragraph_format.keep_with_next = True
     _table(doc, ["姓名", "工作单位", "职务", "职称", "分工", "签字"],
            ["{{ m.name }}", "{{ m.organisation }}", "{{ m.post }}", "{{ m.title }}", "{{ m.role }}", ""],
            "m in team", widths=(22, 46, 30, 22, 16, 20))
