@@ -17,8 +17,15 @@ import xlsxwriter
 
 UNITS = ["长安区委办公室", "桥西区财政局", "新华区教育局", "裕华区卫健局", "高新区管委会", "井陉县农业农村局"]
 PROJECTS = ["值班视频系统安装经费", "档案数字化", "校舍维修", "基层卫生设备购置", "农田水利建设", "会议系统改造"]
-LEVELS = [("产出指标", "数量指标"), ("产出指标", "质量指标"), ("产出指标", "时效指标"), ("产出指标", "成本指标"),
-          ("效益指标", "社会效益指标"), ("效益指标", "可持续影响指标"), ("满意度指标", "服务对象满意度指标")]
+LEVELS = [
+    ("产出指标", "数量指标"),
+    ("产出指标", "质量指标"),
+    ("产出指标", "时效指标"),
+    ("产出指标", "成本指标"),
+    ("效益指标", "社会效益指标"),
+    ("效益指标", "可持续影响指标"),
+    ("满意度指标", "服务对象满意度指标"),
+]
 
 
 def write_one(path: Path, rng: random.Random, rows: int) -> None:
@@ -31,30 +38,70 @@ def write_one(path: Path, rng: random.Random, rows: int) -> None:
     executed = round(sum(amounts), 2)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     info = wb.add_worksheet("项目信息")
-    fields = [("字段", "内容"), ("评价年度", 2020), ("单位名称", rng.choice(UNITS)), ("项目名称", rng.choice(PROJECTS)),
-              ("联系人邮箱", f"unit{rng.randrange(1000)}@example.com"), ("金额单位", unit), ("年初预算数", budget),
-              ("全年预算数", budget), ("资金到位数", budget), ("其中财政资金", budget), ("全年执行数", executed),
-              ("预算执行率分值", 10)]
+    fields = [
+        ("字段", "内容"),
+        ("评价年度", 2020),
+        ("单位名称", rng.choice(UNITS)),
+        ("项目名称", rng.choice(PROJECTS)),
+        ("联系人邮箱", f"unit{rng.randrange(1000)}@example.com"),
+        ("金额单位", unit),
+        ("年初预算数", budget),
+        ("全年预算数", budget),
+        ("资金到位数", budget),
+        ("其中财政资金", budget),
+        ("全年执行数", executed),
+        ("预算执行率分值", 10),
+    ]
     for r, (label, value) in enumerate(fields):
         info.write(r, 0, label)
         info.write(r, 1, value)
     ind = wb.add_worksheet("绩效指标")
-    ind.write_row(0, 0, ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "计量单位", "实际完成值", "分值",
-                         "自评得分", "偏差原因分析及改进措施"])
+    ind.write_row(
+        0,
+        0,
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "年度指标值",
+            "计量单位",
+            "实际完成值",
+            "分值",
+            "自评得分",
+            "偏差原因分析及改进措施",
+        ],
+    )
     weights = [10, 10, 20, 10, 10, 10, 10, 5, 5]
     for r, weight in enumerate(weights, start=1):
         level1, level2 = LEVELS[min(r - 1, len(LEVELS) - 1)]
         target = rng.choice([90, 95, 100])
         actual = rng.choice([target, target, target - rng.randrange(1, 10)])
-        ind.write_row(r, 0, [level1, level2, f"指标{r}", "≥", f"{target}%", "%", f"{actual}%", weight, None,
-                             "已说明" if actual < target else None])
+        ind.write_row(
+            r,
+            0,
+            [
+                level1,
+                level2,
+                f"指标{r}",
+                "≥",
+                f"{target}%",
+                "%",
+                f"{actual}%",
+                weight,
+                None,
+                "已说明" if actual < target else None,
+            ],
+        )
     ledger = wb.add_worksheet("支出明细")
     ledger.write_row(0, 0, ["日期", "摘要", "金额", "支出类别", "凭证号", "备注"])
     date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
     start = dt.datetime(2020, 1, 1)
     for r, amount in enumerate(amounts, start=1):
         ledger.write_datetime(r, 0, start + dt.timedelta(days=rng.randrange(365)), date_format)
-        ledger.write_row(r, 1, [f"第{r}笔支出", amount, rng.choice(["设备购置", "安装费", "通信费"]), f"记-{r:06d}", None])
+        ledger.write_row(
+            r, 1, [f"第{r}笔支出", amount, rng.choice(["设备购置", "安装费", "通信费"]), f"记-{r:06d}", None]
+        )
     team = wb.add_worksheet("评价工作组")
     team.write_row(0, 0, ["姓名", "工作单位", "职务", "职称", "分工"])
     team.write_row(1, 0, ["张三", "本单位", "主任", None, "组长"])

@@ -87,8 +87,11 @@ def timed(fn, *args) -> float:
 def xlsx_eval(folder: Path, outdir: Path, jobs: int) -> tuple[float, float]:
     """Wall seconds of the command, and the peak resident memory (MB) of its processes."""
     started = time.perf_counter()
-    subprocess.run(["xlsx-eval", "convert", str(folder), "-o", str(outdir), "--jobs", str(jobs), "--quiet"],
-                   check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        ["xlsx-eval", "convert", str(folder), "-o", str(outdir), "--jobs", str(jobs), "--quiet"],
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return seconds, peak_kb / 1024
@@ -96,6 +99,7 @@ def xlsx_eval(folder: Path, outdir: Path, jobs: int) -> tuple[float, float]:
 
 def startup() -> tuple[float, float]:
     """Median seconds of `xlsx-eval --help` and of `python -c "import typer"`, five runs each."""
+
     def median(cmd):
         runs = []
         for _ in range(5):
@@ -137,8 +141,10 @@ def main() -> None:
         workload("small forms", root, *small, args.jobs)
         workload("big ledgers", root, *big, args.jobs)
         ours, typer_only = startup()
-        print(f"\nstart-up: xlsx-eval --help {ours * 1000:.0f} ms, python -c 'import typer' {typer_only * 1000:.0f} ms"
-              f" → {ours / typer_only:.1f} ×")
+        print(
+            f"\nstart-up: xlsx-eval --help {ours * 1000:.0f} ms, python -c 'import typer' {typer_only * 1000:.0f} ms"
+            f" → {ours / typer_only:.1f} ×"
+        )
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)

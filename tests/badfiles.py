@@ -24,7 +24,9 @@ def sheet_part(name: str, src: Path = EXAMPLE) -> str:
     with zipfile.ZipFile(src) as zf:
         workbook = zf.read("xl/workbook.xml").decode()
         rels = zf.read("xl/_rels/workbook.xml.rels").decode()
-    sheets = {m.group(1): m.group(2) for m in re.finditer(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook)}
+    sheets = {
+        m.group(1): m.group(2) for m in re.finditer(r'<sheet\b[^>]*?name="([^"]+)"[^>]*?r:id="([^"]+)"', workbook)
+    }
     targets = {}
     for rel in re.findall(r"<Relationship\b[^>]*>", rels):
         rid, target = re.search(r'Id="([^"]+)"', rel).group(1), re.search(r'Target="([^"]+)"', rel).group(1)
@@ -57,17 +59,22 @@ def zip_bomb(dest: Path, inflated_mb: int = 200) -> Path:
     return dest
 
 
-LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10)
-                     for i in range(1, 10))
-          + b']>\n')
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(
+        b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10 if i > 1 else b"&lol;" * 10) for i in range(1, 10)
+    )
+    + b"]>\n"
+)
 
 
 def billion_laughs(dest: Path, part: str = "xl/sharedStrings.xml") -> Path:
     """Entity expansion in one XML part: a DOCTYPE declaring nested entities, used in the text."""
+
     def poison(data: bytes) -> bytes:
         body = re.sub(rb"^<\?xml[^>]*\?>\s*", b"", data)
         return LAUGHS + body.replace(b"<t>", b"<t>&lol9;", 1)
+
     return rewrite(dest, {part: poison})
 
 
@@ -91,10 +98,15 @@ def million_rows(dest: Path, rows: int = 1_000_000) -> Path:
     def ledger(data: bytes) -> bytes:
         head, rest = data.split(b"<sheetData>", 1)
         tail = rest.split(b"</sheetData>", 1)[1]
-        header = "".join(f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
-                         for col, name in zip("ABC", ("日期", "摘要", "金额"))).encode()
-        body = b"".join(b'<row r="%d"><c r="A%d"><v>43860</v></c><c r="B%d" t="inlineStr"><is><t>x</t></is></c>'
-                        b'<c r="C%d"><v>1</v></c></row>' % (r, r, r, r) for r in range(2, rows + 2))
+        header = "".join(
+            f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+            for col, name in zip("ABC", ("日期", "摘要", "金额"))
+        ).encode()
+        body = b"".join(
+            b'<row r="%d"><c r="A%d"><v>43860</v></c><c r="B%d" t="inlineStr"><is><t>x</t></is></c>'
+            b'<c r="C%d"><v>1</v></c></row>' % (r, r, r, r)
+            for r in range(2, rows + 2)
+        )
         header = b'<row r="1">' + header + b"</row>"
         return head + b"<sheetData>" + header + body + b"</sheetData>" + tail
 
@@ -106,14 +118,19 @@ VBA_STANDIN = b"\xd0\xcf\x11\xe0 stand-in for a VBA project: carried, never read
 
 def macro_workbook(dest: Path) -> Path:
     """The example as a macro-enabled workbook: the macro content type and a VBA project part."""
+
     def content_types(data: bytes) -> bytes:
-        return data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-                            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml").replace(
-            b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+        return data.replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        ).replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
 
     def rels(data: bytes) -> bytes:
-        return data.replace(b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
-                            b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+        return data.replace(
+            b"</Relationships>",
+            b'<Relationship Id="rId99" Type="http://schemas.microsoft.com/'
+            b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+        )
 
     rewrite(dest, {"[Content_Types].xml": content_types, "xl/_rels/workbook.xml.rels": rels})
     with zipfile.ZipFile(dest, "a") as zf:
@@ -139,14 +156,19 @@ def wide_row_without_refs(dest: Path, row: int = 400) -> Path:
 
 def without_refs(dest: Path, src: Path = EXAMPLE, sheet: str = "绩效指标") -> Path:
     """A sheet whose rows and cells carry no r= attribute, as some generators write them."""
-    return rewrite(dest, {sheet_part(sheet, src): lambda d: re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", d)},
-                   src)
+    return rewrite(
+        dest, {sheet_part(sheet, src): lambda d: re.sub(rb'(<(?:c|row)\b[^>]*?) r="[A-Z]*[0-9]+"', rb"\1", d)}, src
+    )
 
 
 def far_cell_prefixed(dest: Path) -> Path:
     """The far cell again, its row and cell elements written with a namespace prefix."""
+
     def prefixed(data: bytes) -> bytes:
-        data = data.replace(b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1)
+        data = data.replace(
+            b"<worksheet ", b'<worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ', 1
+        )
         row = b'<x:row r="1048576"><x:c r="XFD1048576" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>'
         return _ledger_rows(data, row)
+
     return rewrite(dest, {sheet_part("支出明细"): prefixed})

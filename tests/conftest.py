@@ -34,8 +34,18 @@ INFO = {
     "预算执行率分值": 10,
 }
 
-INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "指标性质", "实际完成值", "计量单位",
-                    "分值", "自评得分", "偏差原因分析及改进措施"]
+INDICATOR_HEADER = [
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "指标性质",
+    "实际完成值",
+    "计量单位",
+    "分值",
+    "自评得分",
+    "偏差原因分析及改进措施",
+]
 
 
 def ind(level1, level2, name, target, actual, weight, nature=None, unit=None, claimed=None, reason=None):
@@ -66,8 +76,9 @@ SEED_PAYMENTS = [
 ]
 
 
-def write_workbook(path: Path, info=None, indicators=None, payments=None, *, omit_sheets=(),
-                   percent_cells=(), extra=None) -> Path:
+def write_workbook(
+    path: Path, info=None, indicators=None, payments=None, *, omit_sheets=(), percent_cells=(), extra=None
+) -> Path:
     """Write a filled workbook; ``info`` entries override INFO (value None drops the label)."""
     wb = openpyxl.Workbook()
     wb.remove(wb.active)

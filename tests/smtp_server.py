@@ -54,9 +54,14 @@ class Recorder:
             return "451 4.3.0 Try again later"
         if self.reject_data:
             return self.reject_data
-        self.messages.append(SimpleNamespace(sender=envelope.mail_from, rcpts=list(envelope.rcpt_tos),
-                                             message=BytesParser(policy=policy.default).parsebytes(envelope.content),
-                                             raw=envelope.content))
+        self.messages.append(
+            SimpleNamespace(
+                sender=envelope.mail_from,
+                rcpts=list(envelope.rcpt_tos),
+                message=BytesParser(policy=policy.default).parsebytes(envelope.content),
+                raw=envelope.content,
+            )
+        )
         session.accepted = getattr(session, "accepted", 0) + 1
         if self.close_after and session.accepted == self.close_after:
             await server.push("250 OK")

@@ -23,10 +23,10 @@ from xlsx_eval.summary import count_step, write_summary
 
 # (unit, project, 全年执行数 of a 35 万元 budget) → rate, execution score, total (the nine indicators are met: 90)
 CASES = [
-    ("乙局", "档案数字化", 35, 100, 10.0, 100.0),     # 35 / 35 = 100% → 10
-    ("甲办", "值班视频系统", 28, 80, 8.0, 98.0),      # 28 / 35 = 80% → 8
-    ("甲办", "会议系统", 17.5, 50, 5.0, 95.0),        # 17.5 / 35 = 50% → 5
-    ("丙所", "设备更新", 31.5, 90, 9.0, 99.0),        # 31.5 / 35 = 90% → 9
+    ("乙局", "档案数字化", 35, 100, 10.0, 100.0),  # 35 / 35 = 100% → 10
+    ("甲办", "值班视频系统", 28, 80, 8.0, 98.0),  # 28 / 35 = 80% → 8
+    ("甲办", "会议系统", 17.5, 50, 5.0, 95.0),  # 17.5 / 35 = 50% → 5
+    ("丙所", "设备更新", 31.5, 90, 9.0, 99.0),  # 31.5 / 35 = 90% → 9
 ]
 
 
@@ -36,8 +36,11 @@ def inbox(tmp_path):
     (folder / "二组").mkdir(parents=True)
     for i, (unit, project, executed, *_rest) in enumerate(CASES):
         where = folder / "二组" if i == 3 else folder
-        write_workbook(where / f"{i + 1}-{unit}.xlsx", info={"单位名称": unit, "项目名称": project, "全年执行数": executed},
-                       payments=[(dt.date(2020, 6, 1), "全年支出", executed)])
+        write_workbook(
+            where / f"{i + 1}-{unit}.xlsx",
+            info={"单位名称": unit, "项目名称": project, "全年执行数": executed},
+            payments=[(dt.date(2020, 6, 1), "全年支出", executed)],
+        )
     shutil.copy(folder / "1-乙局.xlsx", folder / "二组" / "1-乙局.xlsx")  # a duplicate stem in another folder
     badfiles.truncated(folder / "5-坏文件.xlsx")
     shutil.copy(folder / "2-甲办.xlsx", folder / "~$2-甲办.xlsx")  # Excel's lock file: skipped
@@ -54,13 +57,25 @@ def test_a_batch_with_known_totals(inbox, tmp_path):
     result, document = run(inbox, tmp_path / "out", "--jobs", "2")
     assert result.exit_code == 1  # the corrupt file is an error; the others are written
     files = [os.path.relpath(r["file"], inbox) for r in document["results"]]
-    assert files == ["1-乙局.xlsx", "2-甲办.xlsx", "3-甲办.xlsx", "5-坏文件.xlsx", "二组/1-乙局.xlsx", "二组/4-丙所.xlsx"]
+    assert files == [
+        "1-乙局.xlsx",
+        "2-甲办.xlsx",
+        "3-甲办.xlsx",
+        "5-坏文件.xlsx",
+        "二组/1-乙局.xlsx",
+        "二组/4-丙所.xlsx",
+    ]
     totals = [r["total"] for r in document["results"]]
     assert totals == [100.0, 98.0, 95.0, None, 100.0, 99.0]
     assert document["summary"] == {"files": 6, "scored": 5, "errors": 1, "warnings": 0}
     outputs = sorted(p.name for p in (tmp_path / "out").glob("*.scored.xlsx"))
-    assert outputs == ["1-乙局-2.scored.xlsx", "1-乙局.scored.xlsx", "2-甲办.scored.xlsx", "3-甲办.scored.xlsx",
-                       "4-丙所.scored.xlsx"]
+    assert outputs == [
+        "1-乙局-2.scored.xlsx",
+        "1-乙局.scored.xlsx",
+        "2-甲办.scored.xlsx",
+        "3-甲办.scored.xlsx",
+        "4-丙所.scored.xlsx",
+    ]
     assert "无法读取 1 个，跳过 2 个" in result.stderr
 
 
@@ -79,11 +94,31 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     wb = openpyxl.load_workbook(tmp_path / "out" / "summary.xlsx")
     assert wb.sheetnames == ["项目汇总", "问题清单", "统计"]
     rows = [[c.value for c in row] for row in wb["项目汇总"].iter_rows()]
-    assert rows[0] == ["单位名称", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "支出明细合计（万元）",
-                       "差额（万元）", "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "所在文件夹", "评分规则"]
+    assert rows[0] == [
+        "单位名称",
+        "项目名称",
+        "全年预算数（万元）",
+        "全年执行数（万元）",
+        "支出明细合计（万元）",
+        "差额（万元）",
+        "预算执行率",
+        "总分",
+        "等级",
+        "错误数",
+        "警告数",
+        "文件",
+        "所在文件夹",
+        "评分规则",
+    ]
     # sorted by unit, then project; the unreadable file last
-    assert [r[:2] for r in rows[1:]] == [["丙所", "设备更新"], ["乙局", "档案数字化"], ["乙局", "档案数字化"],
-                                         ["甲办", "会议系统"], ["甲办", "值班视频系统"], [None, None]]
+    assert [r[:2] for r in rows[1:]] == [
+        ["丙所", "设备更新"],
+        ["乙局", "档案数字化"],
+        ["乙局", "档案数字化"],
+        ["甲办", "会议系统"],
+        ["甲办", "值班视频系统"],
+        [None, None],
+    ]
     assert rows[1][2:11] == [35, 31.5, 31.5, 0, 0.9, 99, "优秀", 0, 0]
     assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 0]
     assert rows[6][8:12] == ["无法读取", 1, 0, "5-坏文件.xlsx"]  # not 未评分: the file could not be read at all
@@ -95,7 +130,9 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     assert link.target == "4-丙所.scored.xlsx"
     findings = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
     assert findings[0] == ["文件", "单位名称", "工作表", "单元格", "严重程度", "代码", "问题类型", "说明"]
-    assert [f[:7] for f in findings[1:]] == [["5-坏文件.xlsx", None, None, None, "错误", "UNREADABLE_FILE", "文件无法读取"]]
+    assert [f[:7] for f in findings[1:]] == [
+        ["5-坏文件.xlsx", None, None, None, "错误", "UNREADABLE_FILE", "文件无法读取"]
+    ]
     stats = {row[0].value: row[1].value for row in wb["统计"].iter_rows(min_row=3, max_col=2) if row[0].value}
     assert (stats["优秀"], stats["未评分"], stats["无法读取"], stats["90分及以上"], stats["错误"]) == (5, 0, 1, 5, 1)
     assert stats["文件无法读取"] == 1  # the finding code by its description
@@ -129,11 +166,18 @@ def test_grade_counts_in_the_words_of_the_rules_that_scored(inbox, tmp_path):
     assert grades == ["未评分", "优", "优", "优", "优", "优", "无法读取"]
     stats = [[c.value for c in row] for row in wb["统计"].iter_rows(min_row=3, max_row=9, max_col=2)]
     assert stats == [["等级", "个数"], ["优", 5], ["良", 0], ["中", 0], ["差", 0], ["未评分", 1], ["无法读取", 1]]
-    fills = {r.formula[0]: r.dxf.fill.bgColor.rgb for cf in wb["项目汇总"].conditional_formatting for r in cf.rules
-             if cf.sqref == "I2:I8" and r.operator == "equal"}
+    fills = {
+        r.formula[0]: r.dxf.fill.bgColor.rgb
+        for cf in wb["项目汇总"].conditional_formatting
+        for r in cf.rules
+        if cf.sqref == "I2:I8" and r.operator == "equal"
+    }
     assert fills == {'"优"': "FFC6EFCE", '"良"': "FFDDEBF7", '"中"': "FFFFEB9C", '"差"': "FFFFC7CE"}
-    rules = [[c.value for c in row] for row in wb["统计"].iter_rows(min_col=1, max_col=3)
-             if row[0].value == "湖北省项目支出绩效自评规则"]
+    rules = [
+        [c.value for c in row]
+        for row in wb["统计"].iter_rows(min_col=1, max_col=3)
+        if row[0].value == "湖北省项目支出绩效自评规则"
+    ]
     digest = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "hubei.toml").read_bytes()).hexdigest()
     assert rules == [["湖北省项目支出绩效自评规则", "hubei", digest[:12]]]
     assert wb["项目汇总"]["N3"].value == f"湖北省项目支出绩效自评规则，文件摘要 {digest[:12]}"
@@ -144,12 +188,22 @@ def test_grade_counts_in_the_words_of_the_rules_that_scored(inbox, tmp_path):
 def test_results_kept_from_before_rules_named_their_grades(tmp_path):
     # a manifest written by an earlier version: the rules record has no "grades"; the grades given still count
     def result(name, grade, total, findings=()):
-        return {"file": f"in/{name}.xlsx", "output": None, "project": {"unit": name, "name": "项目"}, "funds": None,
-                "total": total, "grade": grade, "findings": list(findings), "rules": {"name": "hubei", "digest": "ab"}}
+        return {
+            "file": f"in/{name}.xlsx",
+            "output": None,
+            "project": {"unit": name, "name": "项目"},
+            "funds": None,
+            "total": total,
+            "grade": grade,
+            "findings": list(findings),
+            "rules": {"name": "hubei", "digest": "ab"},
+        }
 
     unreadable = {"severity": "error", "code": "UNREADABLE_FILE", "sheet": "", "cell": "", "message": "坏"}
-    write_summary([result("甲", "优", 95.0), result("乙", "良", 85.0), result("丙", None, None, [unreadable])],
-                  tmp_path / "summary.xlsx")
+    write_summary(
+        [result("甲", "优", 95.0), result("乙", "良", 85.0), result("丙", None, None, [unreadable])],
+        tmp_path / "summary.xlsx",
+    )
     ws = openpyxl.load_workbook(tmp_path / "summary.xlsx")["统计"]
     stats = [[c.value for c in row] for row in ws.iter_rows(min_row=4, max_row=7, max_col=2)]
     assert stats == [["优", 1], ["良", 1], ["未评分", 0], ["无法读取", 1]]
@@ -166,8 +220,9 @@ def test_chart_axes_count_in_whole_numbers(inbox, tmp_path):
         assert '<c:min val="0"/>' in axis
 
 
-@pytest.mark.parametrize(("highest", "step"), [(0, 1), (10, 1), (11, 2), (20, 2), (21, 5), (50, 5), (51, 10),
-                                                 (1000, 100), (1001, 200)])
+@pytest.mark.parametrize(
+    ("highest", "step"), [(0, 1), (10, 1), (11, 2), (20, 2), (21, 5), (50, 5), (51, 10), (1000, 100), (1001, 200)]
+)
 def test_a_big_batch_counts_in_round_steps_of_at_most_ten(highest, step):
     assert count_step(highest) == step
 
@@ -181,18 +236,37 @@ def test_every_summary_sheet_prints_on_a4_one_page_wide(inbox, tmp_path):
         assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
-                    reason="LibreOffice (soffice) or pdfinfo not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+    reason="LibreOffice (soffice) or pdfinfo not installed",
+)
 def test_libreoffice_prints_the_summary_on_a4_in_a_c_locale(inbox, tmp_path):
     import subprocess
 
     run(inbox, tmp_path / "out")
-    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-                           "pdf", "--outdir", str(tmp_path / "pdf"), str(tmp_path / "out" / "summary.xlsx")],
-                          capture_output=True, timeout=180, env={**os.environ, "LC_ALL": "C", "LANG": "C"}, check=False)
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(tmp_path / "out" / "summary.xlsx"),
+        ],
+        capture_output=True,
+        timeout=180,
+        env={**os.environ, "LC_ALL": "C", "LANG": "C"},
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "99", str(tmp_path / "pdf" / "summary.pdf")],
-                          capture_output=True, text=True, check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "99", str(tmp_path / "pdf" / "summary.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     # one landscape A4 page a sheet (Letter would be 792 x 612)
     assert re.findall(r"Page +\d+ size: +([\d.]+ x [\d.]+) pts", info) == ["841.89 x 595.304"] * 3
 
@@ -202,8 +276,11 @@ def test_changed_only_redoes_exactly_the_changed_file(inbox, tmp_path):
     run(inbox, out)
     before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.scored.xlsx")}
     time.sleep(0.05)
-    write_workbook(inbox / "3-甲办.xlsx", info={"单位名称": "甲办", "项目名称": "会议系统", "全年执行数": 35},
-                   payments=[(dt.date(2020, 6, 1), "全年支出", 35)])  # a late correction: now 100% → 100
+    write_workbook(
+        inbox / "3-甲办.xlsx",
+        info={"单位名称": "甲办", "项目名称": "会议系统", "全年执行数": 35},
+        payments=[(dt.date(2020, 6, 1), "全年支出", 35)],
+    )  # a late correction: now 100% → 100
     result, document = run(inbox, out, "--changed-only")
     after = {p.name: p.stat().st_mtime_ns for p in out.glob("*.scored.xlsx")}
     assert [name for name in before if after[name] != before[name]] == ["3-甲办.scored.xlsx"]
@@ -243,8 +320,10 @@ def test_help_starts_without_pandas():
     import subprocess
     import sys
 
-    code = "import sys; from xlsx_eval.cli import app; sys.argv=['xlsx-eval','--help']\n" \
-           "try: app()\nexcept SystemExit: pass\nprint('pandas' in sys.modules, 'openpyxl' in sys.modules)"
+    code = (
+        "import sys; from xlsx_eval.cli import app; sys.argv=['xlsx-eval','--help']\n"
+        "try: app()\nexcept SystemExit: pass\nprint('pandas' in sys.modules, 'openpyxl' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False False"
 
@@ -256,11 +335,13 @@ def test_workers_left_idle_at_the_end_do_not_keep_the_pool_waiting():
     import subprocess
     import sys
 
-    code = ("import time\nfrom xlsx_eval import isolate\n"
-            "real_wait = isolate._wait\n"
-            "def slow_wait(workers, seconds):\n    time.sleep(0.3)\n    return real_wait(workers, seconds)\n"
-            "isolate._wait = slow_wait\n"
-            "print(isolate.run_all(str, [(1,), (2,), (3,)], jobs=2))")
+    code = (
+        "import time\nfrom xlsx_eval import isolate\n"
+        "real_wait = isolate._wait\n"
+        "def slow_wait(workers, seconds):\n    time.sleep(0.3)\n    return real_wait(workers, seconds)\n"
+        "isolate._wait = slow_wait\n"
+        "print(isolate.run_all(str, [(1,), (2,), (3,)], jobs=2))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "['1', '2', '3']"
 
@@ -270,8 +351,10 @@ def test_a_worker_that_aborts_prints_nothing_into_the_log():
     import sys
 
     # as pytest sets it up: the fault handler writes to a copy of stderr, which a worker's own redirect misses
-    code = ("import faulthandler, os\nfaulthandler.enable(file=os.fdopen(os.dup(2), 'w'))\n"
-            "from xlsx_eval import isolate\n"
-            "print(type(isolate.run_all(os.abort, [()], jobs=1)[0]).__name__)")
+    code = (
+        "import faulthandler, os\nfaulthandler.enable(file=os.fdopen(os.dup(2), 'w'))\n"
+        "from xlsx_eval import isolate\n"
+        "print(type(isolate.run_all(os.abort, [()], jobs=1)[0]).__name__)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ChildFailed" and "Fatal Python error" not in done.stderr and done.stderr == ""

@@ -7,9 +7,9 @@ import subprocess
 
 import openpyxl
 import pytest
+from conftest import INDICATOR_HEADER, SEED_INDICATORS
 from typer.testing import CliRunner
 
-from conftest import INDICATOR_HEADER, SEED_INDICATORS
 from xlsx_eval import convert, evaluate
 from xlsx_eval.cli import app
 
@@ -109,9 +109,20 @@ def test_cli_convert_json_and_exit_code(example, tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_scored_example(example, tmp_path):
     r = convert(example, tmp_path)
-    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                           "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(tmp_path), str(r.output)],
-                          capture_output=True, timeout=180)
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",
+            "--outdir",
+            str(tmp_path),
+            str(r.output),
+        ],
+        capture_output=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stderr
     csv = (tmp_path / "example.scored.csv").read_text(encoding="utf-8")  # 76: UTF-8
     assert "99.4" in csv and "优秀" in csv  # the first, active sheet is 评分结果
@@ -126,7 +137,13 @@ def test_inputs_with_the_same_name_do_not_overwrite_each_other(example, tmp_path
     outputs = [r["output"] for r in json.loads(result.stdout)["results"]]
     assert [p.rsplit("/", 1)[1] for p in outputs] == ["x.scored.xlsx", "x-2.scored.xlsx"]
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        ".xlsx-eval.lock", "manifest.json", "summary.xlsx", "x-2.scored.xlsx", "x.scored.xlsx", "xlsx-eval.db"]
+        ".xlsx-eval.lock",
+        "manifest.json",
+        "summary.xlsx",
+        "x-2.scored.xlsx",
+        "x.scored.xlsx",
+        "xlsx-eval.db",
+    ]
 
 
 def test_output_folder_that_is_a_file_is_a_usage_error(example, tmp_path):
@@ -138,7 +155,8 @@ def test_output_folder_that_is_a_file_is_a_usage_error(example, tmp_path):
 
 def test_a_scored_copy_with_not_applicable_checks_clean(build, tmp_path):
     rows = SEED_INDICATORS[:-1] + [
-        [*SEED_INDICATORS[-1][:5], "不适用", *SEED_INDICATORS[-1][6:]]]  # the last one (2 points) left out
+        [*SEED_INDICATORS[-1][:5], "不适用", *SEED_INDICATORS[-1][6:]]
+    ]  # the last one (2 points) left out
     first = convert(build(indicators=rows), tmp_path / "out")
     # (9.4 + 88) / (10 + 88) × 100 = 99.387… → 99.39
     assert first.total == 99.39

@@ -24,6 +24,7 @@ ONE_PIXEL = 1 / 7  # of a column width in characters (xlsxwriter sizes columns i
 
 # .xls ---------------------------------------------------------------------------------------------------------
 
+
 def write_xls(path):
     """The seed workbook as a unit formats it: bold headers, a wide 摘要 column, dates, amounts, a percent,
     and a cover sheet with a merged, filled, bordered title on a tall row."""
@@ -55,10 +56,12 @@ def write_xls(path):
     ws.col(1).width = 10000  # 10000 / 256 = 39.06 characters
     ws.col(0).width = 3000  # 11.72: "2020-01-30" fits; at the default 8.43 it showed ###
     ws = book.add_sheet("封面")
-    title = xlwt.easyxf("font: bold on, italic on, height 320, name 黑体, colour red;"
-                        "align: horiz center, vert center, wrap on;"
-                        "pattern: pattern solid, fore_colour light_yellow;"
-                        "borders: left medium, right medium, top medium, bottom medium")
+    title = xlwt.easyxf(
+        "font: bold on, italic on, height 320, name 黑体, colour red;"
+        "align: horiz center, vert center, wrap on;"
+        "pattern: pattern solid, fore_colour light_yellow;"
+        "borders: left medium, right medium, top medium, bottom medium"
+    )
     ws.write_merge(0, 1, 0, 3, "长安区委办公室2020年度项目支出绩效自评表", title)  # A1:D2
     ws.row(0).height_mismatch = True
     ws.row(0).height = 600  # twips: 30 points
@@ -67,7 +70,7 @@ def write_xls(path):
     ws.write(4, 0, "编号")
     ws.write(4, 1, "0012", xlwt.easyxf(num_format_str="@"))  # text that looks like a number stays text
     ws.write(5, 0, "金额（元）")
-    ws.write(5, 1, -1234.5, xlwt.easyxf(num_format_str='#,##0.00;[Red]-#,##0.00'))
+    ws.write(5, 1, -1234.5, xlwt.easyxf(num_format_str="#,##0.00;[Red]-#,##0.00"))
     ws.write(7, 3, None, xlwt.easyxf("borders: bottom thin"))  # an empty cell with a border (a line to sign on)
     ws.col(1).width = 5000  # 19.53 characters
     ws.col(5).hidden = True
@@ -116,7 +119,11 @@ def test_xls_copy_keeps_fonts_fills_borders_and_alignment(xls_copy):
     assert title.value == "长安区委办公室2020年度项目支出绩效自评表"
     assert (title.font.b, title.font.i, title.font.sz, title.font.name) == (True, True, 16, "黑体")
     assert title.font.color.rgb == "FFFF0000"
-    assert (title.alignment.horizontal, title.alignment.vertical, title.alignment.wrap_text) == ("center", "center", True)
+    assert (title.alignment.horizontal, title.alignment.vertical, title.alignment.wrap_text) == (
+        "center",
+        "center",
+        True,
+    )
     assert title.fill.fill_type == "solid" and title.fill.fgColor.rgb == "FFFFFF99"  # BIFF palette 43, light yellow
     assert title.border.left.style == "medium" and out["封面"]["D2"].border.right.style == "medium"
     money = out["支出明细"]["C2"]
@@ -126,13 +133,15 @@ def test_xls_copy_keeps_fonts_fills_borders_and_alignment(xls_copy):
 
 # .ods ---------------------------------------------------------------------------------------------------------
 
-_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-           'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
-           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
-           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-           'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
-           'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
-           'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3"')
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+    'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+    'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" office:version="1.3"'
+)
 
 # as LibreOffice 7 writes them: 5 cm and 1.5 cm columns, a 1 cm row, a bold red 14 pt title, dates, amounts,
 # percentages and yuan with a red negative section
@@ -197,14 +206,20 @@ def _ods_cell(value, style=None, span=None) -> str:
     if value is None:
         return f"<table:table-cell{attrs}/>"
     if isinstance(value, str):
-        return f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+        return (
+            f'<table:table-cell{attrs} office:value-type="string"><text:p>{escape(value)}</text:p></table:table-cell>'
+        )
     if isinstance(value, dt.date):
-        return (f'<table:table-cell{attrs} office:value-type="date" office:date-value="{value.isoformat()}">'
-                f"<text:p>{value.isoformat()}</text:p></table:table-cell>")
+        return (
+            f'<table:table-cell{attrs} office:value-type="date" office:date-value="{value.isoformat()}">'
+            f"<text:p>{value.isoformat()}</text:p></table:table-cell>"
+        )
     kind = "percentage" if style == "ce4" else "currency" if style == "ce5" else "float"
     currency = ' office:currency="CNY"' if kind == "currency" else ""
-    return (f'<table:table-cell{attrs} office:value-type="{kind}"{currency} office:value="{value}">'
-            f"<text:p>{value}</text:p></table:table-cell>")
+    return (
+        f'<table:table-cell{attrs} office:value-type="{kind}"{currency} office:value="{value}">'
+        f"<text:p>{value}</text:p></table:table-cell>"
+    )
 
 
 class Raw(str):
@@ -215,8 +230,9 @@ def _ods_table(name, rows, columns="", row_styles=None) -> str:
     body = []
     for r, row in enumerate(rows):
         style = (row_styles or {}).get(r, "ro2")
-        cells = "".join(c if isinstance(c, Raw) else _ods_cell(*c) if isinstance(c, tuple) else _ods_cell(c)
-                        for c in row)
+        cells = "".join(
+            c if isinstance(c, Raw) else _ods_cell(*c) if isinstance(c, tuple) else _ods_cell(c) for c in row
+        )
         body.append(f'<table:table-row table:style-name="{style}">{cells}</table:table-row>')
     return f'<table:table table:name="{escape(name)}">{columns}{"".join(body)}</table:table>'
 
@@ -225,38 +241,68 @@ def write_ods(path):
     """The seed workbook as LibreOffice saves a formatted one."""
     info = [["字段", "内容"], *[[label, value] for label, value in INFO.items()]]
     indicators = [INDICATOR_HEADER, *[list(row) for row in SEED_INDICATORS]]
-    ledger = [[("日期", "ce7"), ("摘要", "ce7"), ("金额", "ce7")],
-              *[[(day, "ce2"), text, (amount, "ce3")] for day, text, amount in SEED_PAYMENTS]]
-    cover = [[("长安区委办公室2020年度项目支出绩效自评表", "ce1", (2, 3)),
-              Raw('<table:covered-table-cell table:number-columns-repeated="2" table:style-name="ce1"/>')],
-             [Raw('<table:covered-table-cell table:number-columns-repeated="3" table:style-name="ce1"/>')],
-             ["执行率", (0.9394, "ce4")], ["结余", (-1234.5, "ce5")], ["日期", (dt.date(2020, 12, 31), "ce6")],
-             ["编号", "0012"], ["签字", (None, "ce3")], [("合计", "ce8"), ("Total", "ce8")]]
-    tables = [_ods_table("项目信息", info), _ods_table("绩效指标", indicators),
-              _ods_table("支出明细", ledger, '<table:table-column table:style-name="co2"/>'
-                                            '<table:table-column table:style-name="co1"/>'
-                                            '<table:table-column table:style-name="co2" table:number-columns-repeated="1022"/>'),
-              _ods_table("封面", cover, '<table:table-column table:style-name="co2"/>'
-                                       '<table:table-column table:style-name="co1"/>'
-                                       '<table:table-column table:style-name="co2"/>'
-                                       '<table:table-column table:style-name="co2" table:visibility="collapse"/>',
-                         row_styles={0: "ro1"})]
-    content = (f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS}>'
-               '<office:font-face-decls><style:font-face style:name="黑体" svg:font-family="SimHei"/>'
-               f"</office:font-face-decls><office:automatic-styles>{_ODS_STYLES}</office:automatic-styles>"
-               f'<office:body><office:spreadsheet>{"".join(tables)}</office:spreadsheet></office:body>'
-               "</office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
+    ledger = [
+        [("日期", "ce7"), ("摘要", "ce7"), ("金额", "ce7")],
+        *[[(day, "ce2"), text, (amount, "ce3")] for day, text, amount in SEED_PAYMENTS],
+    ]
+    cover = [
+        [
+            ("长安区委办公室2020年度项目支出绩效自评表", "ce1", (2, 3)),
+            Raw('<table:covered-table-cell table:number-columns-repeated="2" table:style-name="ce1"/>'),
+        ],
+        [Raw('<table:covered-table-cell table:number-columns-repeated="3" table:style-name="ce1"/>')],
+        ["执行率", (0.9394, "ce4")],
+        ["结余", (-1234.5, "ce5")],
+        ["日期", (dt.date(2020, 12, 31), "ce6")],
+        ["编号", "0012"],
+        ["签字", (None, "ce3")],
+        [("合计", "ce8"), ("Total", "ce8")],
+    ]
+    tables = [
+        _ods_table("项目信息", info),
+        _ods_table("绩效指标", indicators),
+        _ods_table(
+            "支出明细",
+            ledger,
+            '<table:table-column table:style-name="co2"/>'
+            '<table:table-column table:style-name="co1"/>'
+            '<table:table-column table:style-name="co2" table:number-columns-repeated="1022"/>',
+        ),
+        _ods_table(
+            "封面",
+            cover,
+            '<table:table-column table:style-name="co2"/>'
+            '<table:table-column table:style-name="co1"/>'
+            '<table:table-column table:style-name="co2"/>'
+            '<table:table-column table:style-name="co2" table:visibility="collapse"/>',
+            row_styles={0: "ro1"},
+        ),
+    ]
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content {_ODS_NS}>'
+        '<office:font-face-decls><style:font-face style:name="黑体" svg:font-family="SimHei"/>'
+        f"</office:font-face-decls><office:automatic-styles>{_ODS_STYLES}</office:automatic-styles>"
+        f"<office:body><office:spreadsheet>{''.join(tables)}</office:spreadsheet></office:body>"
+        "</office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr(zipfile.ZipInfo("mimetype", (2020, 1, 1, 0, 0, 0)), "application/vnd.oasis.opendocument.spreadsheet")
-        for name, data in [("content.xml", content), ("styles.xml", _ODS_COMMON_STYLES.format(ns=_ODS_NS)),
-                           ("META-INF/manifest.xml", manifest)]:
+        zf.writestr(
+            zipfile.ZipInfo("mimetype", (2020, 1, 1, 0, 0, 0)), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        for name, data in [
+            ("content.xml", content),
+            ("styles.xml", _ODS_COMMON_STYLES.format(ns=_ODS_NS)),
+            ("META-INF/manifest.xml", manifest),
+        ]:
             zf.writestr(zipfile.ZipInfo(name, (2020, 1, 1, 0, 0, 0)), data, zipfile.ZIP_DEFLATED)
     return path
 
@@ -295,7 +341,11 @@ def test_ods_copy_keeps_widths_heights_merges_and_fonts(ods_copy):
     assert (title.font.b, title.font.i, title.font.sz, title.font.name) == (True, True, 14, "SimHei")
     assert title.font.color.rgb == "FFC9211E"
     assert title.fill.fill_type == "solid" and title.fill.fgColor.rgb == "FFFFFF00"
-    assert (title.alignment.horizontal, title.alignment.vertical, title.alignment.wrap_text) == ("center", "center", True)
+    assert (title.alignment.horizontal, title.alignment.vertical, title.alignment.wrap_text) == (
+        "center",
+        "center",
+        True,
+    )
     assert title.border.left.style == "medium" and cover["C2"].border.bottom.style == "medium"  # 1.76 pt
     head = ledger["A1"]  # a named style (Heading) and its parent's font
     assert head.font.b and head.font.sz == 24 and head.font.name == "Liberation Sans"
@@ -308,6 +358,7 @@ def test_ods_copy_keeps_widths_heights_merges_and_fonts(ods_copy):
 
 # both ---------------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("write", [write_xls, write_ods], ids=["xls", "ods"])
 def test_a_formatted_copy_is_the_same_bytes_each_time(tmp_path, write):
     src = write(tmp_path / f"格式.{write.__name__[-3:]}")
@@ -316,15 +367,34 @@ def test_a_formatted_copy_is_the_same_bytes_each_time(tmp_path, write):
     assert convert(src, tmp_path / "again").output.read_bytes() == first
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice (soffice) or pdftotext not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice) or pdftotext not installed",
+)
 @pytest.mark.parametrize("write", [write_xls, write_ods], ids=["xls", "ods"])
 def test_the_copy_prints_its_dates_and_amounts(tmp_path, write):
     scored = convert(write(tmp_path / f"格式.{write.__name__[-3:]}"), tmp_path / "out").output
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
-                    "--outdir", str(tmp_path / "pdf"), str(scored)], check=True, capture_output=True, timeout=180)
-    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "pdf" / f"{scored.stem}.pdf"), "-"],
-                          check=True, capture_output=True, text=True).stdout
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(scored),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "pdf" / f"{scored.stem}.pdf"), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     assert "###" not in text
     assert "2020-01-30" in text and "2020-10-25" in text  # the ledger's dates, in the unit's format
     assert "93.94%" in text or "93.9%" in text
@@ -341,13 +411,22 @@ def _rewrite(src, dest, part, change):
 def test_a_sheet_styled_to_its_last_row_is_copied_to_its_content(tmp_path):
     # LibreOffice ends a table with the rest of its rows repeated, then the sheet's last row on its own; a user who
     # formatted whole columns gives them all a style. Neither is a million rows of looks in the copy.
-    rest = ('<table:table-row table:style-name="ro1" table:number-rows-repeated="1048566">'
-            '<table:table-cell table:style-name="ce3" table:number-columns-repeated="1024"/></table:table-row>'
-            '<table:table-row table:style-name="ro1"><table:table-cell table:style-name="ce3" '
-            'table:number-columns-repeated="1024"/></table:table-row></table:table>')
-    src = _rewrite(write_ods(tmp_path / "plain.ods"), tmp_path / "整列.ods", "content.xml",
-                   lambda d: d.replace(b'</table:table><table:table table:name="\xe5\xb0\x81', rest.encode()
-                                       + b'<table:table table:name="\xe5\xb0\x81', 1))  # after 支出明细, before 封面
+    rest = (
+        '<table:table-row table:style-name="ro1" table:number-rows-repeated="1048566">'
+        '<table:table-cell table:style-name="ce3" table:number-columns-repeated="1024"/></table:table-row>'
+        '<table:table-row table:style-name="ro1"><table:table-cell table:style-name="ce3" '
+        'table:number-columns-repeated="1024"/></table:table-row></table:table>'
+    )
+    src = _rewrite(
+        write_ods(tmp_path / "plain.ods"),
+        tmp_path / "整列.ods",
+        "content.xml",
+        lambda d: d.replace(
+            b'</table:table><table:table table:name="\xe5\xb0\x81',
+            rest.encode() + b'<table:table table:name="\xe5\xb0\x81',
+            1,
+        ),
+    )  # after 支出明细, before 封面
     started = time.perf_counter()
     r = convert(src, tmp_path / "out")
     assert time.perf_counter() - started < 10 and r.total == 99.4

@@ -48,6 +48,7 @@ UNITS = {
 
 # ------------------------------------------------------------------------------------------------ fixtures
 
+
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
     """No XLSX_EVAL_* settings and no xlsx-eval.toml from the machine running the tests."""
@@ -68,12 +69,18 @@ def converted(tmp_path_factory) -> Path:
     inbox = base / "inbox"
     inbox.mkdir()
     shutil.copy(EXAMPLE, inbox / "长安区委办.xlsx")
-    write_workbook(inbox / "桥西区财政局.xlsx", info={"单位名称": "桥西区财政局", "联系人": "李明",
-                                                      "联系人邮箱": "qiaoxi@example.com", "全年执行数": 30.88})
-    write_workbook(inbox / "新华区教育局.xlsx", info={"单位名称": "新华区教育局", "项目名称": "校园安防改造",
-                                                      "联系人邮箱": "xinhua@example.com"})
-    write_workbook(inbox / "裕华区民政局.xlsx", info={"单位名称": "裕华区民政局", "项目名称": "养老服务补贴",
-                                                      "联系人邮箱": "yuhua@example.com"})
+    write_workbook(
+        inbox / "桥西区财政局.xlsx",
+        info={"单位名称": "桥西区财政局", "联系人": "李明", "联系人邮箱": "qiaoxi@example.com", "全年执行数": 30.88},
+    )
+    write_workbook(
+        inbox / "新华区教育局.xlsx",
+        info={"单位名称": "新华区教育局", "项目名称": "校园安防改造", "联系人邮箱": "xinhua@example.com"},
+    )
+    write_workbook(
+        inbox / "裕华区民政局.xlsx",
+        info={"单位名称": "裕华区民政局", "项目名称": "养老服务补贴", "联系人邮箱": "yuhua@example.com"},
+    )
     convert_batch(expand_inputs([str(inbox)]), base / "out", report=ReportOptions())
     return base / "out"
 
@@ -110,8 +117,9 @@ def settings(port: int, **changes) -> MailSettings:
 
 def send(outdir: Path, config: MailSettings, sleeps: list | None = None):
     with open_folder(outdir) as store:
-        return send_messages(plan_messages(store, config), config,
-                             sleep=(sleeps.append if sleeps is not None else lambda s: None))
+        return send_messages(
+            plan_messages(store, config), config, sleep=(sleeps.append if sleeps is not None else lambda s: None)
+        )
 
 
 def log_lines(outdir: Path) -> list[dict]:
@@ -138,6 +146,7 @@ def attachments(message) -> dict[str, bytes]:
 
 # ------------------------------------------------------------------------------------------- what arrives
 
+
 def test_each_unit_gets_its_own_workbook_and_report(outdir, server):
     report = send(outdir, settings(server.port))
 
@@ -148,8 +157,10 @@ def test_each_unit_gets_its_own_workbook_and_report(outdir, server):
         [m] = received[address]
         assert m.rcpts == [address] and m.sender == FROM
         report_name = name.replace(".scored.xlsx", ".report.docx")
-        assert attachments(m.message) == {name: (outdir / name).read_bytes(),
-                                          report_name: (outdir / report_name).read_bytes()}
+        assert attachments(m.message) == {
+            name: (outdir / name).read_bytes(),
+            report_name: (outdir / report_name).read_bytes(),
+        }
 
 
 def test_the_message_of_the_shipped_example(outdir, server):
@@ -162,8 +173,14 @@ def test_the_message_of_the_shipped_example(outdir, server):
     assert msg["Date"] and msg["Message-ID"].endswith("@czj.example.gov.cn>")
     text = msg.get_body(preferencelist=("plain",)).get_content()
     assert "长安区委办公室“值班视频系统安装经费”项目2020年度绩效自评的评分结果如下" in text
-    for line in ("总分：99.4分", "等级：优秀", "预算执行率：94%", "发现问题：0 个错误，0 个警告",
-                 "长安区委办.scored.xlsx：评分后的工作簿", "长安区委办.report.docx：自评报告"):
+    for line in (
+        "总分：99.4分",
+        "等级：优秀",
+        "预算执行率：94%",
+        "发现问题：0 个错误，0 个警告",
+        "长安区委办.scored.xlsx：评分后的工作簿",
+        "长安区委办.report.docx：自评报告",
+    ):
         assert line in text
     assert "主要问题" not in text
     # Chinese names travel RFC 2231-encoded and come back intact
@@ -184,8 +201,10 @@ def test_findings_in_the_body_and_the_contact_as_display_name(outdir, server):
     text = m.message.get_body(preferencelist=("plain",)).get_content()
     assert text.startswith("李明：")
     assert "发现问题：1 个错误，0 个警告" in text
-    assert ("  1. [错误] 项目信息!B10：全年执行数为30.88万元，但支出明细金额合计为32.88万元，相差2.00万元；"
-            "请核对支出明细，或将全年执行数改为32.88") in text
+    assert (
+        "  1. [错误] 项目信息!B10：全年执行数为30.88万元，但支出明细金额合计为32.88万元，相差2.00万元；"
+        "请核对支出明细，或将全年执行数改为32.88"
+    ) in text
 
 
 def test_to_and_cc_replace_and_add_recipients(outdir, server):
@@ -201,6 +220,7 @@ def test_to_and_cc_replace_and_add_recipients(outdir, server):
 
 
 # ------------------------------------------------------------------------------------------- exactly once
+
 
 def test_the_log_records_what_the_server_accepted(outdir, server):
     send(outdir, settings(server.port))
@@ -219,12 +239,16 @@ def test_a_rerun_sends_nothing_new(outdir, server):
     first = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
     assert first.exit_code == 0, first.output
     assert "✔ 长安区委办.scored.xlsx → changan-qwb@example.com" in first.output
-    assert first.output.strip().endswith(f"完成：共 4 个评分结果，发送 4 个，此前已发送 0 个，没有邮箱 0 个，失败 0 个；"
-                                         f"发送记录：{outdir / 'sent.jsonl'}")
+    assert first.output.strip().endswith(
+        f"完成：共 4 个评分结果，发送 4 个，此前已发送 0 个，没有邮箱 0 个，失败 0 个；"
+        f"发送记录：{outdir / 'sent.jsonl'}"
+    )
 
     again = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
     assert again.exit_code == 0
-    assert "· 长安区委办.scored.xlsx：已发送过给 changan-qwb@example.com，跳过（要再发一次请加 --resend）" in again.output
+    assert (
+        "· 长安区委办.scored.xlsx：已发送过给 changan-qwb@example.com，跳过（要再发一次请加 --resend）" in again.output
+    )
     assert "发送 0 个，此前已发送 4 个" in again.output
     assert len(server.handler.messages) == 4 and len(log_lines(outdir)) == 4
 
@@ -253,8 +277,10 @@ def test_a_scored_copy_changed_after_convert_is_not_sent(outdir, server):
     report = send(outdir, settings(server.port))
 
     [failed] = [o for o in report.outcomes if o.status is Status.FAILED]
-    assert failed.reason == ("附件 新华区教育局.scored.xlsx 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
-                             "请重新运行 xlsx-eval convert 后再发送")
+    assert failed.reason == (
+        "附件 新华区教育局.scored.xlsx 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
+        "请重新运行 xlsx-eval convert 后再发送"
+    )
     assert "xinhua@example.com" not in server.handler.by_recipient() and report.count(Status.SENT) == 3
 
 
@@ -263,8 +289,10 @@ def test_a_refused_recipient_fails_alone_and_the_rerun_sends_only_it(outdir, ser
     result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
 
     assert result.exit_code == 1
-    assert ("✘ 桥西区财政局.scored.xlsx：收件人 qiaoxi@example.com 被邮件服务器拒绝（550 5.1.1 No such user here），"
-            "请核对地址；重新运行只补发没有发成功的收件人") in result.output
+    assert (
+        "✘ 桥西区财政局.scored.xlsx：收件人 qiaoxi@example.com 被邮件服务器拒绝（550 5.1.1 No such user here），"
+        "请核对地址；重新运行只补发没有发成功的收件人"
+    ) in result.output
     assert "发送 3 个，此前已发送 0 个，没有邮箱 0 个，失败 1 个" in result.output
     assert sorted(line["to"] for line in log_lines(outdir)) == sorted(set(UNITS.values()) - {"qiaoxi@example.com"})
 
@@ -285,8 +313,10 @@ def test_one_refused_copy_recipient_does_not_resend_to_the_others(outdir, server
     server.handler.messages.clear()
     send(outdir, settings(server.port, cc=("archive@example.gov.cn",)))
     assert [m.rcpts for m in server.handler.messages] == [["archive@example.gov.cn"]] * 4
-    assert all(m.message["To"] in m.message["To"] and m.message["Cc"] == "archive@example.gov.cn"
-               for m in server.handler.messages)
+    assert all(
+        m.message["To"] in m.message["To"] and m.message["Cc"] == "archive@example.gov.cn"
+        for m in server.handler.messages
+    )
 
 
 def test_a_connection_dropped_mid_message_stops_and_the_rerun_does_not_guess(outdir, server):
@@ -295,9 +325,14 @@ def test_a_connection_dropped_mid_message_stops_and_the_rerun_does_not_guess(out
 
     assert result.exit_code == 1
     assert f"✘ 发送过程中与邮件服务器 127.0.0.1:{server.port} 的连接中断" in result.output
-    assert ("中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
-            "确认对方没有收到后，可加 --resend-uncertain 补发") in result.output
-    assert "已中止：共 4 个评分结果，发送 2 个，此前已发送 0 个，没有邮箱 0 个，失败 0 个，未发送 2 个（重新运行会补发）" in result.output
+    assert (
+        "中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
+        "确认对方没有收到后，可加 --resend-uncertain 补发"
+    ) in result.output
+    assert (
+        "已中止：共 4 个评分结果，发送 2 个，此前已发送 0 个，没有邮箱 0 个，失败 0 个，未发送 2 个（重新运行会补发）"
+        in result.output
+    )
     first = [m.rcpts[0] for m in server.handler.messages]
     lines = log_lines(outdir)
     assert len(first) == 2 and sorted(line["to"] for line in lines if "state" not in line) == sorted(first)
@@ -309,8 +344,10 @@ def test_a_connection_dropped_mid_message_stops_and_the_rerun_does_not_guess(out
     assert sorted(m.rcpts[0] for m in server.handler.messages) == sorted(set(UNITS.values()) - set(first) - {unsure})
     assert (report.count(Status.SENT), report.count(Status.ALREADY_SENT), report.count(Status.UNCERTAIN)) == (1, 2, 1)
     [uncertain] = [o for o in report.outcomes if o.status is Status.UNCERTAIN]
-    assert uncertain.reason == (f"上次发给 {unsure} 时中断，无法确定对方是否已收到，为免重复未再发送；"
-                                "请向对方确认，确需再发时加 --resend-uncertain")
+    assert uncertain.reason == (
+        f"上次发给 {unsure} 时中断，无法确定对方是否已收到，为免重复未再发送；"
+        "请向对方确认，确需再发时加 --resend-uncertain"
+    )
 
     report = send(outdir, settings(server.port, resend_uncertain=True))  # the bureau checked: it never arrived
     assert [m.rcpts[0] for m in server.handler.messages[1:]] == [unsure]
@@ -321,9 +358,14 @@ def test_the_library_raises_with_the_report_so_far(outdir, server):
     server.handler.drop_in_data = 2
     with pytest.raises(MailError, match="连接中断") as caught:
         send(outdir, settings(server.port))
-    assert [o.status for o in caught.value.report.outcomes] == [Status.SENT, Status.NOT_SENT, Status.NOT_SENT,
-                                                                Status.NOT_SENT]
-    assert len(log_lines(outdir)) == 1
+    assert [o.status for o in caught.value.report.outcomes] == [
+        Status.SENT,
+        Status.NOT_SENT,
+        Status.NOT_SENT,
+        Status.NOT_SENT,
+    ]
+    lines = log_lines(outdir)  # the one accepted, and the one in flight when the connection went (fate unknown)
+    assert [line.get("state") for line in lines] == [None, "sending"]
 
 
 def test_a_connection_closed_between_messages_is_opened_again(outdir, server):
@@ -381,16 +423,32 @@ def test_quiet_lists_only_what_did_not_go(outdir, server):
 
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 2 and lines[0].startswith("✘ 裕华区民政局.scored.xlsx：收件人 yuhua@example.com 被邮件服务器拒绝")
+    assert len(lines) == 2 and lines[0].startswith(
+        "✘ 裕华区民政局.scored.xlsx：收件人 yuhua@example.com 被邮件服务器拒绝"
+    )
     assert lines[1].startswith("完成：共 4 个评分结果，发送 3 个")
 
 
 # ----------------------------------------------------------------------------------------- TLS and login
 
+
 def test_starttls_and_login(outdir, start_server, tls):
     server = start_server(tls_context=tls.context, require_starttls=True, authenticator=authenticator)
-    result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port, "--starttls",
-                 "--ca-file", tls.ca_file, "--smtp-user", "jxpj", env={"XLSX_EVAL_SMTP_PASSWORD": "s3cret"})
+    result = cli(
+        outdir,
+        "--from",
+        FROM,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        server.port,
+        "--starttls",
+        "--ca-file",
+        tls.ca_file,
+        "--smtp-user",
+        "jxpj",
+        env={"XLSX_EVAL_SMTP_PASSWORD": "s3cret"},
+    )
 
     assert result.exit_code == 0, result.output
     assert len(server.handler.messages) == 4
@@ -411,9 +469,25 @@ def test_the_password_is_asked_for_on_a_terminal(outdir, start_server, tls, monk
 
     monkeypatch.setattr(cli_module, "sys", Sys())
     server = start_server(tls_context=tls.context, require_starttls=True, authenticator=authenticator)
-    result = runner.invoke(app, ["email", str(outdir), "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port",
-                                 str(server.port), "--starttls", "--ca-file", str(tls.ca_file), "--smtp-user", "jxpj"],
-                           input="s3cret\n")
+    result = runner.invoke(
+        app,
+        [
+            "email",
+            str(outdir),
+            "--from",
+            FROM,
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            str(server.port),
+            "--starttls",
+            "--ca-file",
+            str(tls.ca_file),
+            "--smtp-user",
+            "jxpj",
+        ],
+        input="s3cret\n",
+    )
 
     assert result.exit_code == 0, result.output
     assert f"jxpj 在 127.0.0.1:{server.port} 的密码" in result.output and "s3cret" not in result.output
@@ -428,11 +502,27 @@ def test_implicit_tls(outdir, start_server, tls):
 
 def test_a_refused_password_stops_with_an_empty_log(outdir, start_server, tls):
     server = start_server(tls_context=tls.context, require_starttls=True, authenticator=authenticator)
-    result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port, "--starttls",
-                 "--ca-file", tls.ca_file, "--smtp-user", "jxpj", env={"XLSX_EVAL_SMTP_PASSWORD": "wrong"})
+    result = cli(
+        outdir,
+        "--from",
+        FROM,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        server.port,
+        "--starttls",
+        "--ca-file",
+        tls.ca_file,
+        "--smtp-user",
+        "jxpj",
+        env={"XLSX_EVAL_SMTP_PASSWORD": "wrong"},
+    )
 
     assert result.exit_code == 1
-    assert f"✘ 邮件服务器 127.0.0.1:{server.port} 拒绝了用户名或密码（535 5.7.8 Authentication credentials invalid）" in result.output
+    assert (
+        f"✘ 邮件服务器 127.0.0.1:{server.port} 拒绝了用户名或密码（535 5.7.8 Authentication credentials invalid）"
+        in result.output
+    )
     assert "已中止：共 4 个评分结果，发送 0 个" in result.output
     assert log_lines(outdir) == [] and server.handler.messages == []
 
@@ -454,7 +544,10 @@ def test_an_unreachable_server(outdir):
     result = cli(outdir, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", port)
 
     assert result.exit_code == 1
-    assert f"✘ 无法连接邮件服务器 127.0.0.1:{port}（连接被拒绝，该端口没有邮件服务）；请检查 --smtp-host、--smtp-port 和网络" in result.output
+    assert (
+        f"✘ 无法连接邮件服务器 127.0.0.1:{port}（连接被拒绝，该端口没有邮件服务）；请检查 --smtp-host、--smtp-port 和网络"
+        in result.output
+    )
     assert "Traceback" not in result.output and log_lines(outdir) == []
 
 
@@ -467,6 +560,7 @@ def test_a_password_is_needed_and_never_a_flag(outdir, server):
 
 # ------------------------------------------------------------------------------------------------ dry run
 
+
 def test_dry_run_writes_eml_files_that_parse_back(outdir):
     result = cli(outdir, "--dry-run", "--from", f"绩效科 <{FROM}>")
 
@@ -474,7 +568,9 @@ def test_dry_run_writes_eml_files_that_parse_back(outdir):
     eml = outdir / "outbox" / "长安区委办.eml"
     assert f"✔ 长安区委办.scored.xlsx → changan-qwb@example.com：已写出 {eml}（未发送）" in result.output
     assert f"试运行：共 4 个评分结果，写出 4 封邮件到 {outdir / 'outbox'}（没有发送）" in result.output
-    assert sorted(p.name for p in (outdir / "outbox").iterdir()) == sorted(n.replace(".scored.xlsx", ".eml") for n in UNITS)
+    assert sorted(p.name for p in (outdir / "outbox").iterdir()) == sorted(
+        n.replace(".scored.xlsx", ".eml") for n in UNITS
+    )
     msg = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     assert msg["Subject"] == "【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）"
     assert msg["From"] == f"绩效科 <{FROM}>" and msg["To"] == "changan-qwb@example.com"
@@ -492,6 +588,7 @@ def test_dry_run_leaves_out_what_was_sent(outdir, server):
 
 # ------------------------------------------------------------------------------------ what cannot be sent
 
+
 def test_a_workbook_without_an_address_is_reported_not_guessed(tmp_path, server):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -502,15 +599,26 @@ def test_a_workbook_without_an_address_is_reported_not_guessed(tmp_path, server)
     result = cli(tmp_path / "out", "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port)
 
     assert result.exit_code == 1
-    assert ("✘ 无邮箱.scored.xlsx：项目信息没有填写联系人邮箱，未发送；请填写后重新 convert，或用 --to 指定收件人"
-            in result.output)
+    assert (
+        "✘ 无邮箱.scored.xlsx：项目信息没有填写联系人邮箱，未发送；请填写后重新 convert，或用 --to 指定收件人"
+        in result.output
+    )
     assert "✘ 错邮箱.scored.xlsx：联系人邮箱“tongji at example.com”不是有效的邮箱地址，未发送" in result.output
     assert "发送 1 个，此前已发送 0 个，没有邮箱 2 个，失败 0 个" in result.output
     assert [m.rcpts for m in server.handler.messages] == [["office@example.com"]]
     assert list(attachments(server.handler.messages[0].message)) == ["有邮箱.scored.xlsx"]  # no report: none attached
 
-    with_to = cli(tmp_path / "out", "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port,
-                  "--to", "bureau@example.gov.cn")
+    with_to = cli(
+        tmp_path / "out",
+        "--from",
+        FROM,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        server.port,
+        "--to",
+        "bureau@example.gov.cn",
+    )
     assert with_to.exit_code == 0
     assert [m.rcpts for m in server.handler.messages[1:]] == [["bureau@example.gov.cn"]] * 3
 
@@ -524,8 +632,11 @@ def test_unscored_and_missing_workbooks_are_reported_not_sent(tmp_path, outdir, 
 
     reasons = {o.name: o.reason for o in report.outcomes if o.status is Status.FAILED}
     assert reasons["坏文件.xlsx"].startswith("未能评分（") and reasons["坏文件.xlsx"].endswith(
-        "也读不到联系人邮箱，无法把问题告知单位；请直接联系该单位")
-    assert reasons["新华区教育局.scored.xlsx"].startswith(f"评分后的工作簿 {outdir / '新华区教育局.scored.xlsx'} 不存在")
+        "也读不到联系人邮箱，无法把问题告知单位；请直接联系该单位"
+    )
+    assert reasons["新华区教育局.scored.xlsx"].startswith(
+        f"评分后的工作簿 {outdir / '新华区教育局.scored.xlsx'} 不存在"
+    )
     assert report.count(Status.SENT) == 3 and not report.ok
 
 
@@ -542,14 +653,16 @@ def test_a_folder_of_the_earlier_version_is_taken_over_and_a_contested_copy_goes
 
     report = send(outdir, settings(server.port))
     assert report.count(Status.SENT) == 3 and sorted(server.handler.by_recipient()) == sorted(
-        set(UNITS.values()) - {"changan-qwb@example.com"})
+        set(UNITS.values()) - {"changan-qwb@example.com"}
+    )
     lost = [o for o in report.outcomes if o.status is Status.FAILED]
     assert [o.reason for o in lost] == ["评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert"] * 2
 
     convert_batch(expand_inputs([key]), outdir, report=ReportOptions())  # scored again, under a name of its own
     report = send(outdir, settings(server.port))
     [sent] = [o for o in report.outcomes if o.status is Status.SENT]
-    assert sent.recipients == ("changan-qwb@example.com",) and sent.name == "长安区委办-2.scored.xlsx"
+    # the contested 长安区委办.scored.xlsx is no one's; -2 went to the archived entry (first in the manifest)
+    assert sent.recipients == ("changan-qwb@example.com",) and sent.name == "长安区委办-3.scored.xlsx"
     assert "other-unit@example.com" not in server.handler.by_recipient()
 
 
@@ -560,8 +673,21 @@ def test_an_earlier_versions_unreadable_result_is_tried_again(tmp_path, example)
     convert_batch(expand_inputs([str(inbox)]), out)
     data = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     [entry] = data["entries"].values()  # as an earlier version kept a worker's time-out, for good
-    entry["result"].update(scored=False, total=None, grade=None, output=None, findings=[
-        {"severity": "error", "code": "UNREADABLE_FILE", "sheet": "", "cell": "", "message": "处理超过 300 秒仍未完成"}])
+    entry["result"].update(
+        scored=False,
+        total=None,
+        grade=None,
+        output=None,
+        findings=[
+            {
+                "severity": "error",
+                "code": "UNREADABLE_FILE",
+                "sheet": "",
+                "cell": "",
+                "message": "处理超过 300 秒仍未完成",
+            }
+        ],
+    )
     (out / "manifest.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     (out / DB_NAME).unlink()
 
@@ -573,8 +699,10 @@ def test_a_recorded_report_that_is_gone_is_not_left_off_silently(outdir, server)
     (outdir / "新华区教育局.report.docx").unlink()
     report = send(outdir, settings(server.port))
     [failed] = [o for o in report.outcomes if o.status is Status.FAILED]
-    assert failed.reason == (f"自评报告 {outdir / '新华区教育局.report.docx'} 不存在（可能已被移动或删除），未发送；"
-                             "请重新运行 xlsx-eval convert --report")
+    assert failed.reason == (
+        f"自评报告 {outdir / '新华区教育局.report.docx'} 不存在（可能已被移动或删除），未发送；"
+        "请重新运行 xlsx-eval convert --report"
+    )
     assert "xinhua@example.com" not in server.handler.by_recipient()
 
 
@@ -583,45 +711,82 @@ def test_no_manifest_or_no_folder_is_a_usage_error(tmp_path):
     empty.mkdir()
     result = cli(empty, "--from", FROM)
     assert result.exit_code == 2
-    assert (f"{empty} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
-            f"请先运行 xlsx-eval convert 输入文件 -o {empty}") in result.output
+    assert (
+        f"{empty} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
+        f"请先运行 xlsx-eval convert 输入文件 -o {empty}"
+    ) in result.output
     missing = cli(tmp_path / "nowhere", "--from", FROM)
     assert missing.exit_code == 2 and "找不到输出文件夹" in missing.output
 
 
 # ------------------------------------------------------------------------------------------------ settings
 
+
 def test_flags_over_environment_over_config_over_defaults(tmp_path):
     config = tmp_path / "xlsx-eval.toml"
-    config.write_text('[email]\nhost = "smtp.config.example"\nport = 2525\nfrom = "config@example.gov.cn"\n'
-                      'cc = ["archive@example.gov.cn"]\nsecurity = "starttls"\n', encoding="utf-8")
+    config.write_text(
+        '[email]\nhost = "smtp.config.example"\nport = 2525\nfrom = "config@example.gov.cn"\n'
+        'cc = ["archive@example.gov.cn"]\nsecurity = "starttls"\n',
+        encoding="utf-8",
+    )
     env = {"XLSX_EVAL_SMTP_HOST": "smtp.env.example", "XLSX_EVAL_SMTP_PASSWORD": "pw"}
 
     s = resolve_settings({"from": "flag@example.gov.cn"}, env, cwd=tmp_path)
     assert (s.host, s.port, s.sender, s.cc, s.security, s.password) == (
-        "smtp.env.example", 2525, "flag@example.gov.cn", ("archive@example.gov.cn",), "starttls", "pw")
+        "smtp.env.example",
+        2525,
+        "flag@example.gov.cn",
+        ("archive@example.gov.cn",),
+        "starttls",
+        "pw",
+    )
     assert "pw" not in repr(s)
 
     defaults = resolve_settings({"from": FROM}, {}, cwd=tmp_path / "cwd")
     assert (defaults.host, defaults.port, defaults.security, defaults.retries) == ("localhost", 25, "none", 3)
     assert resolve_settings({"from": FROM, "security": "ssl"}, {}, cwd=tmp_path / "cwd").port == 465
     assert resolve_settings({"from": FROM, "port": 587}, {}, cwd=tmp_path / "cwd").security == "starttls"
-    assert resolve_settings({"user": "me@example.gov.cn", "security": "ssl"}, {}, cwd=tmp_path / "cwd").sender == "me@example.gov.cn"
+    assert (
+        resolve_settings({"user": "me@example.gov.cn", "security": "ssl"}, {}, cwd=tmp_path / "cwd").sender
+        == "me@example.gov.cn"
+    )
 
 
-@pytest.mark.parametrize(("flags", "env", "toml", "message"), [
-    ({}, {}, "", "没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 xlsx-eval.toml 的 [email] from 指定"),
-    ({"from": "jxpj at example"}, {}, "", "--from：“jxpj at example”不是有效的邮箱地址，请填写如 name@example.com"),
-    ({"from": FROM, "to": ["a@example.com,b@example.com"]}, {}, "", "--to：“a@example.com,b@example.com”不是有效的邮箱地址"),
-    ({"from": FROM}, {"XLSX_EVAL_SMTP_PORT": "abc"}, "", "环境变量 XLSX_EVAL_SMTP_PORT：端口“abc”无效"),
-    ({"from": FROM}, {}, '[email]\npassword = "x"\n', "密码不能写在配置文件"),
-    ({"from": FROM}, {}, '[email]\nhots = "x"\n', "的 [email] 中“hots”不是有效的设置"),
-    ({"from": FROM}, {}, '[email]\nhost = \n', "不是有效的 TOML 文件，第 2 行第 8 列：这里的值无法识别"),
-    ({"from": FROM}, {}, '[email]\nsecurity = "tls"\n', "的 [email] security：“tls”无效，请填写 ssl、starttls 或 none"),
-    ({"from": FROM, "user": "jxpj", "host": "smtp.example.gov.cn"}, {}, "",
-     "不能在未加密的连接上把密码发给 smtp.example.gov.cn：请加 --starttls（端口 587）或 --ssl（端口 465）"),
-    ({"from": FROM, "ca_file": "nothing.pem"}, {}, "", "--ca-file：找不到证书文件"),
-])
+@pytest.mark.parametrize(
+    ("flags", "env", "toml", "message"),
+    [
+        (
+            {},
+            {},
+            "",
+            "没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 xlsx-eval.toml 的 [email] from 指定",
+        ),
+        ({"from": "jxpj at example"}, {}, "", "--from：“jxpj at example”不是有效的邮箱地址，请填写如 name@example.com"),
+        (
+            {"from": FROM, "to": ["a@example.com,b@example.com"]},
+            {},
+            "",
+            "--to：“a@example.com,b@example.com”不是有效的邮箱地址",
+        ),
+        ({"from": FROM}, {"XLSX_EVAL_SMTP_PORT": "abc"}, "", "环境变量 XLSX_EVAL_SMTP_PORT：端口“abc”无效"),
+        ({"from": FROM}, {}, '[email]\npassword = "x"\n', "密码不能写在配置文件"),
+        ({"from": FROM}, {}, '[email]\nhots = "x"\n', "的 [email] 中“hots”不是有效的设置"),
+        ({"from": FROM}, {}, "[email]\nhost = \n", "不是有效的 TOML 文件，第 2 行第 8 列：这里的值无法识别"),
+        (
+            {"from": FROM},
+            {},
+            '[email]\nsecurity = "tls"\n',
+            "的 [email] security：“tls”无效，请填写 ssl、starttls 或 none",
+        ),
+        (
+            {"from": FROM, "user": "jxpj", "host": "smtp.example.gov.cn"},
+            {},
+            "",
+            "不能在未加密的连接上把密码发给 smtp.example.gov.cn：请加 --starttls（端口 587）或 --ssl（端口 465）",
+        ),
+        ({"from": FROM, "ca_file": "nothing.pem"}, {}, "", "--ca-file：找不到证书文件"),
+    ],
+)
 def test_bad_settings_say_which_and_where(tmp_path, flags, env, toml, message):
     if toml:
         (tmp_path / "xlsx-eval.toml").write_text(toml, encoding="utf-8")
@@ -674,8 +839,11 @@ def test_a_password_smtplib_cannot_send_is_a_clear_message(outdir, start_server,
 def test_a_unit_whose_workbook_could_not_be_scored_is_told_why(tmp_path, server):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    write_workbook(inbox / "缺表.xlsx", info={"单位名称": "桥东区审计局", "联系人邮箱": "qiaodong@example.com"},
-                   omit_sheets=("绩效指标",))
+    write_workbook(
+        inbox / "缺表.xlsx",
+        info={"单位名称": "桥东区审计局", "联系人邮箱": "qiaodong@example.com"},
+        omit_sheets=("绩效指标",),
+    )
     convert_batch(expand_inputs([str(inbox)]), tmp_path / "out")
     report = send(tmp_path / "out", settings(server.port))
 
@@ -684,8 +852,9 @@ def test_a_unit_whose_workbook_could_not_be_scored_is_told_why(tmp_path, server)
     assert m.rcpts == ["qiaodong@example.com"] and list(m.message.iter_attachments()) == []
     assert m.message["Subject"] == "【绩效自评结果】桥东区审计局·值班视频系统安装经费：未能评分，请修改后重新提交"
     text = m.message.get_body(preferencelist=("plain",)).get_content()
-    assert ("  1. 绩效指标：工作簿中没有“绩效指标”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）"
-            in text)
+    assert (
+        "  1. 绩效指标：工作簿中没有“绩效指标”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）" in text
+    )
     again = send(tmp_path / "out", settings(server.port))  # told once: the same workbook is not mailed twice
     assert [o.status for o in again.outcomes] == [Status.ALREADY_SENT] and len(server.handler.messages) == 1
 

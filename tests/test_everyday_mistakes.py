@@ -39,33 +39,43 @@ def renamed(wb: openpyxl.Workbook, names: dict[str, str]) -> None:
 
 # --------------------------------------------------------------------------------------- 1, 2: sheet names
 
+
 def test_a_workbook_without_its_ledger_says_spending_was_not_checked(build):
     r = evaluate(build(omit_sheets=("支出明细",)))
     assert codes(r) == [("LEDGER_MISSING", "支出明细", "")]
-    assert message(r, "LEDGER_MISSING") == ("工作簿中没有“支出明细”工作表，全年执行数未能与逐笔支出核对；"
-                                            "请按标准模板添加“支出明细”表，逐笔填写本年度支出")
+    assert message(r, "LEDGER_MISSING") == (
+        "工作簿中没有“支出明细”工作表，全年执行数未能与逐笔支出核对；请按标准模板添加“支出明细”表，逐笔填写本年度支出"
+    )
     assert r.total == 99.4 and r.findings[0].severity.value == "warning"
 
     done = runner.invoke(app, ["check", str(build("b.xlsx", omit_sheets=("支出明细",)))])
     assert "LEDGER_MISSING" in done.stdout and "0 个错误，1 个警告" in done.stdout
 
 
-@pytest.mark.parametrize(("names", "used"), [
-    ({"绩效指标": "绩效指标表"}, {"绩效指标": "绩效指标表"}),
-    ({"项目信息": "项目基本信息"}, {"项目信息": "项目基本信息"}),
-    ({"支出明细": " 支出明细 ", "绩效指标": "绩效指标1"}, {"支出明细": " 支出明细 ", "绩效指标": "绩效指标1"}),
-    ({"支出明细": "支出明细表（2）"}, {"支出明细": "支出明细表（2）"}),
-])
+@pytest.mark.parametrize(
+    ("names", "used"),
+    [
+        ({"绩效指标": "绩效指标表"}, {"绩效指标": "绩效指标表"}),
+        ({"项目信息": "项目基本信息"}, {"项目信息": "项目基本信息"}),
+        ({"支出明细": " 支出明细 ", "绩效指标": "绩效指标1"}, {"支出明细": " 支出明细 ", "绩效指标": "绩效指标1"}),
+        ({"支出明细": "支出明细表（2）"}, {"支出明细": "支出明细表（2）"}),
+    ],
+)
 def test_a_near_miss_sheet_name_is_read_and_named(build, names, used):
     r = evaluate(build(extra=lambda wb: renamed(wb, names)))
     assert r.total == 99.4  # read as the template's sheets: the seed's score
     near = [f for f in r.findings if f.code == "SHEET_NAME_NEAR"]
-    assert [(f.severity.value, f.sheet) for f in near] == [("info", actual) for actual in used.values()
-                                                           if actual.strip() != next(k for k, v in used.items() if v == actual)]
+    assert [(f.severity.value, f.sheet) for f in near] == [
+        ("info", actual)
+        for actual in used.values()
+        if actual.strip() != next(k for k, v in used.items() if v == actual)
+    ]
     for known, actual in used.items():
         if actual.strip() != known:
-            assert (f"没有名为“{known}”的工作表，已把“{actual}”当作“{known}”读取；"
-                    f"请把工作表“{actual}”改名为“{known}”，与标准模板一致") in [f.message for f in near]
+            assert (
+                f"没有名为“{known}”的工作表，已把“{actual}”当作“{known}”读取；"
+                f"请把工作表“{actual}”改名为“{known}”，与标准模板一致"
+            ) in [f.message for f in near]
 
 
 def test_two_sheets_alike_are_not_guessed_between(build):
@@ -75,16 +85,21 @@ def test_two_sheets_alike_are_not_guessed_between(build):
 
     r = evaluate(build(extra=two))
     assert not r.scored
-    assert message(r, "MISSING_SHEET") == ("工作簿中没有“绩效指标”工作表，“绩效指标1”“绩效指标2”都像是它，"
-                                           "无法确定用哪一张；请把其中一张改名为“绩效指标”")
+    assert message(r, "MISSING_SHEET") == (
+        "工作簿中没有“绩效指标”工作表，“绩效指标1”“绩效指标2”都像是它，无法确定用哪一张；请把其中一张改名为“绩效指标”"
+    )
 
 
 # --------------------------------------------------------------------------------- 3: a value typed with =
 
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path):
-    rows = [ind("产出指标", "数量指标", "建成套数", "=1套", "=1套", 10),
-            ind("产出指标", "质量指标", "合格率", "=100%", "95%", 10), *SEED_INDICATORS[2:]]
+    rows = [
+        ind("产出指标", "数量指标", "建成套数", "=1套", "=1套", 10),
+        ind("产出指标", "质量指标", "合格率", "=100%", "95%", 10),
+        *SEED_INDICATORS[2:],
+    ]
 
     def typed_as_formulas(wb):  # what a person typing "=1套" into a 常规 cell gets from the office suite
         for ref in ("D2", "F2", "D3"):
@@ -92,9 +107,21 @@ def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path)
 
     src = write_workbook(tmp_path / "typed.xlsx", indicators=rows, extra=typed_as_formulas)
     saved = tmp_path / "saved"
-    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to",
-                    "xlsx:Calc MS Excel 2007 XML", "--outdir", str(saved), str(src)], capture_output=True, timeout=180,
-                   check=True)
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(saved),
+            str(src),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
     r = evaluate(saved / "typed.xlsx")
     # =1套 against =1套: equal, 10; =100% against 95%: an equality target, 10 × 95/100 = 9.5
     assert [(s.indicator.target, s.score) for s in r.indicators[:2]] == [("=1套", 10.0), ("=100%", 9.5)]
@@ -104,18 +131,22 @@ def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path)
     assert not [f for f in r.findings if f.code in ("FORMULA_ERROR", "BAD_TARGET")]
     assert [f.message for f in r.findings if f.cell == "D3"][0] == (
         "单元格中输入的“=100%”被表格软件当作了公式（单元格格式为常规），已按输入的文字“=100%”读取；"
-        "请把该单元格格式设为“文本”，或输入 '=100%（前面加一个英文单引号）")
+        "请把该单元格格式设为“文本”，或输入 '=100%（前面加一个英文单引号）"
+    )
 
 
 # ------------------------------------------------------------------------------ 4: percent against plain
+
 
 def test_a_fraction_against_a_percentage_is_asked_about_not_scored_near_zero(build):
     r = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", "≥100%", 0.95, 10), *SEED_INDICATORS[1:]]))
     assert r.indicators[0].score == 9.5 and r.total == 98.9  # 95 of 100: 9.5, not 0.95% of it
     [f] = [f for f in r.findings if f.code == "SCALE_MISMATCH"]
     assert (f.severity.value, f.cell) == ("warning", "F2")
-    assert f.message == ("实际完成值“0.95”没有%，年度指标值“≥100%”却是百分数：0.95 是否指 95%？本项按 95% 计分；"
-                         "如是，请写作“95%”，如确为 0.95%，请写作“0.95%”")
+    assert f.message == (
+        "实际完成值“0.95”没有%，年度指标值“≥100%”却是百分数：0.95 是否指 95%？本项按 95% 计分；"
+        "如是，请写作“95%”，如确为 0.95%，请写作“0.95%”"
+    )
 
 
 def test_a_target_of_one_against_a_percentage(build):
@@ -132,30 +163,43 @@ def test_numbers_of_one_scale_raise_nothing(build):
 
 # ------------------------------------------------------------------------------------- 5: a mixed-up unit
 
+
 def test_a_ledger_in_yuan_under_wan_is_called_mixed_up_not_copied(build):
-    in_yuan = [(d, s, a * 10000) for d, s, a in
-               [(dt.date(2020, 1, 30), "值班室视频系统安装经费", 14.3), (dt.date(2020, 4, 7), "购置值班室无线话筒", 0.6)]]
+    in_yuan = [
+        (d, s, a * 10000)
+        for d, s, a in [
+            (dt.date(2020, 1, 30), "值班室视频系统安装经费", 14.3),
+            (dt.date(2020, 4, 7), "购置值班室无线话筒", 0.6),
+        ]
+    ]
     r = evaluate(build(info={"全年执行数": 14.9}, payments=in_yuan))
     text = message(r, "EXECUTED_MISMATCH")
     # 149,000 元 typed as 万元 against 14.9 万元: about 10,000 times
-    assert text == ("全年执行数为14.90万元，支出明细金额合计为149000.00，二者相差约10000.00倍，看来有一边把元和万元填混了；"
-                    "请先把全年执行数和每笔支出都按万元填写，再核对二者是否相符")
+    assert text == (
+        "全年执行数为14.90万元，支出明细金额合计为149000.00，二者相差约10000.00倍，看来有一边把元和万元填混了；"
+        "请先把全年执行数和每笔支出都按万元填写，再核对二者是否相符"
+    )
     assert "改为" not in text and "UNIT_SUSPECT" in [c for c, _, _ in codes(r)]
 
 
 # --------------------------------------------------------------------------------- 6: extreme and damaged
 
+
 def test_a_tiny_budget_is_a_finding_on_its_cell_not_an_unreadable_file(build):
     r = evaluate(build(info={"全年预算数": 1e-60}))
     assert [c for c, _, _ in codes(r)] == ["BAD_NUMBER"]
     assert (r.findings[0].sheet, r.findings[0].cell) == ("项目信息", "B7")
-    assert r.findings[0].message == "全年预算数“1e-60”小得不像是金额（可能是输入错误）；请填写以万元为单位的金额，如“35”"
+    assert (
+        r.findings[0].message == "全年预算数“1e-60”小得不像是金额（可能是输入错误）；请填写以万元为单位的金额，如“35”"
+    )
 
 
 def test_a_weight_below_a_hundredth_is_named_and_asks_no_reason(build):
     r = evaluate(build(indicators=[ind("产出指标", "数量指标", "x", "≥100%", "100%", 0.004), *SEED_INDICATORS[1:]]))
     assert ("BAD_NUMBER", "绩效指标", "H2") in codes(r)
-    assert message(r, "BAD_NUMBER") == "分值0.004小于计分的最小单位0.01分，得分只能为0；请核对分值（如“4”误写成了“0.004”）"
+    assert (
+        message(r, "BAD_NUMBER") == "分值0.004小于计分的最小单位0.01分，得分只能为0；请核对分值（如“4”误写成了“0.004”）"
+    )
     assert "MISSING_DEVIATION_REASON" not in [c for c, _, _ in codes(r)]
 
 
@@ -197,26 +241,31 @@ def test_a_member_outside_the_package_is_dropped_and_said(tmp_path, example):
     src = _rewritten(example, tmp_path / "odd.xlsx", climbing)
     r = convert(src, tmp_path / "out")
     assert ("PART_DROPPED", "", "") in codes(r)
-    assert message(r, "PART_DROPPED") == ("工作簿中的部件“../../outside.txt”的路径指向工作簿之外（文件可能被篡改或损坏），"
-                                          "评分后的副本已将其删除")
+    assert message(r, "PART_DROPPED") == (
+        "工作簿中的部件“../../outside.txt”的路径指向工作簿之外（文件可能被篡改或损坏），评分后的副本已将其删除"
+    )
     assert "../../outside.txt" not in zipfile.ZipFile(r.output).namelist()
     assert r.total == 99.4
 
 
 # ------------------------------------------------------------------------------------ 7: very long texts
 
+
 def test_a_text_past_excels_limit_is_quoted_short(build, tmp_path):
     essay = "实际完成情况说明" * 5000  # 40,000 characters, past the 32,767 an Excel cell holds
     rows = [ind("产出指标", "数量指标", "完成率", "≥100%", essay, 10), *SEED_INDICATORS[1:]]
     src = build(indicators=rows)
     r = convert(src, tmp_path / "out")
-    assert message(r, "BAD_NUMBER") == ("实际完成值“" + essay[:40] + "…”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”")
+    assert message(r, "BAD_NUMBER") == (
+        "实际完成值“" + essay[:40] + "…”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"
+    )
     assert max(len(f.message) for f in r.findings) < 200
     front = openpyxl.load_workbook(r.output)["评分结果"]
     assert max(len(str(c.value)) for row in front.iter_rows() for c in row if c.value is not None) < 32767
 
 
 # ------------------------------------------------------------------------------------- 9: template paths
+
 
 def test_template_into_a_folder_with_a_wrong_suffix_or_unwritable(tmp_path):
     folder = tmp_path / "模板"
@@ -232,7 +281,10 @@ def test_template_into_a_folder_with_a_wrong_suffix_or_unwritable(tmp_path):
     (tmp_path / "afile").write_text("")
     blocked = runner.invoke(app, ["template", str(tmp_path / "afile" / "t.xlsx")])
     assert blocked.exit_code == 2 and "Traceback" not in blocked.output
-    assert blocked.output.strip() == f"{tmp_path / 'afile' / 't.xlsx'} 所在的位置不是文件夹（{tmp_path / 'afile'} 是一个文件）；请换一个位置"
+    assert (
+        blocked.output.strip()
+        == f"{tmp_path / 'afile' / 't.xlsx'} 所在的位置不是文件夹（{tmp_path / 'afile'} 是一个文件）；请换一个位置"
+    )
 
     report = runner.invoke(app, ["template", "--report", str(tmp_path / "r.xlsx")])
     assert report.exit_code == 2 and "须以 .docx 结尾" in report.output

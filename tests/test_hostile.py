@@ -3,11 +3,11 @@
 import shutil
 import time
 
+import badfiles
 import pytest
 import xlsxwriter
 from typer.testing import CliRunner
 
-import badfiles
 from xlsx_eval import evaluate
 from xlsx_eval.cli import app
 
@@ -40,8 +40,9 @@ def test_xls_renamed_xlsx_is_read_by_its_content(tmp_path):
     xlwt = pytest.importorskip("xlwt")
     book = xlwt.Workbook()
     info = book.add_sheet("项目信息")
-    for r, (label, value) in enumerate([("评价年度", 2020), ("单位名称", "甲单位"), ("项目名称", "乙项目"),
-                                        ("全年预算数", 10), ("全年执行数", 9)]):
+    for r, (label, value) in enumerate(
+        [("评价年度", 2020), ("单位名称", "甲单位"), ("项目名称", "乙项目"), ("全年预算数", 10), ("全年执行数", 9)]
+    ):
         info.write(r, 0, label)
         info.write(r, 1, value)
     ind = book.add_sheet("绩效指标")
@@ -130,8 +131,13 @@ def test_a_batch_goes_on_past_every_bad_file(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").glob("*.scored.*")) == ["5-good.scored.xlsx"]
     lines = [line for line in result.output.splitlines() if line.startswith(("✔", "✘"))]
     # one verdict per file, as each finishes (with several workers, in the order they finish)
-    assert sorted(line.split("：")[0] for line in lines) == ["✔ 5-good.xlsx", "✘ 1-half.xlsx", "✘ 2-far.xlsx",
-                                                             "✘ 3-lol.xlsx", "✘ 4-empty.xlsx"]
+    assert sorted(line.split("：")[0] for line in lines) == [
+        "✔ 5-good.xlsx",
+        "✘ 1-half.xlsx",
+        "✘ 2-far.xlsx",
+        "✘ 3-lol.xlsx",
+        "✘ 4-empty.xlsx",
+    ]
     assert "跳过" in result.output and "~$5-good.xlsx" in result.output
     assert "无法读取 4 个，跳过 1 个" in result.output
 

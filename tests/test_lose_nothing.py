@@ -4,16 +4,15 @@ import shutil
 import subprocess
 import zipfile
 
+import badfiles
 import openpyxl
 import pytest
 
-import badfiles
 from xlsx_eval import convert
 
 # The parts a scored copy may change: the package's lists, the workbook, styles (new fills and formats),
 # the sheet whose 自评得分 are written, and the sheet that was the selected tab (now 评分结果 is).
-CHANGED = {"[Content_Types].xml", "docProps/app.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-           "xl/styles.xml"}
+CHANGED = {"[Content_Types].xml", "docProps/app.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml"}
 
 
 def members(path):
@@ -84,15 +83,28 @@ def test_text_from_the_workbook_is_never_a_formula(example, tmp_path):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 @pytest.mark.parametrize("make", ["example", "slip", "xlsm"])
 def test_libreoffice_opens_scored_copies(example, tmp_path, make):
-    src = {"example": lambda: example,
-           "slip": lambda: _slip(example, tmp_path / "slip.xlsx"),
-           "xlsm": lambda: badfiles.macro_workbook(tmp_path / "macro.xlsm")}[make]()
+    src = {
+        "example": lambda: example,
+        "slip": lambda: _slip(example, tmp_path / "slip.xlsx"),
+        "xlsm": lambda: badfiles.macro_workbook(tmp_path / "macro.xlsm"),
+    }[make]()
     r = convert(src, tmp_path / "out")
     profile = f"-env:UserInstallation=file://{tmp_path}/lo"
     for target in ("pdf", "csv:Text - txt - csv (StarCalc):44,34,76"):
-        done = subprocess.run(["soffice", "--headless", profile, "--convert-to", target,
-                               "--outdir", str(tmp_path / "lo-out"), str(r.output)],
-                              capture_output=True, timeout=180)
+        done = subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                profile,
+                "--convert-to",
+                target,
+                "--outdir",
+                str(tmp_path / "lo-out"),
+                str(r.output),
+            ],
+            capture_output=True,
+            timeout=180,
+        )
         assert done.returncode == 0, done.stderr
     stem = r.output.name.rsplit(".", 1)[0]
     assert (tmp_path / "lo-out" / f"{stem}.pdf").stat().st_size > 1000
@@ -116,8 +128,12 @@ def _png(path):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
     return path
 
 
@@ -137,8 +153,9 @@ def test_images_validations_conditional_formats_links_names_and_notes_are_kept(e
                     ws.write(c.row - 1, c.column - 1, c.value)
     scores = book.get_worksheet_by_name("绩效指标")  # the sheet whose XML the scoring rewrites
     scores.insert_image("N2", str(_png(tmp_path / "red.png")))
-    scores.conditional_format("H2:H10", {"type": "cell", "criteria": ">=", "value": 10,
-                                         "format": book.add_format({"bg_color": "#C6EFCE"})})
+    scores.conditional_format(
+        "H2:H10", {"type": "cell", "criteria": ">=", "value": 10, "format": book.add_format({"bg_color": "#C6EFCE"})}
+    )
     scores.data_validation("D2:D10", {"validate": "list", "source": ["≥", "≤", "=", "定性"]})
     scores.write_comment("C2", "单位的批注")
     scores.write_url("M2", "https://www.example.com/", string="依据文件")

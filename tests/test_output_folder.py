@@ -40,13 +40,25 @@ BIG_LEDGER = [(dt.date(2020, 1, 1) + dt.timedelta(days=i % 300), f"支出{i}", 0
 
 def xe(*args, timeout: float = 180, env: dict | None = None) -> subprocess.CompletedProcess:
     """``xlsx-eval ARGS`` as a user runs it, in a process of its own."""
-    return subprocess.run([sys.executable, "-m", "xlsx_eval", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [sys.executable, "-m", "xlsx_eval", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def start(*args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "xlsx_eval", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "xlsx_eval", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def wait_for(condition, seconds: float = 60) -> None:
@@ -88,6 +100,7 @@ def attachments(message) -> dict[str, bytes]:
 
 # ------------------------------------------------------------------------------------------------ identity
 
+
 def test_a_resubmitted_file_of_a_shared_name_keeps_its_own_outputs_and_its_own_mail(tmp_path, server):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
     (inbox / "一组").mkdir(parents=True)
@@ -110,8 +123,10 @@ def test_a_resubmitted_file_of_a_shared_name_keeps_its_own_outputs_and_its_own_m
     assert sent.returncode == 0, sent.stderr
     received = server.handler.by_recipient()
     assert sorted(received) == ["jia@example.com", "yi@example.com"]
-    for address, unit, subject in (("jia@example.com", "甲局", "【绩效自评结果】甲局·值班视频系统安装经费：99.4分（优秀）"),
-                                   ("yi@example.com", "乙局", "【绩效自评结果】乙局·值班视频系统安装经费：100分（优秀）")):
+    for address, unit, subject in (
+        ("jia@example.com", "甲局", "【绩效自评结果】甲局·值班视频系统安装经费：99.4分（优秀）"),
+        ("yi@example.com", "乙局", "【绩效自评结果】乙局·值班视频系统安装经费：100分（优秀）"),
+    ):
         [message] = received[address]
         assert message.message["Subject"] == subject
         [(name, data)] = attachments(message.message).items()
@@ -167,6 +182,7 @@ def test_outputs_named_as_inputs_are_not_scored_again(tmp_path, example):
 
 # -------------------------------------------------------------------------------------- one writer at once
 
+
 def test_a_second_convert_into_a_folder_in_use_is_refused_and_loses_nothing(tmp_path):
     first_inbox = big_inbox(tmp_path / "一批", 40)
     second_inbox = tmp_path / "二批"
@@ -176,7 +192,12 @@ def test_a_second_convert_into_a_folder_in_use_is_refused_and_loses_nothing(tmp_
     out = tmp_path / "out"
 
     first = start("convert", first_inbox, "-o", out, "--jobs", "1")
-    wait_for(lambda: f'"pid": {first.pid}' in ((out / ".xlsx-eval.lock").read_text() if (out / ".xlsx-eval.lock").exists() else ""))
+    wait_for(
+        lambda: (
+            f'"pid": {first.pid}'
+            in ((out / ".xlsx-eval.lock").read_text() if (out / ".xlsx-eval.lock").exists() else "")
+        )
+    )
     second = xe("convert", second_inbox, "-o", out)
     assert first.poll() is None  # the first was still at work when the second was turned away
     assert second.returncode == 2
@@ -193,6 +214,7 @@ def test_a_second_convert_into_a_folder_in_use_is_refused_and_loses_nothing(tmp_
 
 
 # ------------------------------------------------------------------------------------------- kill -9
+
 
 def _live_in_group(group: int) -> list[int]:
     """Processes of a process group that are still running (zombies, which hold nothing, not counted)."""
@@ -273,8 +295,13 @@ def test_a_file_that_timed_out_or_was_missing_is_tried_again(tmp_path, monkeypat
 
     run_all = isolate.run_all
     monkeypatch.setattr(pipeline, "_evaluate", slow_once)
-    monkeypatch.setattr(isolate, "run_all", lambda fn, tasks, jobs, limits=None, done=None:
-                        run_all(fn, tasks, jobs, isolate.ProcessLimits(seconds=2), done))
+    monkeypatch.setattr(
+        isolate,
+        "run_all",
+        lambda fn, tasks, jobs, limits=None, done=None: run_all(
+            fn, tasks, jobs, isolate.ProcessLimits(seconds=2), done
+        ),
+    )
     runner = CliRunner()
     first = runner.invoke(app, ["convert", str(inbox), str(late), "-o", str(out), "--json"])
     by_name = {Path(r["file"]).name: r for r in json.loads(first.stdout)["results"]}
@@ -291,6 +318,7 @@ def test_a_file_that_timed_out_or_was_missing_is_tried_again(tmp_path, monkeypat
 
 
 # -------------------------------------------------------------------------------------------- odd inputs
+
 
 def test_fifos_devices_and_symlink_loops_are_skipped_and_counted(tmp_path, example):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
@@ -341,8 +369,10 @@ def test_a_name_too_long_for_the_disk_gets_a_shorter_one_and_says_so(tmp_path, e
     [note] = [f for f in result["findings"] if f["code"] == "NAME_SHORTENED"]
     assert note["severity"] == "info"
     assert len(written.encode()) == 255  # 81 of the 83 characters kept: 243 bytes, and ".scored.xlsx"
-    assert note["message"] == (f"文件名过长：评分后的文件名会有 261 字节，超过系统允许的 255 字节，已改用较短的名称"
-                               f"“{written}”；建议把原文件改用较短的名称")
+    assert note["message"] == (
+        f"文件名过长：评分后的文件名会有 261 字节，超过系统允许的 255 字节，已改用较短的名称"
+        f"“{written}”；建议把原文件改用较短的名称"
+    )
 
 
 def test_a_hash_in_a_name_keeps_the_summary_link_working(tmp_path, example):
@@ -356,6 +386,7 @@ def test_a_hash_in_a_name_keeps_the_summary_link_working(tmp_path, example):
 
 
 # ------------------------------------------------------------------------------------ full and read-only disks
+
 
 @pytest.fixture
 def small_disk(tmp_path):
@@ -431,7 +462,9 @@ def converted_on_small_disk(tmp_path, small_disk):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for unit in ("甲局", "乙局", "丙局", "丁局"):
-        write_workbook(inbox / f"{unit}.xlsx", info={"单位名称": unit, "联系人邮箱": f"{unit.encode().hex()}@example.com"})
+        write_workbook(
+            inbox / f"{unit}.xlsx", info={"单位名称": unit, "联系人邮箱": f"{unit.encode().hex()}@example.com"}
+        )
     out = small_disk("3m") / "out"
     assert xe("convert", inbox, "-o", out).returncode == 0
     return out
@@ -477,6 +510,7 @@ def test_email_proves_it_can_record_before_it_sends(converted_on_small_disk, ser
 
 # ----------------------------------------------------------------------------------------- a slow server
 
+
 class _Trickle(socketserver.StreamRequestHandler):
     """An SMTP server that answers every command, one line every 0.2 s, in 30 lines."""
 
@@ -506,8 +540,17 @@ def test_a_server_that_answers_one_line_at_a_time_meets_the_deadline(tmp_path):
         slow.daemon_threads = True
         threading.Thread(target=slow.serve_forever, daemon=True).start()
         began = time.monotonic()
-        done = xe("email", tmp_path / "out", "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port",
-                  slow.server_address[1], env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"})
+        done = xe(
+            "email",
+            tmp_path / "out",
+            "--from",
+            FROM,
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            slow.server_address[1],
+            env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"},
+        )
         took = time.monotonic() - began
         slow.shutdown()
     assert done.returncode == 1 and "Traceback" not in done.stderr
@@ -538,8 +581,17 @@ def test_a_greeting_that_never_ends_meets_the_deadline(tmp_path):
         slow.daemon_threads = True
         threading.Thread(target=slow.serve_forever, daemon=True).start()
         began = time.monotonic()
-        done = xe("email", tmp_path / "out", "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port",
-                  slow.server_address[1], env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"})
+        done = xe(
+            "email",
+            tmp_path / "out",
+            "--from",
+            FROM,
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            slow.server_address[1],
+            env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"},
+        )
         took = time.monotonic() - began
         slow.shutdown()
     assert done.returncode == 1 and "回应过慢" in done.stderr and "Traceback" not in done.stderr
@@ -547,6 +599,7 @@ def test_a_greeting_that_never_ends_meets_the_deadline(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------------ status
+
 
 def test_status_says_what_the_folder_holds(tmp_path, server):
     inbox, out = tmp_path / "inbox", tmp_path / "out"
@@ -557,10 +610,32 @@ def test_status_says_what_the_folder_holds(tmp_path, server):
     xe("convert", inbox, "-o", out)
 
     counts = status(out)["counts"]
-    assert counts == {"inputs": 3, "scored": 2, "not_scored": 0, "unreadable": 1, "retry": 0, "with_errors": 1,
-                      "sent": 0, "not_sent": 2, "uncertain": 0, "stale_outputs": 0, "inputs_changed": 0}
-    xe("email", out, "--from", FROM, "--smtp-host", "127.0.0.1", "--smtp-port", server.port, "--to", "jia@example.com",
-       env=MAIL_ENV)  # --to: both go to 甲局's address
+    assert counts == {
+        "inputs": 3,
+        "scored": 2,
+        "not_scored": 0,
+        "unreadable": 1,
+        "retry": 0,
+        "with_errors": 1,
+        "sent": 0,
+        "not_sent": 2,
+        "uncertain": 0,
+        "stale_outputs": 0,
+        "inputs_changed": 0,
+    }
+    xe(
+        "email",
+        out,
+        "--from",
+        FROM,
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        server.port,
+        "--to",
+        "jia@example.com",
+        env=MAIL_ENV,
+    )  # --to: both go to 甲局's address
     (out / "乙局.scored.xlsx").write_bytes(b"changed by hand")
     write_workbook(inbox / "甲局.xlsx", info={"单位名称": "甲局", "全年执行数": 35}, payments=paid(35))
 
@@ -580,8 +655,10 @@ def test_status_says_what_the_folder_holds(tmp_path, server):
 def test_status_of_a_folder_that_is_not_an_output_folder(tmp_path):
     done = xe("status", tmp_path)
     assert done.returncode == 2
-    assert done.stderr.strip() == (f"{tmp_path} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
-                                   f"请先运行 xlsx-eval convert 输入文件 -o {tmp_path}")
+    assert done.stderr.strip() == (
+        f"{tmp_path} 里没有 xlsx-eval 的记录（xlsx-eval.db），不是 xlsx-eval convert 的输出文件夹；"
+        f"请先运行 xlsx-eval convert 输入文件 -o {tmp_path}"
+    )
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")

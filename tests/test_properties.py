@@ -11,11 +11,11 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import badfiles
 import openpyxl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import badfiles
 from xlsx_eval import convert, evaluate
 from xlsx_eval.model import Result
 from xlsx_eval.reader import TOTAL_WORDS, read_workbook
@@ -23,7 +23,8 @@ from xlsx_eval.reader import TOTAL_WORDS, read_workbook
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 words = st.text(st.characters(whitelist_categories=("Lu", "Ll", "Lo", "Nd")), min_size=1, max_size=10).filter(
-    lambda s: s not in TOTAL_WORDS and s.strip() == s and s not in ("不适用",))
+    lambda s: s not in TOTAL_WORDS and s.strip() == s and s not in ("不适用",)
+)
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999999.99"), places=2).map(float)
 weights = st.decimals(min_value=Decimal("0.5"), max_value=Decimal("50"), places=1).map(float)
 targets = st.one_of(
@@ -46,16 +47,32 @@ def decorate(draw, name):
 @st.composite
 def workbooks(draw):
     year = draw(st.integers(2000, 2099))
-    info = {"评价年度": year, "单位名称": draw(words), "项目名称": draw(words), "金额单位": "万元",
-            "全年预算数": draw(amounts), "资金到位数": draw(amounts), "全年执行数": draw(amounts)}
+    info = {
+        "评价年度": year,
+        "单位名称": draw(words),
+        "项目名称": draw(words),
+        "金额单位": "万元",
+        "全年预算数": draw(amounts),
+        "资金到位数": draw(amounts),
+        "全年执行数": draw(amounts),
+    }
     groups = draw(st.lists(st.tuples(st.sampled_from(LEVEL1), words), min_size=1, max_size=3, unique=True))
     indicators = []
     for level1, level2 in sorted(groups):
         for _ in range(draw(st.integers(1, 3))):
-            indicators.append({"level1": level1, "level2": level2, "name": draw(words), "target": draw(targets),
-                               "actual": draw(actuals), "weight": draw(weights)})
-    payments = draw(st.lists(st.tuples(st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)), words, amounts),
-                             max_size=6))
+            indicators.append(
+                {
+                    "level1": level1,
+                    "level2": level2,
+                    "name": draw(words),
+                    "target": draw(targets),
+                    "actual": draw(actuals),
+                    "weight": draw(weights),
+                }
+            )
+    payments = draw(
+        st.lists(st.tuples(st.dates(dt.date(year, 1, 1), dt.date(year, 12, 31)), words, amounts), max_size=6)
+    )
     layout = {
         "info_title": draw(st.booleans()),
         "info_order": draw(st.permutations(INFO_LABELS)),
@@ -89,8 +106,15 @@ def write(path: Path, info, indicators, payments, layout) -> list[int]:
     ws.append([layout["headers"].get(name, name) for name in columns])
     rows, previous = [], None
     for i, ind in enumerate(indicators):
-        values = {"一级指标": ind["level1"], "二级指标": ind["level2"], "三级指标": ind["name"],
-                  "年度指标值": ind["target"], "实际完成值": ind["actual"], "分值": ind["weight"], "备注": None}
+        values = {
+            "一级指标": ind["level1"],
+            "二级指标": ind["level2"],
+            "三级指标": ind["name"],
+            "年度指标值": ind["target"],
+            "实际完成值": ind["actual"],
+            "分值": ind["weight"],
+            "备注": None,
+        }
         if layout["groups"] == "blank" and previous:
             if previous["level1"] == ind["level1"]:
                 values["一级指标"] = None
@@ -133,8 +157,17 @@ def test_the_reader_gets_back_what_was_written(tmp_path_factory, case):
     p = wb.project
     assert (p.year, p.unit, p.name, p.money_unit) == (info["评价年度"], info["单位名称"], info["项目名称"], "万元")
     assert (p.budget, p.received, p.executed) == (info["全年预算数"], info["资金到位数"], info["全年执行数"])
-    got = [{"level1": i.level1, "level2": i.level2, "name": i.name, "target": i.target, "actual": i.actual,
-            "weight": i.weight} for i in wb.indicators]
+    got = [
+        {
+            "level1": i.level1,
+            "level2": i.level2,
+            "name": i.name,
+            "target": i.target,
+            "actual": i.actual,
+            "weight": i.weight,
+        }
+        for i in wb.indicators
+    ]
     assert got == indicators
     assert [i.row for i in wb.indicators] == rows
     actual_column = openpyxl.utils.get_column_letter(layout["columns"].index("实际完成值") + 1)
@@ -162,8 +195,7 @@ EXAMPLE_BYTES = badfiles.EXAMPLE.read_bytes()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(flips=st.lists(st.tuples(st.integers(0, len(EXAMPLE_BYTES) - 1), st.integers(0, 255)), min_size=1,
-                      max_size=20))
+@given(flips=st.lists(st.tuples(st.integers(0, len(EXAMPLE_BYTES) - 1), st.integers(0, 255)), min_size=1, max_size=20))
 def test_mutated_files_never_escape(tmp_path_factory, flips):
     data = bytearray(EXAMPLE_BYTES)
     for position, value in flips:
@@ -178,27 +210,32 @@ with zipfile.ZipFile(badfiles.EXAMPLE) as _zf:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(part=st.sampled_from(PARTS), cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)),
-                                                  min_size=1, max_size=6))
+@given(
+    part=st.sampled_from(PARTS),
+    cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)), min_size=1, max_size=6),
+)
 def test_damaged_parts_inside_a_sound_zip_never_escape(tmp_path_factory, part, cuts):
     _survives(_damaged(tmp_path_factory.mktemp("fuzz"), part, cuts))
 
 
 def _damaged(folder: Path, part: str, cuts: list[tuple[int, bytes]]) -> Path:
     """The example with junk bytes written over one part, inside an otherwise sound zip."""
+
     def damage(xml: bytes) -> bytes:
         out = bytearray(xml)
         for position, junk in cuts:
             at = position % max(len(out), 1)
-            out[at:at + len(junk)] = junk
+            out[at : at + len(junk)] = junk
         return bytes(out)
 
     return badfiles.rewrite(folder / "damaged.xlsx", {part: damage})
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(part=st.sampled_from(PARTS), cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)),
-                                                  min_size=1, max_size=4))
+@given(
+    part=st.sampled_from(PARTS),
+    cuts=st.lists(st.tuples(st.integers(0, 4000), st.binary(max_size=8)), min_size=1, max_size=4),
+)
 def test_writing_back_damaged_workbooks_never_escapes(tmp_path_factory, part, cuts):
     """convert too: whatever the reader let through, the write-back either writes a copy that opens
     wherever the input opened, or reports WRITE_FAILED; the input is never changed."""

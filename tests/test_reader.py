@@ -1,6 +1,7 @@
 """Reading workbooks laid out as template.md says, and the findings for what is missing or unreadable."""
 
 from conftest import SEED_INDICATORS, ind
+
 from xlsx_eval import evaluate
 from xlsx_eval.reader import read_workbook
 
@@ -46,7 +47,11 @@ def test_groups_merged_down_or_left_blank_are_carried(build):
 
     wb = read_workbook(build(indicators=rows, extra=merge))
     assert [(i.level1, i.level2) for i in wb.indicators] == [
-        ("产出指标", "质量指标"), ("产出指标", "质量指标"), ("产出指标", "时效指标"), ("效益指标", None)]
+        ("产出指标", "质量指标"),
+        ("产出指标", "质量指标"),
+        ("产出指标", "时效指标"),
+        ("效益指标", None),
+    ]
 
 
 def test_title_rows_and_headers_with_stars_units_and_line_breaks(build):
@@ -124,8 +129,11 @@ def test_bad_target_missing_actual_unknown_level(build):
         ind("效益指标", "社会效益指标", "c", "效果明显", "还可以", 30, nature="定性"),
     ]
     r = evaluate(build(indicators=rows))
-    assert codes(r) == [("BAD_TARGET", "绩效指标", "D2"), ("MISSING_ACTUAL", "绩效指标", "F3"),
-                        ("UNKNOWN_LEVEL", "绩效指标", "F4")]
+    assert codes(r) == [
+        ("BAD_TARGET", "绩效指标", "D2"),
+        ("MISSING_ACTUAL", "绩效指标", "F3"),
+        ("UNKNOWN_LEVEL", "绩效指标", "F4"),
+    ]
     assert "“≥百分百”" in r.findings[0].message and "≥100%" in r.findings[0].message
     assert [s.score for s in r.indicators] == [0.0, 0.0, 0.0]
 
@@ -137,9 +145,9 @@ def test_nature_and_target_that_disagree(build):
 
 def test_full_width_and_look_alike_signs(build):
     rows = [
-        ind("产出指标", "数量指标", "a", "＞＝５０个", "４７个", 30),   # full width: ≥ 50, 47 → 0.94 → 28.2
-        ind("产出指标", "成本指标", "b", "≦35万元", "35万元", 30),     # look-alike ≤ → 30
-        ind("产出指标", "质量指标", "c", "≥ 100 ％", "100%", 30),      # spaces and full-width % → 30
+        ind("产出指标", "数量指标", "a", "＞＝５０个", "４７个", 30),  # full width: ≥ 50, 47 → 0.94 → 28.2
+        ind("产出指标", "成本指标", "b", "≦35万元", "35万元", 30),  # look-alike ≤ → 30
+        ind("产出指标", "质量指标", "c", "≥ 100 ％", "100%", 30),  # spaces and full-width % → 30
     ]
     r = evaluate(build(indicators=rows))
     assert [s.nature for s in r.indicators] == ["≥", "≤", "≥"]

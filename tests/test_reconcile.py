@@ -8,6 +8,7 @@ The base workbook (conftest: the seed's case) reconciles cleanly; each test chan
 import datetime as dt
 
 from conftest import SEED_PAYMENTS
+
 from xlsx_eval import evaluate
 
 
@@ -97,8 +98,18 @@ def test_tolerance_is_half_a_cent_of_the_unit(build):
     assert found(evaluate(build(info={"全年执行数": 32.884}))) == []
     # in 元: 328800.4 against 328800 is within 0.5 元; everything in 元 here
     yuan = [(d, s, round(a * 10000, 2)) for d, s, a in SEED_PAYMENTS]
-    r = evaluate(build(payments=yuan, info={"金额单位": "元", "全年预算数": 350000, "资金到位数": 350000,
-                                            "其中财政资金": 350000, "全年执行数": 328800.4}))
+    r = evaluate(
+        build(
+            payments=yuan,
+            info={
+                "金额单位": "元",
+                "全年预算数": 350000,
+                "资金到位数": 350000,
+                "其中财政资金": 350000,
+                "全年执行数": 328800.4,
+            },
+        )
+    )
     assert found(r) == []
     assert r.funds.execution_rate == 94.0
 

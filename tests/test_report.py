@@ -30,17 +30,29 @@ SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates"
 # seed-report.txt, section by section, in its order
 SEED_HEADINGS = [
     "项目自评报告",
-    "一、项目基本情况", "（一）项目概况", "（二）项目预期绩效目标",
-    "二、自评工作情况", "（一）自评的组织工作", "（二）自评的方法和过程",
-    "三、项目执行及绩效实现情况", "（一）预算执行情况", "（二）项目产出", "（三）项目效益", "（四）满意度",
+    "一、项目基本情况",
+    "（一）项目概况",
+    "（二）项目预期绩效目标",
+    "二、自评工作情况",
+    "（一）自评的组织工作",
+    "（二）自评的方法和过程",
+    "三、项目执行及绩效实现情况",
+    "（一）预算执行情况",
+    "（二）项目产出",
+    "（三）项目效益",
+    "（四）满意度",
     "四、项目综合评价结论和评价等级",
-    "五、存在的问题及改进措施", "（一）项目存在的主要问题", "（二）针对问题提出的改进措施和建议",
+    "五、存在的问题及改进措施",
+    "（一）项目存在的主要问题",
+    "（二）针对问题提出的改进措施和建议",
     "六、评价工作组人员名单及签字",
 ]
 # the eight payments of seed-report.txt's 预算执行情况, as the seed writes them
 SEED_PAYMENT_SENTENCES = [
-    ("2020年1月30日，值班室视频系统安装经费支出14.3万元；候会议室视频系统安装经费支出4.82万元；"
-     "购置会议室音频设备支出8.11万元。"),
+    (
+        "2020年1月30日，值班室视频系统安装经费支出14.3万元；候会议室视频系统安装经费支出4.82万元；"
+        "购置会议室音频设备支出8.11万元。"
+    ),
     "2020年4月7日，购置值班室无线话筒支出0.6万元。",
     "2020年5月11日，制作值班室制度标牌支出1.3万元。",
     "2020年6月30日，购置应急值守电视支出1.62万元。",
@@ -97,13 +109,17 @@ def test_the_seed_report_comes_back_from_the_example(example, tmp_path):
     assert lines[:3] == ["长安区委办公室", "值班视频系统安装经费", "项目自评报告"]
     positions = [lines.index(h) for h in SEED_HEADINGS]
     assert positions == sorted(positions), "sections out of the seed's order"
-    assert ("根据《石家庄市财政支出绩效评价办法》（石财绩[2013]2号），遵循“科学性、规范性、客观性和公正性”的原则，"
-            "对值班视频系统安装经费项目实施了财政支出绩效自评价，形成本评价报告。") in lines
-    assert ("2020年度长安区委办公室值班视频系统安装经费预算35万元，资金到位35万元（其中财政资金35万元），"
-            "资金执行32.88万元，预算执行率94%。") in lines
+    assert (
+        "根据《石家庄市财政支出绩效评价办法》（石财绩[2013]2号），遵循“科学性、规范性、客观性和公正性”的原则，"
+        "对值班视频系统安装经费项目实施了财政支出绩效自评价，形成本评价报告。"
+    ) in lines
+    assert (
+        "2020年度长安区委办公室值班视频系统安装经费预算35万元，资金到位35万元（其中财政资金35万元），"
+        "资金执行32.88万元，预算执行率94%。"
+    ) in lines
     assert "值班视频系统安装经费合计支出32.88万元，具体支出执行情况如下：" in lines
     start = lines.index("值班视频系统安装经费合计支出32.88万元，具体支出执行情况如下：") + 1
-    assert lines[start:start + 6] == SEED_PAYMENT_SENTENCES
+    assert lines[start : start + 6] == SEED_PAYMENT_SENTENCES
     assert "根据项目执行情况和项目绩效情况，值班视频系统安装经费项目总得分为99.4，项目综合绩效评价等级为优秀。" in lines
     assert "组长：卢玉杰" in lines and "成员：赵洪涛，梅常青，贾士恩，张静，刘敏" in lines
     team_rows = [line for line in lines if line.split(" | ")[0] in SEED_TEAM]
@@ -111,9 +127,10 @@ def test_the_seed_report_comes_back_from_the_example(example, tmp_path):
     assert "卢玉杰 | 长安区委办公室 | 常务副主任 |  | 组长 | " in lines
     # the indicator table: 预算执行率 94% → 9.4 on a row of its own, first, as on 评分结果; total 99.4
     header = "一级指标 | 二级指标 | 三级指标 | 预期指标值 | 实际完成值 | 分值 | 自评得分"
-    assert lines[lines.index(header) + 1:lines.index(header) + 3] == [
+    assert lines[lines.index(header) + 1 : lines.index(header) + 3] == [
         "预算执行率 |  |  | 100% | 94% | 10 | 9.4",
-        "产出指标 | 成本指标 | 经费严格控制在预算内 | ≥100% | 100% | 10 | 10"]
+        "产出指标 | 成本指标 | 经费严格控制在预算内 | ≥100% | 100% | 10 | 10",
+    ]
     assert "总分 | 99.4" in lines
     assert "上级单位满意度达100%。" in lines
     assert "{" not in text and "None" not in text
@@ -147,13 +164,24 @@ def test_sections_without_text_get_neutral_sentences(build, tmp_path):
 def test_a_shortfall_is_named_with_its_reason(build, tmp_path):
     from conftest import SEED_INDICATORS, ind
 
-    indicators = [*SEED_INDICATORS[:-1],
-                  ind("满意度指标", "服务对象满意度指标", "其他部门单位对本单位值班情况的满意度", "≥100%", "90%", 2,
-                      reason="个别单位反馈响应偏慢")]
+    indicators = [
+        *SEED_INDICATORS[:-1],
+        ind(
+            "满意度指标",
+            "服务对象满意度指标",
+            "其他部门单位对本单位值班情况的满意度",
+            "≥100%",
+            "90%",
+            2,
+            reason="个别单位反馈响应偏慢",
+        ),
+    ]
     lines = render(build(indicators=indicators), tmp_path / "r.docx")
     # 2 × 90 / 100 = 1.8 of 2
-    assert ("其他部门单位对本单位值班情况的满意度（年度指标值≥100%，实际完成90%，得分1.8，分值2），"
-            "原因：个别单位反馈响应偏慢。") in lines
+    assert (
+        "其他部门单位对本单位值班情况的满意度（年度指标值≥100%，实际完成90%，得分1.8，分值2），"
+        "原因：个别单位反馈响应偏慢。"
+    ) in lines
 
 
 def test_user_text_with_markup_characters_is_written_as_text(build, tmp_path):
@@ -183,7 +211,8 @@ def test_the_shipped_template_is_the_built_one():
     for name in built.namelist():
         assert built.read(name) == shipped.read(name), (
             f"workbook_templates/report-template.docx 已过时（{name}）；"
-            "请运行 xlsx-eval template --report workbook_templates/report-template.docx --force")
+            "请运行 xlsx-eval template --report workbook_templates/report-template.docx --force"
+        )
 
 
 def test_typography_follows_gb_t_9704(example, tmp_path):
@@ -191,11 +220,21 @@ def test_typography_follows_gb_t_9704(example, tmp_path):
     render(example, write)
     doc = docx.Document(str(write))
     section = doc.sections[0]
-    sizes = (section.page_width, section.page_height, section.top_margin, section.bottom_margin,
-             section.left_margin, section.right_margin)
+    sizes = (
+        section.page_width,
+        section.page_height,
+        section.top_margin,
+        section.bottom_margin,
+        section.left_margin,
+        section.right_margin,
+    )
     assert [round(x.mm) for x in sizes] == [210, 297, 37, 35, 28, 26]  # A4; margins as GB/T 9704
-    expected = {"Title": ("宋体", Pt(22)), "Heading 1": ("黑体", Pt(16)), "Heading 2": ("楷体", Pt(16)),
-                "Normal": ("仿宋", Pt(16))}
+    expected = {
+        "Title": ("宋体", Pt(22)),
+        "Heading 1": ("黑体", Pt(16)),
+        "Heading 2": ("楷体", Pt(16)),
+        "Normal": ("仿宋", Pt(16)),
+    }
     for name, (font, size) in expected.items():
         style = doc.styles[name]
         assert style.element.rPr.rFonts.get(qn("w:eastAsia")) == font, name
@@ -213,8 +252,9 @@ def test_a_bad_tag_is_named(tmp_path, example):
     bad = template_with(tmp_path, "{{ unit }}单位", "总分：{{ total ")
     with pytest.raises(ReportTemplateError, match=r"标签有误.*总分：\{\{ total"):
         render(example, tmp_path / "r.docx", bad)
-    result = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.docx"),
-                                      "--report-template", str(bad)])
+    result = CliRunner().invoke(
+        app, ["report", str(example), "-o", str(tmp_path / "r.docx"), "--report-template", str(bad)]
+    )
     assert result.exit_code == 2
     assert "报告模板" in result.output and "总分：{{ total" in result.output
     assert not (tmp_path / "r.docx").exists()
@@ -235,7 +275,8 @@ def test_an_unknown_variable_is_named(tmp_path, example):
 def test_a_bureaus_template_changes_the_wording(tmp_path, example):
     own = template_with(tmp_path, "{{ unit }}《{{ project }}》自评得分{{ total }}分，等级{{ grade }}。")
     assert render(example, tmp_path / "r.docx", own) == [
-        "长安区委办公室《值班视频系统安装经费》自评得分99.4分，等级优秀。"]
+        "长安区委办公室《值班视频系统安装经费》自评得分99.4分，等级优秀。"
+    ]
 
 
 def test_report_command(example, tmp_path):
@@ -300,8 +341,10 @@ def _writer_installed() -> bool:
     return bool(program) and any(Path(program).resolve().parent.glob("libswlo.so"))
 
 
-@pytest.mark.skipif(not _writer_installed() or not shutil.which("pdftoppm"),
-                    reason="LibreOffice Writer (libreoffice-writer) or pdftoppm (poppler-utils) is not installed")
+@pytest.mark.skipif(
+    not _writer_installed() or not shutil.which("pdftoppm"),
+    reason="LibreOffice Writer (libreoffice-writer) or pdftoppm (poppler-utils) is not installed",
+)
 def test_libreoffice_renders_the_report_with_chinese_glyphs(example, tmp_path):
     dest = tmp_path / "r.docx"
     result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest), "--pdf"])
@@ -312,24 +355,28 @@ def test_libreoffice_renders_the_report_with_chinese_glyphs(example, tmp_path):
     assert "项目自评报告" in squeezed and "总得分为99.4" in squeezed and "合计支出32.88万元" in squeezed
     # the text layer can hold characters that print as boxes: the glyphs must come from a CJK font
     fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
-    assert any(word in fonts for word in ("CJK", "Droid", "WenQuanYi", "SimSun", "FangSong", "Noto Serif SC",
-                                           "Noto Sans SC")), fonts
+    assert any(
+        word in fonts for word in ("CJK", "Droid", "WenQuanYi", "SimSun", "FangSong", "Noto Serif SC", "Noto Sans SC")
+    ), fonts
     # the score table as printed: its headers and five-character level names each on one line, 预算执行率 first
-    layout = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                            check=True).stdout.splitlines()
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     header = [line.split() for line in layout if "预期指标值" in line]
-    assert header and all(words == ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成值", "分值", "自评得分"]
-                          for words in header), header  # repeated on each page the table spans
+    assert header and all(
+        words == ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成值", "分值", "自评得分"]
+        for words in header
+    ), header  # repeated on each page the table spans
     after = layout[layout.index(next(line for line in layout if "预期指标值" in line)) + 1].split()
     assert after == ["预算执行率", "100%", "94%", "10", "9.4"]
     assert sum(line.split()[0] == "满意度指标" for line in layout if line.strip()) == 6  # 3 in each table
-    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
-                   check=True)
+    subprocess.run(["pdftoppm", "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
     [png] = tmp_path.glob("page*.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 
 # --- a bureau's template with a typo, wherever it is (issue 12, item 8) ---
+
 
 def shipped_with_typo(tmp_path: Path, where: str) -> Path:
     """The shipped template (its footers carry the page numbers) with a "{{ unit }" typed in ``where``."""
@@ -348,19 +395,25 @@ def shipped_with_typo(tmp_path: Path, where: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize(("where", "named"), [
-    ("footer", "（页脚）：第{{ unit }页"),
-    ("even footer", "（页脚）：第{{ unit }页"),
-    ("header", "（页眉）：{{ unit }办公室"),
-    ("body", "：落款：{{ unit }"),
-])
+@pytest.mark.parametrize(
+    ("where", "named"),
+    [
+        ("footer", "（页脚）：第{{ unit }页"),
+        ("even footer", "（页脚）：第{{ unit }页"),
+        ("header", "（页眉）：{{ unit }办公室"),
+        ("body", "：落款：{{ unit }"),
+    ],
+)
 def test_a_typo_in_a_header_footer_or_the_body_is_named(tmp_path, example, where, named):
     bad = shipped_with_typo(tmp_path, where)
-    result = CliRunner().invoke(app, ["report", str(example), "-o", str(tmp_path / "r.docx"),
-                                      "--report-template", str(bad)])
+    result = CliRunner().invoke(
+        app, ["report", str(example), "-o", str(tmp_path / "r.docx"), "--report-template", str(bad)]
+    )
     assert result.exit_code == 2
-    assert result.output == (f"报告模板 {bad} 中的标签有误，出错的段落{named}（技术信息：unexpected '}}'）；"
-                             "标签应写成 {{ 变量名 }} 或 {% for … %} … {% endfor %}，括号成对、写在同一段落内\n")
+    assert result.output == (
+        f"报告模板 {bad} 中的标签有误，出错的段落{named}（技术信息：unexpected '}}'）；"
+        "标签应写成 {{ 变量名 }} 或 {% for … %} … {% endfor %}，括号成对、写在同一段落内\n"
+    )
     assert not (tmp_path / "r.docx").exists()
 
 
@@ -368,13 +421,15 @@ def test_the_shipped_template_with_its_footers_renders(tmp_path, example):
     footers = [name for name in zipfile.ZipFile(SHIPPED_TEMPLATE).namelist() if name.startswith("word/footer")]
     assert len(footers) == 2  # odd and even page numbers: the template check must read them too
     dest = tmp_path / "r.docx"
-    result = CliRunner().invoke(app, ["report", str(example), "-o", str(dest),
-                                      "--report-template", str(SHIPPED_TEMPLATE)])
+    result = CliRunner().invoke(
+        app, ["report", str(example), "-o", str(dest), "--report-template", str(SHIPPED_TEMPLATE)]
+    )
     assert result.exit_code == 0, result.output
     assert "总得分为99.4" in "\n".join(body_lines(dest))
 
 
 # --- a workbook of very many indicators (item 12) ---
+
 
 def table_after(lines: list[str], header: str) -> list[str]:
     start = lines.index(header) + 1
@@ -390,8 +445,9 @@ def test_many_indicators_are_capped_and_the_rest_summed_up(build, tmp_path):
     from conftest import ind
 
     # 120 产出 of 0.5 and 10 效益 of 1, all met: rows 2-131 of 绩效指标; the tables list the first 100
-    indicators = ([ind("产出指标", "数量指标", f"产出{i}", "≥100%", "100%", 0.5) for i in range(1, 121)]
-                  + [ind("效益指标", "社会效益指标", f"效益{i}", "≥100%", "100%", 1) for i in range(1, 11)])
+    indicators = [ind("产出指标", "数量指标", f"产出{i}", "≥100%", "100%", 0.5) for i in range(1, 121)] + [
+        ind("效益指标", "社会效益指标", f"效益{i}", "≥100%", "100%", 1) for i in range(1, 11)
+    ]
     lines = render(build(indicators=indicators), tmp_path / "r.docx")
     targets = table_after(lines, TARGETS_HEADER)
     assert len(targets) == 100 and targets[-1].startswith("产出指标 | 数量指标 | 产出100 |")
@@ -400,12 +456,16 @@ def test_many_indicators_are_capped_and_the_rest_summed_up(build, tmp_path):
     scores = table_after(lines, SCORES_HEADER)
     assert len(scores) == 1 + 100 + 2 + 1  # 预算执行率, 100 listed, one sum per 一级指标, 总分
     # the 20 产出 not listed: 20 × 0.5 = 10 of 10; the 10 效益: 10 of 10; total 60 + 10 + 9.4 = 79.4
-    assert scores[-3:] == ["产出指标 |  | 其余20项指标合计 |  |  | 10 | 10",
-                           "效益指标 |  | 其余10项指标合计 |  |  | 10 | 10", "总分 | 79.4"]
+    assert scores[-3:] == [
+        "产出指标 |  | 其余20项指标合计 |  |  | 10 | 10",
+        "效益指标 |  | 其余10项指标合计 |  |  | 10 | 10",
+        "总分 | 79.4",
+    ]
     assert lines[lines.index(SCORES_HEADER) + len(scores) + 1] == (
         "本项目共设置绩效指标130项，上表逐项列出前100项，其余30项按一级指标合计列示，"
-        "逐项见工作簿“绩效指标”工作表第102行至第131行。")
-    outputs = lines[lines.index("（二）项目产出") + 1:lines.index("（三）项目效益")]
+        "逐项见工作簿“绩效指标”工作表第102行至第131行。"
+    )
+    outputs = lines[lines.index("（二）项目产出") + 1 : lines.index("（三）项目效益")]
     assert outputs[0] == "本项目设置产出指标120项，其中120项达到年度指标值。"
     assert len(outputs) == 1 + 100 + 1
     assert outputs[-1] == "另有20项产出指标未逐项列出，见工作簿“绩效指标”工作表第102行至第121行。"
@@ -423,8 +483,9 @@ def test_fifty_thousand_indicators_give_a_report(tmp_path):
     assert result.report == dest, [f.message for f in result.findings if f.code == "REPORT_FAILED"]
     lines = body_lines(dest)
     assert len(table_after(lines, TARGETS_HEADER)) == 100
-    assert ("本项目共设置绩效指标50000项，上表只列出前100项，其余49900项见工作簿“绩效指标”工作表"
-            "第102行至第50001行。") in lines
+    assert (
+        "本项目共设置绩效指标50000项，上表只列出前100项，其余49900项见工作簿“绩效指标”工作表第102行至第50001行。"
+    ) in lines
     assert "产出指标 |  | 其余49900项指标合计 |  |  | 49900 | 49900" in lines
 
 
@@ -445,6 +506,7 @@ def test_a_memory_failure_is_not_blamed_on_the_disk(example, tmp_path, monkeypat
 
 
 # --- the Word report's layout (item 15) ---
+
 
 def effective(paragraph, read):
     """A paragraph property as Word resolves it: the paragraph's own, else its style's, then the base styles."""
@@ -496,8 +558,7 @@ def test_table_columns_cells_and_headings_are_laid_out_to_read(example, tmp_path
 
 def test_the_execution_rate_has_its_own_row_first(build, tmp_path):
     # 全年执行数 28 of 35 = 80%, 预算执行率分值 20 → 16; on 评分结果 the same: its own row, first
-    path = build(info={"全年执行数": 28, "预算执行率分值": 20},
-                 payments=[(datetime.date(2020, 3, 1), "设备", 28)])
+    path = build(info={"全年执行数": 28, "预算执行率分值": 20}, payments=[(datetime.date(2020, 3, 1), "设备", 28)])
     lines = render(path, tmp_path / "r.docx")
     scores = table_after(lines, SCORES_HEADER)
     assert scores[0] == "预算执行率 |  |  | 100% | 80% | 20 | 16"
@@ -509,6 +570,7 @@ def test_the_execution_rate_has_its_own_row_first(build, tmp_path):
 
 # --- amounts whose unit looks mixed up (item 5) ---
 
+
 def test_a_ledger_in_yuan_is_not_reported_as_wan_yuan(build, tmp_path):
     from conftest import SEED_PAYMENTS
 
@@ -517,11 +579,15 @@ def test_a_ledger_in_yuan_is_not_reported_as_wan_yuan(build, tmp_path):
     lines = render(build(payments=in_yuan), tmp_path / "r.docx")
     text = "\n".join(lines)
     assert "328800" not in text and "143000" not in text and "合计支出" not in text
-    assert "2020年度长安区委办公室值班视频系统安装经费的金额单位疑似填错，预算和资金执行情况见“预算执行情况”一节的说明。" in lines
-    section = lines[lines.index("（一）预算执行情况") + 1:lines.index("（二）项目产出")]
+    assert (
+        "2020年度长安区委办公室值班视频系统安装经费的金额单位疑似填错，预算和资金执行情况见“预算执行情况”一节的说明。"
+        in lines
+    )
+    section = lines[lines.index("（一）预算执行情况") + 1 : lines.index("（二）项目产出")]
     assert section == [
         "需要说明的是：“支出明细”中的金额与其他金额相差悬殊，金额单位疑似填错（元与万元填混）。"
-        "为免列出错误的金额，本报告暂不列示预算执行金额和各笔支出；请核对各项金额是否都按万元填写，更正后重新生成本报告。"]
+        "为免列出错误的金额，本报告暂不列示预算执行金额和各笔支出；请核对各项金额是否都按万元填写，更正后重新生成本报告。"
+    ]
 
 
 def test_a_bureaus_template_gets_no_mixed_up_figure_either(build, tmp_path):
@@ -530,7 +596,8 @@ def test_a_bureaus_template_gets_no_mixed_up_figure_either(build, tmp_path):
     in_yuan = [(day, what, round(amount * 10000)) for day, what, amount in SEED_PAYMENTS]
     own = template_with(tmp_path, "合计支出{{ ledger_total }}{{ money_unit }}，预算{{ budget }}{{ money_unit }}。")
     assert render(build(payments=in_yuan), tmp_path / "r.docx", own) == [
-        "合计支出（金额单位疑似填错）万元，预算35万元。"]
+        "合计支出（金额单位疑似填错）万元，预算35万元。"
+    ]
 
 
 def test_a_figure_of_the_project_in_yuan_is_named_not_printed(build, tmp_path):
@@ -538,7 +605,11 @@ def test_a_figure_of_the_project_in_yuan_is_named_not_printed(build, tmp_path):
     lines = render(build(info={"资金到位数": 350000}), tmp_path / "r.docx")
     text = "\n".join(lines)
     assert "350000" not in text and "合计支出" not in text
-    assert ("需要说明的是：“项目信息”中的资金到位数（B8）与其他金额相差悬殊，金额单位疑似填错（元与万元填混）。"
-            "为免列出错误的金额，本报告暂不列示预算执行金额；请核对各项金额是否都按万元填写，更正后重新生成本报告。") in lines
-    assert "2020年1月30日，值班室视频系统安装经费支出14.3万元；候会议室视频系统安装经费支出4.82万元；" \
-           "购置会议室音频设备支出8.11万元。" in lines  # the ledger is in 万元: its payments are listed
+    assert (
+        "需要说明的是：“项目信息”中的资金到位数（B8）与其他金额相差悬殊，金额单位疑似填错（元与万元填混）。"
+        "为免列出错误的金额，本报告暂不列示预算执行金额；请核对各项金额是否都按万元填写，更正后重新生成本报告。"
+    ) in lines
+    assert (
+        "2020年1月30日，值班室视频系统安装经费支出14.3万元；候会议室视频系统安装经费支出4.82万元；"
+        "购置会议室音频设备支出8.11万元。" in lines
+    )  # the ledger is in 万元: its payments are listed

@@ -83,8 +83,12 @@ def test_the_chart_refers_to_the_sheet_by_its_quoted_name(example_out):
     chart = chart_xml(example_out)
     assert '<c:barDir val="col"/><c:grouping val="clustered"/>' in chart
     refs = re.findall(r"<c:f>([^<]*)</c:f>", chart)
-    assert refs == ["'评分结果'!$A$18:$A$21", "'评分结果'!$B$18:$B$21",
-                    "'评分结果'!$A$18:$A$21", "'评分结果'!$C$18:$C$21"]
+    assert refs == [
+        "'评分结果'!$A$18:$A$21",
+        "'评分结果'!$B$18:$B$21",
+        "'评分结果'!$A$18:$A$21",
+        "'评分结果'!$C$18:$C$21",
+    ]
     assert "<c:v>分值</c:v>" in chart and "<c:v>得分</c:v>" in chart
 
 
@@ -106,9 +110,11 @@ def test_findings_link_to_their_cells_and_rows_fit_the_message(build, tmp_path):
     src = build(extra=sheet)
     result = evaluate(src)
     long = "说明" * 60  # 120 characters: four lines of about 38
-    result.findings = [finding("BAD_AMOUNT", "O'Neil 表", "C3", long),
-                       finding("WEIGHT_SUM", "绩效指标", "H1", "分值合计不是 100"),
-                       finding("NO_LEDGER", "", "", "没有支出明细")]
+    result.findings = [
+        finding("BAD_AMOUNT", "O'Neil 表", "C3", long),
+        finding("WEIGHT_SUM", "绩效指标", "H1", "分值合计不是 100"),
+        finding("NO_LEDGER", "", "", "没有支出明细"),
+    ]
     dest = tmp_path / "out.xlsx"
     write_scored(src, dest, [], build_result_sheet(result, DEFAULT_RULES))
     ws = openpyxl.load_workbook(dest)["评分结果"]
@@ -143,16 +149,31 @@ def test_an_unscored_workbook_has_no_chart(build, tmp_path):
     assert "<drawing" not in front_xml(out)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
-                    reason="LibreOffice (soffice) or pdftotext not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+    reason="LibreOffice (soffice) or pdftotext not installed",
+)
 def test_libreoffice_prints_the_sheet_with_its_chart(example_out, tmp_path):
-    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(example_out)],
-                          capture_output=True, timeout=180, check=False)
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(example_out),
+        ],
+        capture_output=True,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     pdf = tmp_path / "pdf" / (example_out.stem + ".pdf")
-    first_page = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True,
-                                check=True).stdout
+    first_page = subprocess.run(
+        ["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "99.4" in first_page and "优秀" in first_page
     assert "各一级指标得分与分值" in first_page  # the chart's title: the chart was drawn
 
@@ -228,12 +249,45 @@ def test_no_cell_holds_more_than_excel_allows(build, tmp_path):
 
 # CT_Worksheet's sequence (ECMA-376 Part 1, sml.xsd): Excel "repairs" a sheet whose elements are out of order.
 WORKSHEET_ORDER = [
-    "sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr", "sheetProtection",
-    "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate", "customSheetViews", "mergeCells",
-    "phoneticPr", "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
-    "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches", "ignoredErrors",
-    "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls",
-    "webPublishItems", "tableParts", "extLst",
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "drawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
 ]
 
 
@@ -243,14 +297,29 @@ def test_the_sheet_xml_is_in_the_schemas_order_and_prints_on_a4_one_page_wide(bu
     write_scored(build(), dest, [], build_result_sheet(result, DEFAULT_RULES))
     root = etree.fromstring(front_xml(dest).encode())
     names = [etree.QName(child).localname for child in root]
-    assert names == ["sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "mergeCells",
-                     "hyperlinks", "pageMargins", "pageSetup", "drawing"]
+    assert names == [
+        "sheetPr",
+        "dimension",
+        "sheetViews",
+        "sheetFormatPr",
+        "cols",
+        "sheetData",
+        "mergeCells",
+        "hyperlinks",
+        "pageMargins",
+        "pageSetup",
+        "drawing",
+    ]
     assert names == sorted(names, key=WORKSHEET_ORDER.index)
     assert [etree.QName(c).localname for c in root.find("m:sheetPr", NS)] == ["pageSetUpPr"]
     assert root.find("m:sheetPr/m:pageSetUpPr", NS).get("fitToPage") == "1"
     setup = root.find("m:pageSetup", NS).attrib
-    assert (setup["paperSize"], setup["fitToWidth"], setup["fitToHeight"], setup["orientation"]) == \
-        ("9", "1", "0", "landscape")
+    assert (setup["paperSize"], setup["fitToWidth"], setup["fitToHeight"], setup["orientation"]) == (
+        "9",
+        "1",
+        "0",
+        "landscape",
+    )
     for row in root.iterfind("m:sheetData/m:row", NS):  # cells in column order, each CT_Cell's is after its v
         refs = [c.get("r") for c in row]
         assert refs == sorted(refs, key=lambda ref: (len(ref), ref))
@@ -259,22 +328,38 @@ def test_the_sheet_xml_is_in_the_schemas_order_and_prints_on_a4_one_page_wide(bu
 
 
 def _pdf_pages(pdf):
-    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True,
-                          check=True).stdout
+    info = subprocess.run(
+        ["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
     return re.findall(r"Page +\d+ size: +([\d.]+) x ([\d.]+) pts", info)
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
-                    reason="LibreOffice (soffice) or pdfinfo not installed")
+@pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+    reason="LibreOffice (soffice) or pdfinfo not installed",
+)
 def test_libreoffice_prints_every_sheet_we_write_on_a4_in_a_c_locale(tmp_path):
     # The example as template.py writes it (every sheet A4), scored: LibreOffice's own default in a C locale
     # is Letter (612 x 792 points); A4 is 595.3 x 841.9.
     src = write_template(tmp_path / "example.xlsx", example=True)
     out = convert(src, tmp_path / "out").output
     env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    done = subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                           "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), str(out)],
-                          capture_output=True, timeout=180, env=env, check=False)
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path / "pdf"),
+            str(out),
+        ],
+        capture_output=True,
+        timeout=180,
+        env=env,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     pages = _pdf_pages(tmp_path / "pdf" / (out.stem + ".pdf"))
     assert pages[0] == ("841.89", "595.304")  # 评分结果: A4 landscape, on one page

@@ -27,30 +27,37 @@ def rules_from(tmp_path, text: str):
 
 
 def test_the_printed_rules_read_back_as_the_defaults():
-    assert dataclasses.replace(parse_rules(rules_toml()), digest="", name="national",
-                               title=DEFAULT_RULES.title) == DEFAULT_RULES
+    assert (
+        dataclasses.replace(parse_rules(rules_toml()), digest="", name="national", title=DEFAULT_RULES.title)
+        == DEFAULT_RULES
+    )
     assert (PROFILES / "national.toml").read_text(encoding="utf-8") == rules_toml()
 
 
 def test_a_partial_file_changes_only_what_it_names(tmp_path):
     rules = rules_from(tmp_path, "[scoring]\nscore_decimals = 0\n")
     assert rules.score_decimals == 0 and rules.name == "bureau"
-    assert dataclasses.replace(rules, score_decimals=2, name="national", title=DEFAULT_RULES.title,
-                               digest="") == DEFAULT_RULES
+    assert (
+        dataclasses.replace(rules, score_decimals=2, name="national", title=DEFAULT_RULES.title, digest="")
+        == DEFAULT_RULES
+    )
     assert rules.digest == hashlib.sha256(b"[scoring]\nscore_decimals = 0\n").hexdigest()
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("[scoring]\nreverse = \"lin\"\n", "第 2 行：“reverse”应为 'ratio' 或 'linear'"),
-    ("name = \"x\"\n\n[scoring]\nscore_decimal = 0\n", "第 4 行：不认识的设置“score_decimal”"),
-    ("[execution]\nweight = \"二十\"\n", "第 2 行：“weight”应为数字"),
-    ("[grades]\nbands = [[80, \"良好\"], [90, \"优秀\"], [0, \"差\"]]\n", "第 2 行：“bands”的总分下限应从高到低"),
-    ("[grades]\nbands = [[90, \"优秀\"], [60, \"中\"]]\n", "最后一个等级的总分下限应为 0"),
-    ("[execution]\ntiers = [[90, 1.0], [95, 0.8]]\n", "第 2 行：“tiers”的执行率下限应从高到低"),
-    ("[scoring]\nscore_decimals = 2\nweight_total = \n", "不是有效的 TOML 文件，第 3 行第 16 列：这里的值无法识别"),
-    ("[scoring]\nscore_decimals = 2\ntitle = \"未完\n", "第 3 行第 12 列：有不允许的字符"),
-    ("[executon]\nweight = 20\n", "第 1 行：不认识的表“[executon]”（可能拼写有误）；可用的表有：[execution]"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ('[scoring]\nreverse = "lin"\n', "第 2 行：“reverse”应为 'ratio' 或 'linear'"),
+        ('name = "x"\n\n[scoring]\nscore_decimal = 0\n', "第 4 行：不认识的设置“score_decimal”"),
+        ('[execution]\nweight = "二十"\n', "第 2 行：“weight”应为数字"),
+        ('[grades]\nbands = [[80, "良好"], [90, "优秀"], [0, "差"]]\n', "第 2 行：“bands”的总分下限应从高到低"),
+        ('[grades]\nbands = [[90, "优秀"], [60, "中"]]\n', "最后一个等级的总分下限应为 0"),
+        ("[execution]\ntiers = [[90, 1.0], [95, 0.8]]\n", "第 2 行：“tiers”的执行率下限应从高到低"),
+        ("[scoring]\nscore_decimals = 2\nweight_total = \n", "不是有效的 TOML 文件，第 3 行第 16 列：这里的值无法识别"),
+        ('[scoring]\nscore_decimals = 2\ntitle = "未完\n', "第 3 行第 12 列：有不允许的字符"),
+        ("[executon]\nweight = 20\n", "第 1 行：不认识的表“[executon]”（可能拼写有误）；可用的表有：[execution]"),
+    ],
+)
 def test_mistakes_are_named_with_their_line(tmp_path, text, expected):
     with pytest.raises(RulesError) as caught:
         rules_from(tmp_path, text)
@@ -93,19 +100,29 @@ def test_an_unknown_profile_lists_the_known_ones():
 
 def test_hubei_execution_weight_labels_and_bands(build):
     rules = load_rules("hubei")
-    r = evaluate(build(info={"预算执行率分值": None}, indicators=[  # indicators worth 80, as Hubei's forms
-        ind("产出指标", "数量指标", "a", "≥100%", "100%", 40),
-        ind("产出指标", "质量指标", "b", "≥100%", "100%", 30),
-        ind("效益指标", "社会效益指标", "c", "明显提高", "部分达成", 10, nature="定性", claimed=5.5),
-    ]), rules)
+    r = evaluate(
+        build(
+            info={"预算执行率分值": None},
+            indicators=[  # indicators worth 80, as Hubei's forms
+                ind("产出指标", "数量指标", "a", "≥100%", "100%", 40),
+                ind("产出指标", "质量指标", "b", "≥100%", "100%", 30),
+                ind("效益指标", "社会效益指标", "c", "明显提高", "部分达成", 10, nature="定性", claimed=5.5),
+            ],
+        ),
+        rules,
+    )
     # blank 预算执行率分值: the profile's 20; 32.88 / 35 = 94% → 20 × 94% = 18.8
     assert r.execution_weight == 20 and r.execution_score == 18.8
     # 部分达成 proposed 5.5 of 10 = 55%: inside Hubei's [50%, 80%) (the national band starts at 60%)
     assert [s.score for s in r.indicators] == [40.0, 30.0, 5.5]
     # 18.8 + 40 + 30 + 5.5 = 94.3 → 优
     assert (r.total, r.grade) == (94.3, "优")
-    assert r.rules == {"name": "hubei", "title": "湖北省项目支出绩效自评规则", "grades": ["优", "良", "中", "差"],
-                       "digest": hashlib.sha256((PROFILES / "hubei.toml").read_bytes()).hexdigest()}
+    assert r.rules == {
+        "name": "hubei",
+        "title": "湖北省项目支出绩效自评规则",
+        "grades": ["优", "良", "中", "差"],
+        "digest": hashlib.sha256((PROFILES / "hubei.toml").read_bytes()).hexdigest(),
+    }
 
 
 def test_the_workbook_weights_win_over_the_profile(build):
@@ -114,8 +131,10 @@ def test_the_workbook_weights_win_over_the_profile(build):
 
 
 def test_satisfaction_scored_as_the_rate(build, tmp_path):
-    rows = [ind("满意度指标", "服务对象满意度指标", "群众满意度", "≥95%", "98%", 20),
-            ind("产出指标", "数量指标", "a", "≥100%", "100%", 70)]
+    rows = [
+        ind("满意度指标", "服务对象满意度指标", "群众满意度", "≥95%", "98%", 20),
+        ind("产出指标", "数量指标", "a", "≥100%", "100%", 70),
+    ]
     target = evaluate(build(indicators=rows))
     rate = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nsatisfaction = "rate"\n'))
     assert target.indicators[0].score == 20.0  # 98 / 95 ≥ 1: full marks against the target
@@ -123,7 +142,10 @@ def test_satisfaction_scored_as_the_rate(build, tmp_path):
 
 
 def test_whole_point_rounding(build, tmp_path):
-    rows = [ind("产出指标", "质量指标", "a", "≥100%", "86.2%", 10), ind("产出指标", "数量指标", "b", "≥100%", "100%", 80)]
+    rows = [
+        ind("产出指标", "质量指标", "a", "≥100%", "86.2%", 10),
+        ind("产出指标", "数量指标", "b", "≥100%", "100%", 80),
+    ]
     r = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\nscore_decimals = 0\n"))
     # 10 × 86.2% = 8.62 → 9; execution 94% of 10 = 9.4 → 9; 9 + 9 + 80 = 98
     assert [s.score for s in r.indicators] == [9.0, 80.0]
@@ -131,8 +153,11 @@ def test_whole_point_rounding(build, tmp_path):
 
 
 def test_reverse_indicators_by_linear_deduction(build, tmp_path):
-    rows = [ind("产出指标", "成本指标", "a", "≤35万元", "38.5万元", 10), ind("产出指标", "成本指标", "b", "≤35万元", "80万元", 10),
-            ind("产出指标", "数量指标", "c", "≥100%", "100%", 70)]
+    rows = [
+        ind("产出指标", "成本指标", "a", "≤35万元", "38.5万元", 10),
+        ind("产出指标", "成本指标", "b", "≤35万元", "80万元", 10),
+        ind("产出指标", "数量指标", "c", "≥100%", "100%", 70),
+    ]
     ratio = evaluate(build(indicators=rows))
     linear = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nreverse = "linear"\n'))
     # ratio: 10 × 35 / 38.5 = 9.09; 10 × 35 / 80 = 4.375 → 4.38
@@ -142,7 +167,10 @@ def test_reverse_indicators_by_linear_deduction(build, tmp_path):
 
 
 def test_deviation_deduction(build, tmp_path):
-    rows = [ind("产出指标", "数量指标", "培训人次", "≥100人次", "135人次", 10), ind("产出指标", "数量指标", "b", "≥100%", "100%", 80)]
+    rows = [
+        ind("产出指标", "数量指标", "培训人次", "≥100人次", "135人次", 10),
+        ind("产出指标", "数量指标", "b", "≥100%", "100%", 80),
+    ]
     r = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\ndeviation_ratio = 1.3\n"))
     # 135 ≥ 1.3 × 100: 指标偏离, 10 − 2 = 8
     assert r.indicators[0].score == 8.0
@@ -152,8 +180,10 @@ def test_deviation_deduction(build, tmp_path):
 
 def test_total_capped_by_the_execution_rate(build, tmp_path):
     caps = "[execution]\ncaps = [[80, 89], [70, 79], [60, 69], [50, 59]]\n"
-    r = evaluate(build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 75},
-                       payments=[]), rules_from(tmp_path, caps))
+    r = evaluate(
+        build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 75}, payments=[]),
+        rules_from(tmp_path, caps),
+    )
     # 75% → 7.5; 7.5 + 90 = 97.5, but below 80% the total is at most 89
     assert r.execution_score == 7.5 and r.total == 89.0
     [f] = [f for f in r.findings if f.code == "TOTAL_CAPPED"]
@@ -162,8 +192,10 @@ def test_total_capped_by_the_execution_rate(build, tmp_path):
 
 def test_tiered_execution_scoring(build, tmp_path):
     tiers = "[execution]\ntiers = [[90, 1], [80, 0.8], [0, 0]]\n"
-    r = evaluate(build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 85},
-                       payments=[]), rules_from(tmp_path, tiers))
+    r = evaluate(
+        build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 85}, payments=[]),
+        rules_from(tmp_path, tiers),
+    )
     assert r.execution_score == 8.0  # 85% is in the [80%, 90%) tier: 80% of 10
 
 

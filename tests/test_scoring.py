@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-
 from conftest import SEED_INDICATORS, ind
+
 from xlsx_eval import evaluate
 from xlsx_eval.rules import Rules
 from xlsx_eval.scoring import execution
@@ -53,8 +53,13 @@ EVERY_RULE = [
 
 
 def test_every_rule_by_hand(build):
-    r = evaluate(build(info={"全年预算数": 200, "资金到位数": 200, "其中财政资金": 200, "全年执行数": 150},
-                       indicators=EVERY_RULE, payments=[]))
+    r = evaluate(
+        build(
+            info={"全年预算数": 200, "资金到位数": 200, "其中财政资金": 200, "全年执行数": 150},
+            indicators=EVERY_RULE,
+            payments=[],
+        )
+    )
     assert r.execution_score == 7.5
     assert [s.score for s in r.indicators] == [18.8, 9.09, 9.8, 7.0, 7.0, None, 9.13]
     assert [s.nature for s in r.indicators] == ["≥", "≤", "=", "定性", "定性", None, "≥"]
@@ -89,31 +94,47 @@ def test_execution_rate_is_scored_from_the_rounded_percentage():
 
 
 def test_reverse_and_zero_edges(build):
-    r = evaluate(build(indicators=[
-        ind("产出指标", "成本指标", "成本", "≤35万元", "0", 45),           # A = 0 → 1 → 45
-        ind("产出指标", "数量指标", "投诉", "≥0件", "3件", 45),             # T = 0, A ≥ 0 → 1 → 45
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("产出指标", "成本指标", "成本", "≤35万元", "0", 45),  # A = 0 → 1 → 45
+                ind("产出指标", "数量指标", "投诉", "≥0件", "3件", 45),  # T = 0, A ≥ 0 → 1 → 45
+            ]
+        )
+    )
     assert [s.score for s in r.indicators] == [45.0, 45.0]
 
 
 def test_blank_nature_read_from_target_and_bare_number_means_at_least(build):
-    r = evaluate(build(indicators=[
-        ind("产出指标", "数量指标", "设备", "=1套", "1套", 30),
-        ind("产出指标", "数量指标", "场次", "10", "8", 30),               # bare number: ≥ → 8/10 → 24
-        ind("产出指标", "时效指标", "运行", "7*24小时", "达成预期指标", 30),  # not one number: 定性, 达成 → 30
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("产出指标", "数量指标", "设备", "=1套", "1套", 30),
+                ind("产出指标", "数量指标", "场次", "10", "8", 30),  # bare number: ≥ → 8/10 → 24
+                ind("产出指标", "时效指标", "运行", "7*24小时", "达成预期指标", 30),  # not one number: 定性, 达成 → 30
+            ]
+        )
+    )
     assert [s.nature for s in r.indicators] == ["=", "≥", "定性"]
     assert [s.score for s in r.indicators] == [30.0, 24.0, 30.0]
 
 
 def test_qualitative_levels(build):
-    r = evaluate(build(indicators=[
-        ind("效益指标", "社会效益指标", "a", "效果明显", "效果明显", 20, nature="定性"),      # = target text: 达成
-        ind("效益指标", "社会效益指标", "b", "效果明显", "未达成", 20, nature="定性"),        # default 30% → 6
-        ind("效益指标", "社会效益指标", "c", "效果明显", "达成", 20, nature="定性", claimed=17),  # 85% in [80,100] → 17
-        ind("效益指标", "社会效益指标", "d", "效果明显", "还行吧", 20, nature="定性"),         # unknown: 0, error
-        ind("效益指标", "社会效益指标", "e", "效果明显", "部分完成", 10, nature="定性", claimed=6),  # 60% in band → 6
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("效益指标", "社会效益指标", "a", "效果明显", "效果明显", 20, nature="定性"),  # = target text: 达成
+                ind("效益指标", "社会效益指标", "b", "效果明显", "未达成", 20, nature="定性"),  # default 30% → 6
+                ind(
+                    "效益指标", "社会效益指标", "c", "效果明显", "达成", 20, nature="定性", claimed=17
+                ),  # 85% in [80,100] → 17
+                ind("效益指标", "社会效益指标", "d", "效果明显", "还行吧", 20, nature="定性"),  # unknown: 0, error
+                ind(
+                    "效益指标", "社会效益指标", "e", "效果明显", "部分完成", 10, nature="定性", claimed=6
+                ),  # 60% in band → 6
+            ]
+        )
+    )
     assert [s.score for s in r.indicators] == [20.0, 6.0, 17.0, 0.0, 6.0]
     assert codes_at(r, "MISSING_PROPOSED_SCORE") == ["I3"]
     assert codes_at(r, "UNKNOWN_LEVEL") == ["F5"]
@@ -146,27 +167,43 @@ def test_percent_formatted_cell_is_read_as_percent(build):
 
 
 def test_unit_conversion_and_mismatch(build):
-    r = evaluate(build(indicators=[
-        ind("产出指标", "成本指标", "成本", "≤35万元", "380000元", 45),   # 38 万元 → 35/38 × 45 = 41.447… → 41.45
-        ind("产出指标", "数量指标", "人数", "≥50个", "90%", 45),          # % against 个: finding, 0
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind(
+                    "产出指标", "成本指标", "成本", "≤35万元", "380000元", 45
+                ),  # 38 万元 → 35/38 × 45 = 41.447… → 41.45
+                ind("产出指标", "数量指标", "人数", "≥50个", "90%", 45),  # % against 个: finding, 0
+            ]
+        )
+    )
     assert [s.score for s in r.indicators] == [41.45, 0.0]
     assert codes_at(r, "UNIT_MISMATCH") == ["F3"]
 
 
 def test_grades_at_their_thresholds():
     rules = Rules()
-    assert [rules.grade(Decimal(x)) for x in ("90", "89.99", "80", "79.99", "60", "59.99")] == \
-        ["优秀", "良好", "良好", "中", "中", "差"]
+    assert [rules.grade(Decimal(x)) for x in ("90", "89.99", "80", "79.99", "60", "59.99")] == [
+        "优秀",
+        "良好",
+        "良好",
+        "中",
+        "中",
+        "差",
+    ]
 
 
 def test_the_forms_own_phrases_for_partly_and_not_met(build):
-    r = evaluate(build(indicators=[
-        ind("效益指标", "社会效益指标", "a", "效果明显", "部分达成预期指标并具有一定效果", 15, nature="定性"),
-        ind("效益指标", "社会效益指标", "b", "效果明显", "未达成预期指标且效果较差", 15, nature="定性"),
-        ind("效益指标", "社会效益指标", "c", "效果明显", "基本达成年度指标", 15, nature="定性"),
-        ind("效益指标", "社会效益指标", "d", "效果明显", "已达成预期指标", 15, nature="定性"),
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("效益指标", "社会效益指标", "a", "效果明显", "部分达成预期指标并具有一定效果", 15, nature="定性"),
+                ind("效益指标", "社会效益指标", "b", "效果明显", "未达成预期指标且效果较差", 15, nature="定性"),
+                ind("效益指标", "社会效益指标", "c", "效果明显", "基本达成年度指标", 15, nature="定性"),
+                ind("效益指标", "社会效益指标", "d", "效果明显", "已达成预期指标", 15, nature="定性"),
+            ]
+        )
+    )
     # 部分达成 and 基本达成: 70% of 15 = 10.5; 未达成: 30% of 15 = 4.5; 达成: 15
     assert [s.score for s in r.indicators] == [10.5, 4.5, 10.5, 15.0]
     assert codes_at(r, "MISSING_PROPOSED_SCORE") == ["I2", "I3", "I4"]
@@ -180,6 +217,10 @@ def test_negative_target_is_refused_not_scored_backwards(build):
 
 
 def test_not_applicable_in_nature_is_reported_there(build):
-    r = evaluate(build(indicators=SEED_INDICATORS + [
-        ind("效益指标", "经济效益指标", "带动收入", "≥10万元", None, 10, nature="不适用")]))
+    r = evaluate(
+        build(
+            indicators=SEED_INDICATORS
+            + [ind("效益指标", "经济效益指标", "带动收入", "≥10万元", None, 10, nature="不适用")]
+        )
+    )
     assert codes_at(r, "NOT_APPLICABLE") == ["E11"]

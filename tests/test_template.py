@@ -23,8 +23,18 @@ SHEETS = ["填表说明", "项目信息", "绩效指标", "支出明细", "评�
 HEADERS = {
     "项目信息": ["字段", "内容", "填写说明"],
     "绩效指标": [
-        "一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "计量单位",
-        "实际完成值", "分值", "自评得分", "偏差原因分析及改进措施", "指标值确定依据", "绩效指标描述",
+        "一级指标",
+        "二级指标",
+        "三级指标",
+        "指标性质",
+        "年度指标值",
+        "计量单位",
+        "实际完成值",
+        "分值",
+        "自评得分",
+        "偏差原因分析及改进措施",
+        "指标值确定依据",
+        "绩效指标描述",
     ],
     "支出明细": ["日期", "摘要", "金额", "支出类别", "凭证号", "备注"],
     "评价工作组": ["姓名", "工作单位", "职务", "职称", "分工"],
@@ -37,10 +47,27 @@ REQUIRED_HEADERS = {
     "问题与措施": set(),
 }
 PROJECT_LABELS = [
-    "评价年度", "单位名称", "主管部门", "项目名称", "项目负责人", "联系人", "联系电话",
-    "联系人邮箱", "评价依据", "项目概况", "年度总体目标", "目标完成情况", "自评组织工作",
-    "自评方法和过程", "金额单位", "年初预算数", "全年预算数", "资金到位数", "其中财政资金",
-    "全年执行数", "预算执行率分值",
+    "评价年度",
+    "单位名称",
+    "主管部门",
+    "项目名称",
+    "项目负责人",
+    "联系人",
+    "联系电话",
+    "联系人邮箱",
+    "评价依据",
+    "项目概况",
+    "年度总体目标",
+    "目标完成情况",
+    "自评组织工作",
+    "自评方法和过程",
+    "金额单位",
+    "年初预算数",
+    "全年预算数",
+    "资金到位数",
+    "其中财政资金",
+    "全年执行数",
+    "预算执行率分值",
 ]
 REQUIRED_LABELS = {"评价年度", "单位名称", "项目名称", "全年预算数", "全年执行数"}
 RED = "FFC00000"
@@ -77,9 +104,7 @@ def _records(path: Path, sheet: str) -> list[dict[str, object]]:
     return [dict(zip(header, row)) for row in rows[1:] if any(v is not None for v in row)]
 
 
-@pytest.mark.parametrize(
-    ("shipped", "fixture"), [("template.xlsx", "blank"), ("example.xlsx", "example")]
-)
+@pytest.mark.parametrize(("shipped", "fixture"), [("template.xlsx", "blank"), ("example.xlsx", "example")])
 def test_shipped_workbooks_are_what_write_template_writes(shipped, fixture, request):
     written = request.getfixturevalue(fixture)
     expected, actual = _values(written), _values(SHIPPED / shipped)
@@ -129,9 +154,9 @@ def test_project_labels_in_order_from_row_2(both):
     assert ws["A16"].value == "金额单位" and ws["A21"].value == "全年执行数"
     for row in range(2, 23):
         label = ws.cell(row, 1)
-        assert (label.font.color is not None and label.font.color.rgb == RED) == (
-            label.value in REQUIRED_LABELS
-        ), label.value
+        assert (label.font.color is not None and label.font.color.rgb == RED) == (label.value in REQUIRED_LABELS), (
+            label.value
+        )
         assert ws.cell(row, 3).value, f"no hint for {label.value}"
 
 

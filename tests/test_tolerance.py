@@ -47,28 +47,46 @@ def test_extra_columns_and_hidden_rows_and_columns(build):
 
 
 def test_actual_written_as_a_bound_or_as_the_target_text(build):
-    r = evaluate(build(indicators=[
-        ind("产出指标", "质量指标", "a", "≥95%", "≥90%", 45),   # read as 90: 90 / 95 × 45 = 42.63
-        ind("产出指标", "质量指标", "b", "≥95%", "≥95%", 45),   # the target text itself: met
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("产出指标", "质量指标", "a", "≥95%", "≥90%", 45),  # read as 90: 90 / 95 × 45 = 42.63
+                ind("产出指标", "质量指标", "b", "≥95%", "≥95%", 45),  # the target text itself: met
+            ]
+        )
+    )
     assert [s.score for s in r.indicators] == [42.63, 45.0]
 
 
 def test_words_and_signs_pasted_from_pdfs_and_input_methods(build):
-    r = evaluate(build(indicators=[
-        ind("产出指标", "质量指标", "a", "不低于95%", "94%", 30),    # ≥: 94/95 × 30 = 29.68
-        ind("产出指标", "成本指标", "b", "³95%", "95%", 20),         # Symbol-font ≥ from a PDF
-        ind("产出指标", "成本指标", "c", "35万元以内", "38.5万元", 20),  # ≤: 35/38.5 × 20 = 18.18
-        ind("产出指标", "数量指标", "d", "≧ 1,000 人次", "1,200人次", 20),
-    ]))
+    r = evaluate(
+        build(
+            indicators=[
+                ind("产出指标", "质量指标", "a", "不低于95%", "94%", 30),  # ≥: 94/95 × 30 = 29.68
+                ind("产出指标", "成本指标", "b", "³95%", "95%", 20),  # Symbol-font ≥ from a PDF
+                ind("产出指标", "成本指标", "c", "35万元以内", "38.5万元", 20),  # ≤: 35/38.5 × 20 = 18.18
+                ind("产出指标", "数量指标", "d", "≧ 1,000 人次", "1,200人次", 20),
+            ]
+        )
+    )
     assert [s.nature for s in r.indicators] == ["≥", "≥", "≤", "≥"]
     assert [s.score for s in r.indicators] == [29.68, 20.0, 18.18, 20.0]
 
 
 def test_amounts_in_yuan(build):
     yuan = [(d, s, round(a * 10000, 2)) for d, s, a in SEED_PAYMENTS]
-    r = evaluate(build(payments=yuan, info={"金额单位": "元", "全年预算数": "350,000", "资金到位数": 350000,
-                                            "其中财政资金": 350000, "全年执行数": "32.88万元"}))
+    r = evaluate(
+        build(
+            payments=yuan,
+            info={
+                "金额单位": "元",
+                "全年预算数": "350,000",
+                "资金到位数": 350000,
+                "其中财政资金": 350000,
+                "全年执行数": "32.88万元",
+            },
+        )
+    )
     assert r.funds.unit == "元" and r.funds.executed == 328800 and r.funds.ledger_total == 328800
     assert r.total == 99.4 and r.findings == []
 
@@ -91,7 +109,8 @@ def _seed_frames():
     info = pd.DataFrame([("字段", "内容")] + list(INFO.items()))
     indicators = pd.DataFrame(
         [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"]]
-        + [[r[0], r[1], r[2], r[3], r[5], r[7]] for r in SEED_INDICATORS])
+        + [[r[0], r[1], r[2], r[3], r[5], r[7]] for r in SEED_INDICATORS]
+    )
     ledger = pd.DataFrame([["日期", "摘要", "金额"]] + [[d.isoformat(), s, a] for d, s, a in SEED_PAYMENTS])
     return {"项目信息": info, "绩效指标": indicators, "支出明细": ledger, "自编说明": pd.DataFrame([["单位自己的表"]])}
 
@@ -138,8 +157,11 @@ def test_xls_is_read_and_its_scored_copy_is_xlsx(tmp_path):
 
 
 def test_dates_typed_as_text_and_as_excel_serials(build):
-    payments = [("2020年1月30日", "安装", 14.3), (43928, "话筒", 0.6),  # 43928 is 2020-04-07
-                (dt.datetime(2020, 10, 25, 9, 30), "通信费", 17.98)]
+    payments = [
+        ("2020年1月30日", "安装", 14.3),
+        (43928, "话筒", 0.6),  # 43928 is 2020-04-07
+        (dt.datetime(2020, 10, 25, 9, 30), "通信费", 17.98),
+    ]
     wb = read_workbook(build(payments=payments))
     assert [p.date for p in wb.payments] == [dt.date(2020, 1, 30), dt.date(2020, 4, 7), dt.date(2020, 10, 25)]
 
@@ -179,8 +201,9 @@ def _percent_frames():
     frames["绩效指标"] = frames["绩效指标"].astype(object)
     frames["绩效指标"].iloc[3, 3] = "≥95%"
     frames["绩效指标"].iloc[3, 4] = 0.94
-    frames["支出明细"] = pd.DataFrame([["日期", "摘要", "金额"]]
-                                      + [[dt.datetime.combine(d, dt.time()), s, a] for d, s, a in SEED_PAYMENTS])
+    frames["支出明细"] = pd.DataFrame(
+        [["日期", "摘要", "金额"]] + [[dt.datetime.combine(d, dt.time()), s, a] for d, s, a in SEED_PAYMENTS]
+    )
     return frames
 
 
@@ -191,8 +214,11 @@ PERCENT_TOTAL = 99.19
 def test_xls_percent_cells_and_dates(tmp_path):
     xlwt = pytest.importorskip("xlwt")
     percent, date = xlwt.easyxf(num_format_str="0%"), xlwt.easyxf(num_format_str="YYYY-MM-DD")
-    src = _write_xls(_percent_frames(), tmp_path / "pct.xls",
-                     lambda value: percent if value == 0.94 else date if isinstance(value, dt.datetime) else None)
+    src = _write_xls(
+        _percent_frames(),
+        tmp_path / "pct.xls",
+        lambda value: percent if value == 0.94 else date if isinstance(value, dt.datetime) else None,
+    )
     r = evaluate(src)
     assert r.indicators[2].indicator.actual == "94%"
     assert r.total == PERCENT_TOTAL
@@ -202,9 +228,15 @@ def test_xls_percent_cells_and_dates(tmp_path):
 def test_ods_percent_cells_and_dates(tmp_path):
     pytest.importorskip("odf")
     plain = _write_ods(_percent_frames(), tmp_path / "plain.ods")
-    src = badfiles.rewrite(tmp_path / "pct.ods", {"content.xml": lambda d: d.replace(
-        b'office:value-type="float" office:value="0.94"', b'office:value-type="percentage" office:value="0.94"')},
-        src=plain)
+    src = badfiles.rewrite(
+        tmp_path / "pct.ods",
+        {
+            "content.xml": lambda d: d.replace(
+                b'office:value-type="float" office:value="0.94"', b'office:value-type="percentage" office:value="0.94"'
+            )
+        },
+        src=plain,
+    )
     r = evaluate(src)
     assert r.indicators[2].indicator.actual == "94%"
     assert r.total == PERCENT_TOTAL
@@ -215,8 +247,11 @@ def test_the_same_input_gives_the_same_scored_bytes(tmp_path, example):
     # email's send log keys on the scored copy's digest: converting again later must not look like a change
     pytest.importorskip("odf")
     pytest.importorskip("xlwt")
-    inputs = [example, _write_ods(_seed_frames(), tmp_path / "seed.ods"),
-              _write_xls(_seed_frames(), tmp_path / "seed2.xls")]
+    inputs = [
+        example,
+        _write_ods(_seed_frames(), tmp_path / "seed.ods"),
+        _write_xls(_seed_frames(), tmp_path / "seed2.xls"),
+    ]
     first = [convert(p, tmp_path / "first").output.read_bytes() for p in inputs]
     time.sleep(2.1)  # more than the two-second step of zip member times
     again = [convert(p, tmp_path / "again").output.read_bytes() for p in inputs]

@@ -45,8 +45,21 @@ def make_src(path: Path, ledger_rows: int = 20) -> Path:
     info.write_number("B4", 32.88)
 
     ind = wb.add_worksheet("绩效指标")
-    ind.write_row("A1", ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值",
-                         "实际完成值", "权重", "得分系数", "偏差原因", "自评得分"])
+    ind.write_row(
+        "A1",
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "年度指标值",
+            "实际完成值",
+            "权重",
+            "得分系数",
+            "偏差原因",
+            "自评得分",
+        ],
+    )
     for r in range(2, 7):
         ind.write_row(f"A{r}", ["产出指标", "数量指标", f"指标{r}", "≥", "100%", "100%", 10, 1])
     ind.write_formula("I5", "=G5*H5", None, 10)  # a formula with its cached value
@@ -83,11 +96,12 @@ def make_front() -> FrontSheet:
     ws.write("C2", 0.94, pct)
     ws.link("A6", "绩效指标!I5：得分系数有误", "'绩效指标'!I5", tip="转到该单元格")
     ws.write("A7", "=这不是公式")
-    ws.write("A8", "<单位> & \"引号\" ")
+    ws.write("A8", '<单位> & "引号" ')
     ws.widen("A", 36)
     ws.row_height(8, 32)
-    ws.chart = ColumnChart("各一级指标得分", categories="A2:A4", series=(Series("得分", "B2:B4", "2F75B5"),),
-                           anchor="F2")
+    ws.chart = ColumnChart(
+        "各一级指标得分", categories="A2:A4", series=(Series("得分", "B2:B4", "2F75B5"),), anchor="F2"
+    )
     return ws
 
 
@@ -117,7 +131,8 @@ def sheet_part(path: Path, sheet: str) -> str:
     wb = etree.fromstring(part(path, "xl/workbook.xml"))
     rels = etree.fromstring(part(path, "xl/_rels/workbook.xml.rels"))
     rid = wb.find(f"m:sheets/m:sheet[@name='{sheet}']", NS).get(
-        "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
+        "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    )
     target = next(r.get("Target") for r in rels if r.get("Id") == rid)
     return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
@@ -125,14 +140,17 @@ def sheet_part(path: Path, sheet: str) -> str:
 def add_calc_chain(path: Path) -> None:
     """Give the workbook a calcChain part, as Excel writes one."""
     ct = part(path, "[Content_Types].xml").replace(
-        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.'
-        b'openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.'
+        b'openxmlformats-officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
     rels = part(path, "xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>", b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
-        b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/calcChain" Target="calcChain.xml"/></Relationships>',
+    )
     chain = f'<calcChain xmlns="{MAIN}"><c r="I5" i="2"/></calcChain>'.encode()
-    rewrite_zip(path, {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels,
-                       "xl/calcChain.xml": chain})
+    rewrite_zip(path, {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels, "xl/calcChain.xml": chain})
 
 
 EDITS = [
@@ -148,8 +166,12 @@ EDITS = [
     CellEdit("项目信息", "C4", value="新单元格"),  # an existing row, a new cell
 ]
 CHANGED_PARTS = {  # parts the edits above are meant to change (plus new ones)
-    "[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-    "docProps/app.xml", "xl/calcChain.xml",
+    "[Content_Types].xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docProps/app.xml",
+    "xl/calcChain.xml",
 }
 
 
@@ -319,9 +341,18 @@ def test_libreoffice_opens_the_scored_copy(scored, tmp_path):
 def soffice_convert(path: Path, outdir: Path, fmt: str) -> Path:
     profile = outdir / "profile"
     result = subprocess.run(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-         "--convert-to", fmt, "--outdir", str(outdir), str(path)],
-        capture_output=True, timeout=180,
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr
     out = outdir / (path.stem + "." + fmt)
@@ -409,7 +440,9 @@ def test_bad_src_raises(tmp_path):
         write_scored(other, tmp_path / "o.xlsx", [], front)
     docx = tmp_path / "report.xlsx"
     with zipfile.ZipFile(docx, "w") as z:
-        z.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>')
+        z.writestr(
+            "[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+        )
     with pytest.raises(ValueError, match="not an OOXML workbook"):
         write_scored(docx, tmp_path / "o.xlsx", [], front)
     ole = tmp_path / "encrypted.xlsx"
@@ -431,16 +464,20 @@ def test_front_sheet_name_must_be_a_sheet_name(tmp_path):
 def test_xlsm_keeps_its_vba_project(tmp_path):
     src = make_src(tmp_path / "in.xlsm")
     vba = b"\xd0\xcf\x11\xe0 stand-in for a VBA project: carried, never read"
-    ct = part(src, "[Content_Types].xml").replace(
-        b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
-        b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
-    ).replace(b"</Types>", b'<Default Extension="bin" ContentType="application/'
-              b'vnd.ms-office.vbaProject"/></Types>')
+    ct = (
+        part(src, "[Content_Types].xml")
+        .replace(
+            b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+            b"application/vnd.ms-excel.sheet.macroEnabled.main+xml",
+        )
+        .replace(b"</Types>", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>')
+    )
     rels = part(src, "xl/_rels/workbook.xml.rels").replace(
-        b"</Relationships>", b'<Relationship Id="rId98" Type="http://schemas.microsoft.com/'
-        b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
-    rewrite_zip(src, {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels,
-                      "xl/vbaProject.bin": vba})
+        b"</Relationships>",
+        b'<Relationship Id="rId98" Type="http://schemas.microsoft.com/'
+        b'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+    )
+    rewrite_zip(src, {"[Content_Types].xml": ct, "xl/_rels/workbook.xml.rels": rels, "xl/vbaProject.bin": vba})
     dest = tmp_path / "out.xlsm"
     write_scored(src, dest, [CellEdit("绩效指标", "J2", value=5)], make_front())
     assert part(dest, "xl/vbaProject.bin") == vba
@@ -479,8 +516,7 @@ def test_workbook_written_by_openpyxl(tmp_path):
     wb.create_sheet("支出明细").append(["日期", "金额"])
     wb.save(src)
     dest = tmp_path / "out.xlsx"
-    write_scored(src, dest, [CellEdit("绩效指标", "B2", value=3.5, fill=PINK, note="说明")],
-                 make_front())
+    write_scored(src, dest, [CellEdit("绩效指标", "B2", value=3.5, fill=PINK, note="说明")], make_front())
     out = openpyxl.load_workbook(dest)
     assert out.sheetnames == [FRONT, "绩效指标", "支出明细"]
     assert out["绩效指标"]["B2"].value == 3.5
@@ -557,22 +593,29 @@ def test_front_formats_for_a_styles_xml_seen_before_come_from_memory(tmp_path):
 def test_excel_namespaces_and_unknown_elements_are_kept(tmp_path):
     src = make_src(tmp_path / "excel.xlsx")
     name = sheet_part(src, "绩效指标")
-    sheet = part(src, name).replace(
-        b'<worksheet xmlns="' + MAIN.encode() + b'"',
-        b'<worksheet xmlns="' + MAIN.encode() + b'" xmlns:mc="http://schemas.openxmlformats.org/'
-        b'markup-compatibility/2006" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/'
-        b'2009/9/ac" mc:Ignorable="x14ac"',
-    ).replace(b'<row r="2" spans="1:10">', b'<row r="2" spans="1:10" x14ac:dyDescent="0.25">')
-    book = part(src, "xl/workbook.xml").replace(
-        b'<workbook xmlns="' + MAIN.encode() + b'"',
-        b'<workbook xmlns="' + MAIN.encode() + b'" xmlns:mc="http://schemas.openxmlformats.org/'
-        b'markup-compatibility/2006" xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/'
-        b'2014/revision" mc:Ignorable="xr"',
-    ).replace(b"<bookViews>", b'<xr:revisionPtr documentId="13_ncr:1_{X}"/><bookViews>')
+    sheet = (
+        part(src, name)
+        .replace(
+            b'<worksheet xmlns="' + MAIN.encode() + b'"',
+            b'<worksheet xmlns="' + MAIN.encode() + b'" xmlns:mc="http://schemas.openxmlformats.org/'
+            b'markup-compatibility/2006" xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/'
+            b'2009/9/ac" mc:Ignorable="x14ac"',
+        )
+        .replace(b'<row r="2" spans="1:10">', b'<row r="2" spans="1:10" x14ac:dyDescent="0.25">')
+    )
+    book = (
+        part(src, "xl/workbook.xml")
+        .replace(
+            b'<workbook xmlns="' + MAIN.encode() + b'"',
+            b'<workbook xmlns="' + MAIN.encode() + b'" xmlns:mc="http://schemas.openxmlformats.org/'
+            b'markup-compatibility/2006" xmlns:xr="http://schemas.microsoft.com/office/spreadsheetml/'
+            b'2014/revision" mc:Ignorable="xr"',
+        )
+        .replace(b"<bookViews>", b'<xr:revisionPtr documentId="13_ncr:1_{X}"/><bookViews>')
+    )
     rewrite_zip(src, {name: sheet, "xl/workbook.xml": book})
     dest = tmp_path / "out.xlsx"
-    write_scored(src, dest, [CellEdit("绩效指标", "J2", value=1, note="说明")],
-                 make_front())
+    write_scored(src, dest, [CellEdit("绩效指标", "J2", value=1, note="说明")], make_front())
     out_sheet = part(dest, name)
     assert b'mc:Ignorable="x14ac"' in out_sheet and b"xmlns:x14ac=" in out_sheet
     assert b'x14ac:dyDescent="0.25"' in out_sheet
@@ -602,7 +645,7 @@ def test_damaged_member_raises_value_error(tmp_path):
     with zipfile.ZipFile(src) as z:
         info = z.getinfo("xl/workbook.xml")
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    data[start:start + 8] = b"\xff" * 8  # scramble the deflated workbook part
+    data[start : start + 8] = b"\xff" * 8  # scramble the deflated workbook part
     src.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="xl/workbook.xml"):
         write_scored(src, tmp_path / "o.xlsx", [], make_front())

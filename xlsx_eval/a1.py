@@ -10,7 +10,7 @@ _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?([1-9][0-9]{0,6})")
 
 
 def column_number(letters: str) -> int:
-    """"A" → 1, "Z" → 26, "AA" → 27."""
+    """ "A" → 1, "Z" → 26, "AA" → 27."""
     n = 0
     for ch in letters:
         n = n * 26 + ord(ch) - 64
@@ -32,7 +32,7 @@ def cell(row: int, col: int) -> str:
 
 
 def parse(ref: str) -> tuple[int, int]:
-    """"B21" (or "$B$21") → (21, 2); ValueError for anything that is not a cell of a sheet."""
+    """ "B21" (or "$B$21") → (21, 2); ValueError for anything that is not a cell of a sheet."""
     m = _REF.fullmatch(ref.strip())
     if m:
         row, col = int(m.group(2)), column_number(m.group(1).upper())

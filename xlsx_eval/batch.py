@@ -32,10 +32,18 @@ class Batch:
     pdf_failed: dict[Path, str] = field(default_factory=dict)  # report → why its PDF was not made
 
 
-def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, jobs: int = 1,
-                  changed_only: bool = False, done: Callable[[dict[str, Any]], None] | None = None,
-                  report: ReportOptions | None = None, pdf: bool = False,
-                  pdf_done: Callable[[Path], None] | None = None) -> Batch:
+def convert_batch(
+    inputs: Inputs,
+    outdir: Path,
+    rules: Rules | None = None,
+    *,
+    jobs: int = 1,
+    changed_only: bool = False,
+    done: Callable[[dict[str, Any]], None] | None = None,
+    report: ReportOptions | None = None,
+    pdf: bool = False,
+    pdf_done: Callable[[Path], None] | None = None,
+) -> Batch:
     """Score every input into ``outdir`` (with ``report``, each with its 自评报告; with ``pdf`` also as PDF),
     recording each result in the folder's store as it finishes; then write summary.xlsx of every result the
     folder holds, and the exports.
@@ -93,8 +101,9 @@ def convert_batch(inputs: Inputs, outdir: Path, rules: Rules | None = None, *, j
     return batch
 
 
-def _pdfs(store: Store, paths: list[Path], records: dict[Path, dict[str, Any]],
-          done: Callable[[Path], None] | None) -> dict[Path, str]:
+def _pdfs(
+    store: Store, paths: list[Path], records: dict[Path, dict[str, Any]], done: Callable[[Path], None] | None
+) -> dict[Path, str]:
     """PDFs of this run's reports that have none as recorded, each recorded with its input."""
     from .pdf import to_pdf
 
@@ -102,8 +111,9 @@ def _pdfs(store: Store, paths: list[Path], records: dict[Path, dict[str, Any]],
         entry = store.entry(path)
         return entry is not None and "pdf" in entry.outputs and store.intact(entry.outputs["pdf"])
 
-    by_report = {store.outdir / Path(records[p]["report"]).name: p for p in paths
-                 if records[p].get("report") and not has_pdf(p)}
+    by_report = {
+        store.outdir / Path(records[p]["report"]).name: p for p in paths if records[p].get("report") and not has_pdf(p)
+    }
     if not by_report:
         return {}
 
@@ -124,9 +134,11 @@ def _refuse_inside(outdir: Path, folders: list[Path]) -> None:
     for folder in folders:
         top = folder.resolve()
         if out == top or top in out.parents:
-            raise StoreError(f"输出文件夹 {outdir} 在输入文件夹 {folder} 之内（或就是它）：评分结果会与各单位提交的文件"
-                             f"混在一起，还可能与其中的文件重名；请用 -o 指定输入文件夹以外的文件夹，"
-                             f"如 -o {top.parent / (top.name + '-评分结果')}")
+            raise StoreError(
+                f"输出文件夹 {outdir} 在输入文件夹 {folder} 之内（或就是它）：评分结果会与各单位提交的文件"
+                f"混在一起，还可能与其中的文件重名；请用 -o 指定输入文件夹以外的文件夹，"
+                f"如 -o {top.parent / (top.name + '-评分结果')}"
+            )
 
 
 def _settings_key(rules: Rules, report: ReportOptions | None) -> str:

@@ -34,9 +34,15 @@ def _err(message: str) -> None:
 
 @app.command()
 def template(
-    path: Annotated[Optional[Path], typer.Argument(help="写出的文件，默认“绩效自评模板.xlsx”（--example 时为“绩效自评示例.xlsx”）")] = None,
-    example: Annotated[bool, typer.Option("--example", help="写出填好的示例（长安区委办公室值班视频系统项目）")] = False,
-    report: Annotated[bool, typer.Option("--report", help="写出自评报告的 Word 模板（可修改措辞和版式后用 --report-template 使用）")] = False,
+    path: Annotated[
+        Optional[Path], typer.Argument(help="写出的文件，默认“绩效自评模板.xlsx”（--example 时为“绩效自评示例.xlsx”）")
+    ] = None,
+    example: Annotated[
+        bool, typer.Option("--example", help="写出填好的示例（长安区委办公室值班视频系统项目）")
+    ] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="写出自评报告的 Word 模板（可修改措辞和版式后用 --report-template 使用）")
+    ] = False,
     force: Annotated[bool, typer.Option("--force", "-f", help="文件已存在时覆盖")] = False,
 ) -> None:
     """写出标准自评模板（或填好的示例，或自评报告的 Word 模板）。
@@ -60,8 +66,10 @@ def template(
         _err(f"{dest} 已存在，未覆盖；如需覆盖请加 --force")
         raise typer.Exit(EXIT_USAGE)
     if any(p.exists() and not p.is_dir() for p in dest.parents):
-        _err(f"{dest} 所在的位置不是文件夹（{next(p for p in dest.parents if p.exists() and not p.is_dir())} 是一个文件）；"
-             "请换一个位置")
+        _err(
+            f"{dest} 所在的位置不是文件夹（{next(p for p in dest.parents if p.exists() and not p.is_dir())} 是一个文件）；"
+            "请换一个位置"
+        )
         raise typer.Exit(EXIT_USAGE)
     from .files import atomic_path, fault
 
@@ -138,8 +146,10 @@ def check(
     rules_in_force = _load_rules(rules_spec)
     inputs = _inputs(files, expand_inputs, quiet or as_json)
     with _Progress(len(inputs.paths), quiet or as_json) as progress:
-        results = [r.to_dict() for r in process(inputs.paths, rules_in_force, jobs=_jobs(jobs),
-                                                done=lambda i, r: progress.advance())]
+        results = [
+            r.to_dict()
+            for r in process(inputs.paths, rules_in_force, jobs=_jobs(jobs), done=lambda i, r: progress.advance())
+        ]
     if as_json:
         _print_json(results)
     else:
@@ -152,10 +162,18 @@ def check(
 @app.command()
 def convert(
     inputs: Annotated[list[str], typer.Argument(help="要评分的工作簿、文件夹或通配符")],
-    outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹：评分后的工作簿 <原名>.scored.xlsx 和汇总表 summary.xlsx")],
+    outdir: Annotated[
+        Path, typer.Option("--output", "-o", help="输出文件夹：评分后的工作簿 <原名>.scored.xlsx 和汇总表 summary.xlsx")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
-    changed_only: Annotated[bool, typer.Option("--changed-only", help="只处理新增或改动过的文件（对照输出文件夹的记录 xlsx-eval.db；输出文件缺失或被改动的也重做），汇总表仍包含全部文件")] = False,
+    changed_only: Annotated[
+        bool,
+        typer.Option(
+            "--changed-only",
+            help="只处理新增或改动过的文件（对照输出文件夹的记录 xlsx-eval.db；输出文件缺失或被改动的也重做），汇总表仍包含全部文件",
+        ),
+    ] = False,
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     report: Annotated[bool, typer.Option("--report", help="同时写出自评报告 <原名>.report.docx")] = False,
     report_template: Annotated[Optional[Path], typer.Option("--report-template", help=REPORT_TEMPLATE_HELP)] = None,
@@ -182,6 +200,7 @@ def convert(
         _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
         raise typer.Exit(EXIT_USAGE)
     with _Progress(len(found.paths), quiet or as_json) as progress:
+
         def done(result: dict) -> None:
             progress.advance()
             if not quiet:
@@ -192,8 +211,17 @@ def convert(
                 progress.say(f"已写出 PDF：{document.with_suffix('.pdf')}")
 
         try:
-            batch = convert_batch(found, outdir, rules_in_force, jobs=_jobs(jobs), changed_only=changed_only,
-                                  done=done, report=options, pdf=pdf, pdf_done=pdf_done)
+            batch = convert_batch(
+                found,
+                outdir,
+                rules_in_force,
+                jobs=_jobs(jobs),
+                changed_only=changed_only,
+                done=done,
+                report=options,
+                pdf=pdf,
+                pdf_done=pdf_done,
+            )
         except StoreError as exc:
             stopped: StoreError | None = exc
         else:
@@ -202,7 +230,7 @@ def convert(
         _err(f"✘ {stopped}")
         raise typer.Exit(EXIT_USAGE)
     if not (quiet or as_json):
-        for path, why in batch.skipped[len(found.skipped):]:  # the folder's own files, found by the store
+        for path, why in batch.skipped[len(found.skipped) :]:  # the folder's own files, found by the store
             _err(f"跳过 {path}：{why}")
     for document, why in batch.pdf_failed.items():
         _err(f"✘ {document.name}：{why}")
@@ -243,8 +271,14 @@ def report(
     if _unreadable(result):
         raise typer.Exit(EXIT_USAGE)
     if not result["report"]:
-        _err("未写出报告：" + ("工作簿缺少评分所需的表、列或金额，请按上面的问题补全后重试" if not result["scored"] else
-                          next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")))
+        _err(
+            "未写出报告："
+            + (
+                "工作簿缺少评分所需的表、列或金额，请按上面的问题补全后重试"
+                if not result["scored"]
+                else next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")
+            )
+        )
         raise typer.Exit(EXIT_ERRORS)
     _err(f"已写出报告：{output}")
     pdf_failed = _pdfs([output], quiet=False) if pdf else 0
@@ -282,20 +316,42 @@ def _pdfs(documents: list[Path], quiet: bool) -> int:
 @app.command()
 def email(
     outdir: Annotated[Path, typer.Argument(help="convert 的输出文件夹（有记录 xlsx-eval.db 和评分后的工作簿）")],
-    to: Annotated[Optional[list[str]], typer.Option("--to", metavar="ADDR", help="收件人：不用各工作簿的联系人邮箱，全部发给这个地址（可重复）")] = None,
+    to: Annotated[
+        Optional[list[str]],
+        typer.Option("--to", metavar="ADDR", help="收件人：不用各工作簿的联系人邮箱，全部发给这个地址（可重复）"),
+    ] = None,
     cc: Annotated[Optional[list[str]], typer.Option("--cc", metavar="ADDR", help="抄送这个地址（可重复）")] = None,
-    sender: Annotated[Optional[str], typer.Option("--from", help="发件人，如 jxpj@czj.example.gov.cn 或“绩效科 <jxpj@czj.example.gov.cn>”")] = None,
+    sender: Annotated[
+        Optional[str],
+        typer.Option("--from", help="发件人，如 jxpj@czj.example.gov.cn 或“绩效科 <jxpj@czj.example.gov.cn>”"),
+    ] = None,
     smtp_host: Annotated[Optional[str], typer.Option("--smtp-host", help="邮件服务器，默认 localhost")] = None,
-    smtp_port: Annotated[Optional[int], typer.Option("--smtp-port", help="端口，默认 --ssl 为 465、--starttls 为 587、不加密为 25")] = None,
-    smtp_user: Annotated[Optional[str], typer.Option("--smtp-user", help="登录用户名；密码取自环境变量 XLSX_EVAL_SMTP_PASSWORD，或在终端里提示输入")] = None,
+    smtp_port: Annotated[
+        Optional[int], typer.Option("--smtp-port", help="端口，默认 --ssl 为 465、--starttls 为 587、不加密为 25")
+    ] = None,
+    smtp_user: Annotated[
+        Optional[str],
+        typer.Option("--smtp-user", help="登录用户名；密码取自环境变量 XLSX_EVAL_SMTP_PASSWORD，或在终端里提示输入"),
+    ] = None,
     use_ssl: Annotated[bool, typer.Option("--ssl", help="一开始就用 SSL/TLS 加密连接（端口 465）")] = False,
     starttls: Annotated[bool, typer.Option("--starttls", help="连接后用 STARTTLS 加密（端口 587）")] = False,
-    ca_file: Annotated[Optional[Path], typer.Option("--ca-file", help="信任这个 CA 证书（PEM）：服务器用单位自己签发的证书时")] = None,
-    config: Annotated[Optional[Path], typer.Option("--config", help="配置文件（用其中的 [email] 表），默认为当前文件夹的 xlsx-eval.toml")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="不发送：把每封邮件写成 .eml 文件放进 输出文件夹/outbox/ 供检查")] = False,
+    ca_file: Annotated[
+        Optional[Path], typer.Option("--ca-file", help="信任这个 CA 证书（PEM）：服务器用单位自己签发的证书时")
+    ] = None,
+    config: Annotated[
+        Optional[Path],
+        typer.Option("--config", help="配置文件（用其中的 [email] 表），默认为当前文件夹的 xlsx-eval.toml"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="不发送：把每封邮件写成 .eml 文件放进 输出文件夹/outbox/ 供检查")
+    ] = False,
     resend: Annotated[bool, typer.Option("--resend", help="不看发送记录，已发送过的也再发一次")] = False,
-    resend_uncertain: Annotated[bool, typer.Option("--resend-uncertain", help="上次发送中断、无法确定对方是否收到的，再发一次")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐封的结果（没能发出的仍会列出）")] = False,
+    resend_uncertain: Annotated[
+        bool, typer.Option("--resend-uncertain", help="上次发送中断、无法确定对方是否收到的，再发一次")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="不显示进度条和逐封的结果（没能发出的仍会列出）")
+    ] = False,
 ) -> None:
     """把每个评分后的工作簿（有自评报告时一并附上）发给填报单位的联系人邮箱，每份只发一次。
 
@@ -318,10 +374,19 @@ def email(
     if use_ssl and starttls:
         _err("--ssl 和 --starttls 只能选一个：端口 465 通常用 --ssl，587 用 --starttls")
         raise typer.Exit(EXIT_USAGE)
-    flags = {"host": smtp_host, "port": smtp_port, "user": smtp_user, "from": sender, "to": to, "cc": cc,
-             "ca_file": str(ca_file) if ca_file else None,
-             "security": "ssl" if use_ssl else "starttls" if starttls else None, "dry_run": dry_run, "resend": resend,
-             "resend_uncertain": resend_uncertain}
+    flags = {
+        "host": smtp_host,
+        "port": smtp_port,
+        "user": smtp_user,
+        "from": sender,
+        "to": to,
+        "cc": cc,
+        "ca_file": str(ca_file) if ca_file else None,
+        "security": "ssl" if use_ssl else "starttls" if starttls else None,
+        "dry_run": dry_run,
+        "resend": resend,
+        "resend_uncertain": resend_uncertain,
+    }
     try:
         settings = resolve_settings(flags, os.environ, config)
         store = mailer.open_folder(outdir)
@@ -338,6 +403,7 @@ def email(
             settings = replace(settings, password=_smtp_password(settings))
         stopped = None
         with _Progress(len(plan.items), quiet, label="发送") as progress:
+
             def done(outcome) -> None:
                 progress.advance()
                 line = _mail_line(outcome, quiet)
@@ -380,16 +446,22 @@ def status(
         return
     c = st.counts
     typer.echo(f"输出文件夹 {st.outdir}（记录：{st.store}）")
-    typer.echo(f"工作簿 {c['inputs']} 个：已评分 {c['scored']} 个（其中 {c['with_errors']} 个有错误），"
-               f"未能评分 {c['not_scored']} 个，无法读取 {c['unreadable']} 个，上次未完成待重试 {c['retry']} 个")
+    typer.echo(
+        f"工作簿 {c['inputs']} 个：已评分 {c['scored']} 个（其中 {c['with_errors']} 个有错误），"
+        f"未能评分 {c['not_scored']} 个，无法读取 {c['unreadable']} 个，上次未完成待重试 {c['retry']} 个"
+    )
     typer.echo(f"发送：已发送 {c['sent']} 个，尚未发送 {c['not_sent']} 个，结果不明 {c['uncertain']} 个")
-    typer.echo(f"需要重新 convert：输出文件缺失或被改动 {c['stale_outputs']} 个，输入在 convert 之后有改动 "
-               f"{c['inputs_changed']} 个")
+    typer.echo(
+        f"需要重新 convert：输出文件缺失或被改动 {c['stale_outputs']} 个，输入在 convert 之后有改动 "
+        f"{c['inputs_changed']} 个"
+    )
     for i in st.inputs:
         notes = []
         if i.state != "scored":
             notes.append(STATES[i.state])
-        notes += [f"{name} {'缺失' if how == 'missing' else '与记录不符'}" for name, how in i.outputs.items() if how != "ok"]
+        notes += [
+            f"{name} {'缺失' if how == 'missing' else '与记录不符'}" for name, how in i.outputs.items() if how != "ok"
+        ]
         if i.input_changed:
             notes.append("输入文件已改动或已不在原处")
         if i.uncertain:
@@ -428,11 +500,15 @@ def _mail_closing(report, stopped: bool) -> str:
     if c(Status.UNCERTAIN):
         tail += f"，结果不明 {c(Status.UNCERTAIN)} 个（未重发）"
     if report.outbox is not None:
-        return (f"试运行：共 {len(report.outcomes)} 个评分结果，写出 {c(Status.WRITTEN)} 封邮件到 {report.outbox}"
-                f"（没有发送），{tail}")
+        return (
+            f"试运行：共 {len(report.outcomes)} 个评分结果，写出 {c(Status.WRITTEN)} 封邮件到 {report.outbox}"
+            f"（没有发送），{tail}"
+        )
     not_sent = f"，未发送 {c(Status.NOT_SENT)} 个（重新运行会补发）" if c(Status.NOT_SENT) else ""
-    return (f"{'已中止' if stopped else '完成'}：共 {len(report.outcomes)} 个评分结果，发送 {c(Status.SENT)} 个，"
-            f"{tail}{not_sent}；发送记录：{report.log}")
+    return (
+        f"{'已中止' if stopped else '完成'}：共 {len(report.outcomes)} 个评分结果，发送 {c(Status.SENT)} 个，"
+        f"{tail}{not_sent}；发送记录：{report.log}"
+    )
 
 
 def _jobs(jobs: int | None) -> int:
@@ -468,10 +544,16 @@ class _Progress:
                 TimeRemainingColumn,
             )
 
-            self.bar = Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("{task.fields[rate]}"),
-                                TextColumn("剩余"), TimeRemainingColumn(), console=Console(stderr=True),
-                                transient=True)
+            self.bar = Progress(
+                TextColumn(label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[rate]}"),
+                TextColumn("剩余"),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
             self.task = self.bar.add_task("", total=total, rate="")
 
     def __enter__(self) -> _Progress:
@@ -540,9 +622,11 @@ def _closing_line(batch) -> str:
     with_errors = sum(1 for r in results if r["scored"] and _count(r, "error"))
     reused = f"（其中 {batch.reused} 个未改动，沿用上次结果）" if batch.reused else ""
     summary = f"汇总表：{batch.summary}" if batch.summary else "汇总表未能写出"
-    return (f"完成：共 {len(results)} 个工作簿{reused}，评分 {scored} 个（其中 {with_errors} 个有错误），"
-            f"未能评分 {len(results) - scored - unreadable} 个，无法读取 {unreadable} 个，跳过 {len(batch.skipped)} 个；"
-            f"{summary}")
+    return (
+        f"完成：共 {len(results)} 个工作簿{reused}，评分 {scored} 个（其中 {with_errors} 个有错误），"
+        f"未能评分 {len(results) - scored - unreadable} 个，无法读取 {unreadable} 个，跳过 {len(batch.skipped)} 个；"
+        f"{summary}"
+    )
 
 
 def _print_findings(r: dict) -> None:
@@ -560,7 +644,9 @@ def _print_findings(r: dict) -> None:
     for column in ("级别", "工作表", "单元格", "代码", "说明"):
         table.add_column(column, overflow="fold")
     for f in shown:
-        table.add_row(*(Text(x) for x in (SEVERITY_LABELS[f["severity"]], f["sheet"], f["cell"], f["code"], f["message"])))
+        table.add_row(
+            *(Text(x) for x in (SEVERITY_LABELS[f["severity"]], f["sheet"], f["cell"], f["code"], f["message"]))
+        )
     console = Console(file=sys.stdout, width=None if sys.stdout.isatty() else 200)
     console.print(Text(str(r["file"])))
     console.print(table)

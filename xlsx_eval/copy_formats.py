@@ -23,9 +23,15 @@ from xlsxwriter.exceptions import OverlappingRange
 from .sniff import DEFAULT_LIMITS, OLE2_MAGIC, ZIP_MAGIC
 
 #: The number format a date, time or duration gets when its cell has none of its own (the copy before looks).
-DATE_FORMATS: dict[type, str] = {dt.datetime: "yyyy-mm-dd hh:mm:ss", dt.date: "yyyy-mm-dd", dt.time: "hh:mm:ss",
-                                 dt.timedelta: "[h]:mm:ss"}
-BLANK_CELLS_KEPT = 100_000  # formatted empty cells (a form's borders) carried per sheet; a sheet styled to the end has more
+DATE_FORMATS: dict[type, str] = {
+    dt.datetime: "yyyy-mm-dd hh:mm:ss",
+    dt.date: "yyyy-mm-dd",
+    dt.time: "hh:mm:ss",
+    dt.timedelta: "[h]:mm:ss",
+}
+BLANK_CELLS_KEPT = (
+    100_000  # formatted empty cells (a form's borders) carried per sheet; a sheet styled to the end has more
+)
 REPEAT_KEPT = 1000  # an .ods run of empty cells or rows repeated more often than this is "the rest of the sheet"
 MERGE_CELLS_KEPT = 100_000  # a merged range larger than this is not merged in the copy
 DIGIT_PIXELS = 7  # the width of "0" in the default font, in pixels: the unit of column widths in both formats
@@ -41,7 +47,9 @@ class SheetLooks:
     #: column -> (width in pixels or None, style of its empty cells, hidden)
     columns: dict[int, tuple[int | None, int | None, bool]] = field(default_factory=dict)
     rows: dict[int, tuple[float | None, bool]] = field(default_factory=dict)  # row -> (height in points, hidden)
-    merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # first row, first column, last row, last column
+    merges: list[tuple[int, int, int, int]] = field(
+        default_factory=list
+    )  # first row, first column, last row, last column
     freeze: tuple[int, int] | None = None  # rows above and columns left of the frozen panes
     gridlines: bool = True
     blanks: set[tuple[int, int]] = field(default_factory=set)  # cells in ``cells`` kept for their looks alone
@@ -157,7 +165,9 @@ def _xls_looks(path: Path) -> BookLooks | None:
     book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
     try:
         fonts = book.font_list
-        default = {"font_name": _font_name(fonts[0].name), "font_size": _font_size(fonts[0].height / 20)} if fonts else {}
+        default = (
+            {"font_name": _font_name(fonts[0].name), "font_size": _font_size(fonts[0].height / 20)} if fonts else {}
+        )
         default = {k: v for k, v in default.items() if v}
         looks = BookLooks(default)
         custom_formats = {f.format_key for f in book.format_list}
@@ -205,8 +215,11 @@ def _xls_sheet(sheet, style) -> SheetLooks:
                 blanks += 1
                 looks.blanks.add((r, c))
             looks.cells[(r, c)] = key
-    looks.merges = [(rlo, clo, rhi - 1, chi - 1) for rlo, rhi, clo, chi in sheet.merged_cells
-                    if (rhi - rlo) * (chi - clo) > 1 and (rhi - rlo) * (chi - clo) <= MERGE_CELLS_KEPT]
+    looks.merges = [
+        (rlo, clo, rhi - 1, chi - 1)
+        for rlo, rhi, clo, chi in sheet.merged_cells
+        if (rhi - rlo) * (chi - clo) > 1 and (rhi - rlo) * (chi - clo) <= MERGE_CELLS_KEPT
+    ]
     if sheet.panes_are_frozen and (sheet.horz_split_pos or sheet.vert_split_pos):
         looks.freeze = (sheet.horz_split_pos, sheet.vert_split_pos)
     return looks
@@ -311,8 +324,9 @@ def _q(name: str) -> str:
     return f"{{{_NS[prefix]}}}{local}"
 
 
-_NUMBER_STYLES = tuple(_q(f"number:{kind}-style") for kind in
-                       ("number", "currency", "percentage", "date", "time", "boolean", "text"))
+_NUMBER_STYLES = tuple(
+    _q(f"number:{kind}-style") for kind in ("number", "currency", "percentage", "date", "time", "boolean", "text")
+)
 _STYLE, _DEFAULT_STYLE, _FONT_FACE = _q("style:style"), _q("style:default-style"), _q("style:font-face")
 _TABLE, _COLUMN, _ROW = _q("table:table"), _q("table:table-column"), _q("table:table-row")
 _CELL, _COVERED = _q("table:table-cell"), _q("table:covered-table-cell")
@@ -338,7 +352,9 @@ class _OdsStyles:
 
     def __init__(self) -> None:
         self.fonts: dict[str, str] = {}  # font-face name -> family
-        self.raw: dict[str, tuple[str, str | None, str | None, dict[str, Any]]] = {}  # name -> family, parent, data style, props
+        self.raw: dict[
+            str, tuple[str, str | None, str | None, dict[str, Any]]
+        ] = {}  # name -> family, parent, data style, props
         self.default_cell: dict[str, Any] = {}
         self.numbers: dict[str, tuple[str, list[tuple[str, str]], str | None]] = {}  # name -> code, maps, colour
         self._resolved: dict[str, dict[str, Any]] = {}
@@ -348,8 +364,12 @@ class _OdsStyles:
         if el.tag == _FONT_FACE:
             self.fonts[el.get(_q("style:name"), "")] = el.get(_q("svg:font-family")) or el.get(_q("style:name")) or ""
         elif el.tag == _STYLE:
-            self.raw[el.get(_q("style:name"), "")] = (el.get(_q("style:family"), ""), el.get(_q("style:parent-style-name")),
-                                                       el.get(_q("style:data-style-name")), self._props(el))
+            self.raw[el.get(_q("style:name"), "")] = (
+                el.get(_q("style:family"), ""),
+                el.get(_q("style:parent-style-name")),
+                el.get(_q("style:data-style-name")),
+                self._props(el),
+            )
         elif el.tag == _DEFAULT_STYLE and el.get(_q("style:family")) == "table-cell":
             self.default_cell = self._props(el)
         elif el.tag in _NUMBER_STYLES:
@@ -364,8 +384,14 @@ class _OdsStyles:
             elif local == "table-cell-properties":
                 _cell_properties(child, props)
             elif local == "paragraph-properties":
-                align = {"start": "left", "left": "left", "center": "center", "end": "right", "right": "right",
-                         "justify": "justify"}.get(child.get(_q("fo:text-align"), ""))
+                align = {
+                    "start": "left",
+                    "left": "left",
+                    "center": "center",
+                    "end": "right",
+                    "right": "right",
+                    "justify": "justify",
+                }.get(child.get(_q("fo:text-align"), ""))
                 if align:
                     props["align"] = align
             elif local == "table-column-properties":
@@ -379,7 +405,10 @@ class _OdsStyles:
         return props
 
     def _text(self, el, props: dict[str, Any]) -> None:
-        for prefix, western, asian in (("", "fo:font-", "style:font-name"), ("_asian_", "style:font-", "style:font-name-asian")):
+        for prefix, western, asian in (
+            ("", "fo:font-", "style:font-name"),
+            ("_asian_", "style:font-", "style:font-name-asian"),
+        ):
             suffix = "-asian" if prefix else ""
             weight = el.get(_q(f"{western}weight{suffix}"))
             if weight is not None:
@@ -399,8 +428,9 @@ class _OdsStyles:
             props["font_color"] = colour.upper()
         underline = el.get(_q("style:text-underline-style"))
         if underline is not None:
-            props["underline"] = 0 if underline == "none" else (
-                2 if el.get(_q("style:text-underline-type")) == "double" else 1)
+            props["underline"] = (
+                0 if underline == "none" else (2 if el.get(_q("style:text-underline-type")) == "double" else 1)
+            )
         strike = el.get(_q("style:text-line-through-style"))
         if strike is not None:
             props["font_strikeout"] = strike != "none"
@@ -439,10 +469,15 @@ class _OdsStyles:
             return None
         code, maps, colour = found
         own = (colour or "") + code if code and code != "General" else None
-        sections = [self.number_code(target, depth + 1) for condition, target in maps
-                    if condition.replace(" ", "") in ("value()>=0", "value()>0", "value()<0") and depth < 2]
+        sections = [
+            self.number_code(target, depth + 1)
+            for condition, target in maps
+            if condition.replace(" ", "") in ("value()>=0", "value()>0", "value()<0") and depth < 2
+        ]
         if sections and own and all(sections):
-            return ";".join([*(section or "" for section in sections), own])  # positive;negative(;zero), as the conditions order them
+            return ";".join(
+                [*(section or "" for section in sections), own]
+            )  # positive;negative(;zero), as the conditions order them
         return own
 
 
@@ -505,8 +540,16 @@ def _border(line: str) -> tuple[int, str | None]:
 
 
 _PLAIN = set(" -/:,.()$+")
-_NAMED_COLOURS = {"#000000": "[Black]", "#0000FF": "[Blue]", "#00FFFF": "[Cyan]", "#00FF00": "[Green]",
-                  "#FF00FF": "[Magenta]", "#FF0000": "[Red]", "#FFFFFF": "[White]", "#FFFF00": "[Yellow]"}
+_NAMED_COLOURS = {
+    "#000000": "[Black]",
+    "#0000FF": "[Blue]",
+    "#00FFFF": "[Cyan]",
+    "#00FF00": "[Green]",
+    "#FF00FF": "[Magenta]",
+    "#FF0000": "[Red]",
+    "#FFFFFF": "[White]",
+    "#FFFF00": "[Yellow]",
+}
 
 
 def _literal(text: str, percent: bool = False) -> str:
@@ -548,7 +591,8 @@ def _number_style(el) -> tuple[str, list[tuple[str, str]], str | None]:
         elif local == "fraction":
             numerator = int(child.get(_q("number:min-numerator-digits"), "1") or 1)
             denominator = child.get(_q("number:denominator-value")) or "?" * int(
-                child.get(_q("number:min-denominator-digits"), "1") or 1)
+                child.get(_q("number:min-denominator-digits"), "1") or 1
+            )
             parts.append("# " + "?" * numerator + "/" + denominator)
         elif local in ("text", "currency-symbol"):
             parts.append(_literal(child.text or "", percent=kind == "percentage-style"))
@@ -599,8 +643,9 @@ def _ods_looks(path: Path) -> BookLooks | None:
     limits = DEFAULT_LIMITS
     with zipfile.ZipFile(path) as zf:
         names = set(zf.namelist())
-        if "content.xml" not in names or any(i.file_size > limits.max_part_bytes for i in zf.infolist()
-                                             if i.filename in ("content.xml", "styles.xml")):
+        if "content.xml" not in names or any(
+            i.file_size > limits.max_part_bytes for i in zf.infolist() if i.filename in ("content.xml", "styles.xml")
+        ):
             return None
         styles = _OdsStyles()
         if "styles.xml" in names:
@@ -622,8 +667,10 @@ def _ods_content(f, styles: _OdsStyles) -> BookLooks:
         western = {k: v for k, v in props.items() if not k.startswith("_")}
         chinese = {k: v for k, v in western.items() if k not in _FONT_KEYS}  # the asian font has its own defaults
         chinese.update({k: props.get(f"_asian_{k}", default.get(k, False)) for k in _FONT_KEYS})
-        return tuple({k: v for k, v in p.items() if default.get(k, _NOTHING) != v and v not in (False, 0)}
-                     for p in (western, chinese))  # type: ignore[return-value]
+        return tuple(
+            {k: v for k, v in p.items() if default.get(k, _NOTHING) != v and v not in (False, 0)}
+            for p in (western, chinese)
+        )  # type: ignore[return-value]
 
     def style(name: str | None) -> int | None:
         if name not in style_keys:
@@ -637,12 +684,20 @@ def _ods_content(f, styles: _OdsStyles) -> BookLooks:
     sheet: SheetLooks | None = None
     row = col = 0
     row_repeat = 1
-    row_cells: list[tuple[int, int, int | None, int, int, bool]] = []  # column, repeat, style, rows and columns spanned, value
+    row_cells: list[
+        tuple[int, int, int | None, int, int, bool]
+    ] = []  # column, repeat, style, rows and columns spanned, value
     row_style: str | None = None
     blanks = 0
-    for event, el in etree.iterparse(f, events=("start", "end"), huge_tree=True, resolve_entities=False,
-                                     no_network=True, load_dtd=False,
-                                     tag=(_FONT_FACE, _STYLE, *_NUMBER_STYLES, _TABLE, _COLUMN, _ROW, _CELL, _COVERED)):
+    for event, el in etree.iterparse(
+        f,
+        events=("start", "end"),
+        huge_tree=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        tag=(_FONT_FACE, _STYLE, *_NUMBER_STYLES, _TABLE, _COLUMN, _ROW, _CELL, _COVERED),
+    ):
         tag = el.tag
         if tag in (_FONT_FACE, _STYLE) or tag in _NUMBER_STYLES:
             if event == "end":
@@ -697,8 +752,16 @@ def _ods_content(f, styles: _OdsStyles) -> BookLooks:
             repeat = _repeat(el, "number-columns-repeated")
             name = el.get(_q("table:style-name")) or row_style
             has_value = el.get(_q("office:value-type")) is not None
-            row_cells.append((col, repeat, style(name) if name else -1, _repeat(el, "number-rows-spanned"),
-                              _repeat(el, "number-columns-spanned") if tag == _CELL else 1, has_value))
+            row_cells.append(
+                (
+                    col,
+                    repeat,
+                    style(name) if name else -1,
+                    _repeat(el, "number-rows-spanned"),
+                    _repeat(el, "number-columns-spanned") if tag == _CELL else 1,
+                    has_value,
+                )
+            )
             col += repeat
         else:
             if len(el) and row_cells and not row_cells[-1][5]:  # text without a value type is a string
@@ -710,7 +773,11 @@ def _ods_content(f, styles: _OdsStyles) -> BookLooks:
 def _ods_row(sheet: SheetLooks, row: int, repeat_rows: int, cells: list, blanks: int) -> int:
     """The cells of one table-row (``repeat_rows`` times) into ``sheet``; returns the blank cells kept so far."""
     for col, repeat, key, rows_spanned, cols_spanned, has_value in cells:
-        if rows_spanned * cols_spanned > 1 and rows_spanned * cols_spanned <= MERGE_CELLS_KEPT and repeat * repeat_rows <= REPEAT_KEPT:
+        if (
+            rows_spanned * cols_spanned > 1
+            and rows_spanned * cols_spanned <= MERGE_CELLS_KEPT
+            and repeat * repeat_rows <= REPEAT_KEPT
+        ):
             for r in range(row, row + repeat_rows):
                 for c in range(col, col + repeat):
                     sheet.merges.append((r, c, r + rows_spanned - 1, c + cols_spanned - 1))

@@ -59,8 +59,12 @@ class FolderStatus:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"outdir": self.outdir, "store": self.store, "counts": self.counts,
-                "inputs": [asdict(i) for i in self.inputs]}
+        return {
+            "outdir": self.outdir,
+            "store": self.store,
+            "counts": self.counts,
+            "inputs": [asdict(i) for i in self.inputs],
+        }
 
 
 def folder_status(outdir: Path | str) -> FolderStatus:
@@ -72,8 +76,10 @@ def folder_status(outdir: Path | str) -> FolderStatus:
     store = Store.peek(outdir)
     if store is None:
         if not (outdir / manifest.NAME).is_file():
-            raise StoreError(f"{outdir} 里没有 xlsx-eval 的记录（{DB_NAME}），不是 xlsx-eval convert 的输出文件夹；"
-                             f"请先运行 xlsx-eval convert 输入文件 -o {outdir}")
+            raise StoreError(
+                f"{outdir} 里没有 xlsx-eval 的记录（{DB_NAME}），不是 xlsx-eval convert 的输出文件夹；"
+                f"请先运行 xlsx-eval convert 输入文件 -o {outdir}"
+            )
         Store.open(outdir, "status").close()  # an earlier version's folder: taken over, then read
         store = Store.peek(outdir)
         assert store is not None
@@ -85,7 +91,9 @@ def folder_status(outdir: Path | str) -> FolderStatus:
 def _input(store: Store, e: Entry, sent: list[dict[str, Any]], sending: list[dict[str, Any]]) -> InputStatus:
     result = e.result or {}
     unreadable = any(f.get("code") == "UNREADABLE_FILE" for f in result.get("findings", []))
-    state = "retry" if e.transient else "scored" if result.get("scored") else "unreadable" if unreadable else "not_scored"
+    state = (
+        "retry" if e.transient else "scored" if result.get("scored") else "unreadable" if unreadable else "not_scored"
+    )
     outputs = {}
     for o in e.outputs.values():
         outputs[o.name] = "ok" if store.intact(o) else "changed" if (store.outdir / o.name).exists() else "missing"
@@ -98,7 +106,14 @@ def _input(store: Store, e: Entry, sent: list[dict[str, Any]], sending: list[dic
                 sent_to.append(row["to"])
         uncertain = [row["to"] for row in sending if row["sha256"] == scored.sha256]
     return InputStatus(
-        file=str(result.get("file") or e.path), stem=e.stem, state=state, total=result.get("total"),
-        grade=result.get("grade"), errors=sum(f.get("severity") == "error" for f in result.get("findings", [])),
-        input_changed=bool(e.digest) and digest(Path(e.path)) != e.digest, outputs=outputs,
-        sent_to=list(dict.fromkeys(sent_to)), uncertain=list(dict.fromkeys(uncertain)))
+        file=str(result.get("file") or e.path),
+        stem=e.stem,
+        state=state,
+        total=result.get("total"),
+        grade=result.get("grade"),
+        errors=sum(f.get("severity") == "error" for f in result.get("findings", [])),
+        input_changed=bool(e.digest) and digest(Path(e.path)) != e.digest,
+        outputs=outputs,
+        sent_to=list(dict.fromkeys(sent_to)),
+        uncertain=list(dict.fromkeys(uncertain)),
+    )

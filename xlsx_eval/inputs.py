@@ -72,8 +72,12 @@ def expand_inputs(items: list[str]) -> Inputs:
             return
         seen.add(path)
         if _undecodable(path):
-            found.skipped.append((Path(os.fsencode(path).decode("utf-8", "backslashreplace")),
-                                  "文件名不是有效的 UTF-8 文字（多见于在别的系统上压缩的文件），无法记录；请把文件改名后重试"))
+            found.skipped.append(
+                (
+                    Path(os.fsencode(path).decode("utf-8", "backslashreplace")),
+                    "文件名不是有效的 UTF-8 文字（多见于在别的系统上压缩的文件），无法记录；请把文件改名后重试",
+                )
+            )
             return
         unfit = not_a_file(path)
         reason = unfit or skip_reason(path)
@@ -104,7 +108,9 @@ def _walk(top: Path, found: Inputs) -> list[Path]:
     entries: list[Path] = []
 
     def unreadable(exc: OSError) -> None:
-        found.skipped.append((Path(exc.filename or top), f"无法打开这个文件夹（{exc.strerror or exc}），其中的文件未处理"))
+        found.skipped.append(
+            (Path(exc.filename or top), f"无法打开这个文件夹（{exc.strerror or exc}），其中的文件未处理")
+        )
 
     for folder, dirs, files in os.walk(top, followlinks=True, onerror=unreadable):
         try:

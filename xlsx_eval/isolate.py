@@ -50,8 +50,13 @@ def call(fn: Callable[..., Any], *args, limits: ProcessLimits = DEFAULT_PROCESS_
     return outcome
 
 
-def run_all(fn: Callable[..., Any], tasks: Sequence[tuple], jobs: int, limits: ProcessLimits = DEFAULT_PROCESS_LIMITS,
-            done: Callable[[int, Any], None] | None = None) -> list[Any]:
+def run_all(
+    fn: Callable[..., Any],
+    tasks: Sequence[tuple],
+    jobs: int,
+    limits: ProcessLimits = DEFAULT_PROCESS_LIMITS,
+    done: Callable[[int, Any], None] | None = None,
+) -> list[Any]:
     """``fn(*task)`` for every task on up to ``jobs`` workers. Each result is the return value, or the
     exception the task raised, or a ChildFailed; ``done(index, result)`` is called as each one finishes."""
     results: list[Any] = [None] * len(tasks)
@@ -94,8 +99,9 @@ class _Worker:
         # makes next, for the process's sentinel, stay open).
         inherited = _open_descriptors() - {0, 1, 2, child_conn.fileno()}
         # Forked, the worker inherits fn and the tasks: only a task's index is sent, nothing is pickled for it.
-        self.process = ctx.Process(target=_serve, args=(child_conn, fn, tasks, memory_bytes, os.getpid(), inherited),
-                                   daemon=True)
+        self.process = ctx.Process(
+            target=_serve, args=(child_conn, fn, tasks, memory_bytes, os.getpid(), inherited), daemon=True
+        )
         self.process.start()
         child_conn.close()
         self.task: int | None = None
@@ -157,8 +163,9 @@ def _wait(workers: list[_Worker], seconds: float) -> list[tuple[_Worker, tuple[i
     return finished
 
 
-def _serve(conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int, parent: int,
-           inherited: set[int]) -> None:
+def _serve(
+    conn, fn: Callable[..., Any], tasks: Sequence[tuple], memory_bytes: int, parent: int, inherited: set[int]
+) -> None:
     _die_with(parent, inherited)
     # A parser that aborts prints its own dying words (a Rust backtrace) to stderr; the parent reports the
     # death in one clear line instead.
@@ -240,8 +247,10 @@ def _outcome(fn: Callable[..., Any], task: tuple) -> Any:
     except BaseException as exc:  # a Rust panic from a parser arrives as a BaseException
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
-        return ChildFailed(f"解析该文件时程序内部出错（{type(exc).__name__}），该文件可能已损坏；"
-                           f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
+        return ChildFailed(
+            f"解析该文件时程序内部出错（{type(exc).__name__}），该文件可能已损坏；"
+            f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        )
 
 
 def _mapped_bytes() -> int:
@@ -250,5 +259,7 @@ def _mapped_bytes() -> int:
 
 
 def _death(exitcode: int | None) -> str:
-    return (f"解析该文件时程序异常退出（退出码 {exitcode}），该文件可能已损坏或含有异常内容；"
-            f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
+    return (
+        f"解析该文件时程序异常退出（退出码 {exitcode}），该文件可能已损坏或含有异常内容；"
+        f"请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+    )

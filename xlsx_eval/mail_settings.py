@@ -24,10 +24,30 @@ DRY_RUN_SENDER = "未设置发件人 <sender-not-set@xlsx-eval.invalid>"
 DEFAULT_PORTS = {"ssl": 465, "starttls": 587, "none": 25}
 
 #: Settings that flags, XLSX_EVAL_SMTP_<KEY> and the [email] table of the config file may give.
-KEYS = ("host", "port", "user", "from", "security", "ca_file", "to", "cc", "timeout", "message_timeout", "retries",
-        "retry_delay")
-_FLAGS = {"host": "--smtp-host", "port": "--smtp-port", "user": "--smtp-user", "from": "--from",
-          "security": "--ssl/--starttls", "ca_file": "--ca-file", "to": "--to", "cc": "--cc"}
+KEYS = (
+    "host",
+    "port",
+    "user",
+    "from",
+    "security",
+    "ca_file",
+    "to",
+    "cc",
+    "timeout",
+    "message_timeout",
+    "retries",
+    "retry_delay",
+)
+_FLAGS = {
+    "host": "--smtp-host",
+    "port": "--smtp-port",
+    "user": "--smtp-user",
+    "from": "--from",
+    "security": "--ssl/--starttls",
+    "ca_file": "--ca-file",
+    "to": "--to",
+    "cc": "--cc",
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +77,13 @@ class MailSettings:
         return f"{self.host}:{self.port}"
 
 
-def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None,
-                     config: Path | None = None, *, cwd: Path | None = None) -> MailSettings:
+def resolve_settings(
+    flags: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    config: Path | None = None,
+    *,
+    cwd: Path | None = None,
+) -> MailSettings:
     """Settings from ``flags`` (keys of ``KEYS`` plus ``dry_run``/``resend``/``resend_uncertain``; None = not
     given), else the environment (XLSX_EVAL_SMTP_HOST, _PORT, …; lists comma-separated), else the [email] table
     of ``config`` (or of xlsx-eval.toml in ``cwd`` when there is one), else the defaults. The password comes only from
@@ -92,17 +117,30 @@ def resolve_settings(flags: Mapping[str, Any], environ: Mapping[str, str] | None
         elif flags.get("dry_run"):  # nothing is sent: the .eml files show a stand-in to be replaced
             sender = DRY_RUN_SENDER
         else:
-            raise MailSettingsError("没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 "
-                                    f"{CONFIG_NAME} 的 [email] from 指定，如 jxpj@czj.example.gov.cn")
+            raise MailSettingsError(
+                "没有发件人地址：请用 --from、环境变量 XLSX_EVAL_SMTP_FROM 或 "
+                f"{CONFIG_NAME} 的 [email] from 指定，如 jxpj@czj.example.gov.cn"
+            )
     if user and security == "none" and not _loopback(host):
-        raise MailSettingsError(f"不能在未加密的连接上把密码发给 {host}：请加 --starttls（端口 587）或 --ssl（端口 465）")
+        raise MailSettingsError(
+            f"不能在未加密的连接上把密码发给 {host}：请加 --starttls（端口 587）或 --ssl（端口 465）"
+        )
     return MailSettings(
-        sender=sender, host=host, port=port or DEFAULT_PORTS[security], security=security, user=user,
-        password=environ.get(PASSWORD_ENV) or None, to=to, cc=cc, ca_file=get("ca_file", _file),
-        timeout=get("timeout", _number(0.1, 600), 30.0), message_timeout=get("message_timeout", _number(1, 3600), 120.0),
+        sender=sender,
+        host=host,
+        port=port or DEFAULT_PORTS[security],
+        security=security,
+        user=user,
+        password=environ.get(PASSWORD_ENV) or None,
+        to=to,
+        cc=cc,
+        ca_file=get("ca_file", _file),
+        timeout=get("timeout", _number(0.1, 600), 30.0),
+        message_timeout=get("message_timeout", _number(1, 3600), 120.0),
         retries=int(get("retries", _number(1, 10), 3)),
         retry_delay=get("retry_delay", _number(0, 600), 2.0),
-        dry_run=bool(flags.get("dry_run")), resend=bool(flags.get("resend")),
+        dry_run=bool(flags.get("dry_run")),
+        resend=bool(flags.get("resend")),
         resend_uncertain=bool(flags.get("resend_uncertain")),
     )
 
@@ -127,12 +165,14 @@ def _config_table(config: Path | None, cwd: Path) -> tuple[dict[str, Any], str, 
     if not isinstance(table, dict):
         raise MailSettingsError(f"配置文件 {path} 的 email 应是一个表：[email]")
     if "password" in table:
-        raise MailSettingsError(f"密码不能写在配置文件 {path} 里：请删去 password，改用环境变量 {PASSWORD_ENV}，"
-                                "或在运行时按提示输入")
+        raise MailSettingsError(
+            f"密码不能写在配置文件 {path} 里：请删去 password，改用环境变量 {PASSWORD_ENV}，或在运行时按提示输入"
+        )
     unknown = [k for k in table if k not in KEYS]
     if unknown:
-        raise MailSettingsError(f"配置文件 {path} 的 [email] 中“{unknown[0]}”不是有效的设置；可用的设置："
-                                + "、".join(KEYS))
+        raise MailSettingsError(
+            f"配置文件 {path} 的 [email] 中“{unknown[0]}”不是有效的设置；可用的设置：" + "、".join(KEYS)
+        )
     return table, str(path), path.parent
 
 
@@ -193,8 +233,10 @@ def _addresses(value: Any, where: str, base: Path) -> tuple[str, ...]:
     return tuple(_address(v, where, base) for v in items if not isinstance(v, str) or v.strip())
 
 
-_ADDR = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                   r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_ADDR = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+)
 
 
 def parse_address(text: str | None) -> Address | None:

@@ -115,6 +115,7 @@ class Plan:
 
 # -------------------------------------------------------------------------------------------------- plan
 
+
 def open_folder(outdir: Path | str) -> Store:
     """The store of convert's output folder, locked for sending (so that no convert rewrites a file meanwhile).
     MailSettingsError when it is not such a folder; StoreError when it is in use or cannot record."""
@@ -122,8 +123,10 @@ def open_folder(outdir: Path | str) -> Store:
     if not outdir.is_dir():
         raise MailSettingsError(f"找不到输出文件夹 {outdir}；请先运行 xlsx-eval convert 输入文件 -o {outdir}")
     if not (outdir / DB_NAME).is_file() and not (outdir / manifest.NAME).is_file():
-        raise MailSettingsError(f"{outdir} 里没有 xlsx-eval 的记录（{DB_NAME}），不是 xlsx-eval convert 的输出文件夹；"
-                                f"请先运行 xlsx-eval convert 输入文件 -o {outdir}")
+        raise MailSettingsError(
+            f"{outdir} 里没有 xlsx-eval 的记录（{DB_NAME}），不是 xlsx-eval convert 的输出文件夹；"
+            f"请先运行 xlsx-eval convert 输入文件 -o {outdir}"
+        )
     return Store.open(outdir, "email")
 
 
@@ -132,7 +135,9 @@ def plan_messages(store: Store, settings: MailSettings) -> Plan:
     recipients, or with the outcome that keeps them from being sent (not scored, files gone, no address)."""
     entries = store.entries()
     if not entries:
-        raise MailSettingsError(f"{store.outdir} 里还没有评分结果；请先运行 xlsx-eval convert 输入文件 -o {store.outdir}")
+        raise MailSettingsError(
+            f"{store.outdir} 里还没有评分结果；请先运行 xlsx-eval convert 输入文件 -o {store.outdir}"
+        )
     return Plan(store, [_item(store, e, settings) for e in entries])
 
 
@@ -146,7 +151,9 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         return Item(source, name, result, outcome=Outcome(source, name, status, reason=reason))
 
     if entry.transient:
-        return cannot(Status.FAILED, "上次 convert 没能处理完这个文件，没有评分结果可发送；请重新运行 xlsx-eval convert")
+        return cannot(
+            Status.FAILED, "上次 convert 没能处理完这个文件，没有评分结果可发送；请重新运行 xlsx-eval convert"
+        )
     if not result.get("scored") and not _address_of(result):
         errors = [f["message"] for f in result.get("findings", []) if f.get("severity") == "error"]
         why = f"（{errors[0]}）" if errors else ""
@@ -156,25 +163,35 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
     elif scored is None:
         return cannot(Status.FAILED, "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert")
     elif not (store.outdir / scored.name).is_file():
-        return cannot(Status.FAILED, f"评分后的工作簿 {store.outdir / scored.name} 不存在（可能已被移动或删除）；"
-                                     "请重新运行 xlsx-eval convert")
+        return cannot(
+            Status.FAILED,
+            f"评分后的工作簿 {store.outdir / scored.name} 不存在（可能已被移动或删除）；请重新运行 xlsx-eval convert",
+        )
     if settings.to:
         to = tuple(_valid(a) for a in settings.to)
     else:
         project = result.get("project") or {}
         address = (project.get("email") or "").strip()
         if not address:
-            return cannot(Status.NO_ADDRESS, "项目信息没有填写联系人邮箱，未发送；请填写后重新 convert，或用 --to 指定收件人")
+            return cannot(
+                Status.NO_ADDRESS, "项目信息没有填写联系人邮箱，未发送；请填写后重新 convert，或用 --to 指定收件人"
+            )
         parsed = parse_address(address)
         if parsed is None:
-            return cannot(Status.NO_ADDRESS, f"联系人邮箱“{address}”不是有效的邮箱地址，未发送；"
-                                             "请改正后重新 convert，或用 --to 指定收件人")
+            return cannot(
+                Status.NO_ADDRESS,
+                f"联系人邮箱“{address}”不是有效的邮箱地址，未发送；请改正后重新 convert，或用 --to 指定收件人",
+            )
         to = (Address(display_name=_one_line(project.get("contact")), addr_spec=parsed.addr_spec),)
     if report is not None and not (store.outdir / report.name).is_file():
-        return cannot(Status.FAILED, f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
-                                     "请重新运行 xlsx-eval convert --report")
-    return Item(source, name, result, scored, report, entry.id, entry.digest or "", to,
-                tuple(_valid(a) for a in settings.cc))
+        return cannot(
+            Status.FAILED,
+            f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
+            "请重新运行 xlsx-eval convert --report",
+        )
+    return Item(
+        source, name, result, scored, report, entry.id, entry.digest or "", to, tuple(_valid(a) for a in settings.cc)
+    )
 
 
 def _valid(text: str) -> Address:
@@ -189,6 +206,7 @@ def _address_of(result: dict[str, Any]) -> Address | None:
 
 
 # ------------------------------------------------------------------------------------------------ message
+
 
 def subject(result: dict[str, Any], name: str) -> str:
     """【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）, or …：未能评分，请修改后重新提交"""
@@ -206,7 +224,9 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
     year = f"{project['year']}年度" if project.get("year") else ""
     findings = result.get("findings") or []
     count = {s: sum(f.get("severity") == s for f in findings) for s in ("error", "warning", "info")}
-    counted = f"{count['error']} 个错误，{count['warning']} 个警告" + (f"，{count['info']} 条提示" if count["info"] else "")
+    counted = f"{count['error']} 个错误，{count['warning']} 个警告" + (
+        f"，{count['info']} 条提示" if count["info"] else ""
+    )
     rate = funds.get("execution_rate")
     which = f"{unit}“{name}”项目{year}绩效自评" if unit and name else f"{year}绩效自评"
     lines = [f"{_one_line(project.get('contact')) or unit or '您好'}：", ""]
@@ -228,10 +248,16 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
     ]
     if findings:
         shown = sorted(findings, key=lambda f: SEVERITY_RANK.get(f.get("severity"), 3))[:FINDINGS_IN_BODY]
-        lines += ["", f"主要问题（共 {len(findings)} 条" + (f"，列出前 {len(shown)} 条）：" if len(shown) < len(findings) else "）：")]
+        lines += [
+            "",
+            f"主要问题（共 {len(findings)} 条"
+            + (f"，列出前 {len(shown)} 条）：" if len(shown) < len(findings) else "）："),
+        ]
         for i, f in enumerate(shown, 1):
             where = "!".join(x for x in (f.get("sheet"), f.get("cell")) if x)
-            lines.append(f"  {i}. [{SEVERITY_LABELS.get(f.get('severity'), '')}] {where + '：' if where else ''}{f.get('message', '')}")
+            lines.append(
+                f"  {i}. [{SEVERITY_LABELS.get(f.get('severity'), '')}] {where + '：' if where else ''}{f.get('message', '')}"
+            )
         lines.append("完整的问题清单见附件工作簿最前面的“评分结果”表；有问题的单元格已标出底色和批注。")
     lines += ["", "附件："]
     for a in attachments:
@@ -296,8 +322,14 @@ def _num(value: Any) -> str:
 
 # ------------------------------------------------------------------------------------------------ sending
 
-def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcome], None] | None = None, *,
-                  sleep: Callable[[float], None] = time.sleep) -> MailReport:
+
+def send_messages(
+    plan: Plan,
+    settings: MailSettings,
+    progress: Callable[[Outcome], None] | None = None,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> MailReport:
     """Send (or on a dry run write) each item of ``plan``; ``progress`` sees each outcome as it comes.
 
     Each (scored workbook, recipient) the store has as sent is skipped unless ``settings.resend``, and so is
@@ -327,9 +359,16 @@ def send_messages(plan: Plan, settings: MailSettings, progress: Callable[[Outcom
         if len(report.outcomes) < len(plan.items):
             item = plan.items[len(report.outcomes)]
             got = f"已发给 {'、'.join(accepted)}；" if accepted else ""
-            report.outcomes.append(Outcome(item.input, item.name, Status.FAILED if accepted else Status.NOT_SENT,
-                                           tuple(accepted), f"{got}发送中止：{stop}"))
-        for item in plan.items[len(report.outcomes):]:
+            report.outcomes.append(
+                Outcome(
+                    item.input,
+                    item.name,
+                    Status.FAILED if accepted else Status.NOT_SENT,
+                    tuple(accepted),
+                    f"{got}发送中止：{stop}",
+                )
+            )
+        for item in plan.items[len(report.outcomes) :]:
             report.outcomes.append(Outcome(item.input, item.name, Status.NOT_SENT, reason="发送中止，未发送"))
         stop.report = report
         raise stop from None
@@ -356,8 +395,10 @@ def _attachments(store: Store, item: Item) -> tuple[list[tuple[str, bytes]], str
         except OSError as exc:
             return f"无法读取附件 {output.name}（{exc.strerror or exc}）"
         if hashlib.sha256(data).hexdigest() != output.sha256:
-            return (f"附件 {output.name} 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
-                    "请重新运行 xlsx-eval convert 后再发送")
+            return (
+                f"附件 {output.name} 与 convert 写出时的记录不符（之后被改动或替换过），未发送；"
+                "请重新运行 xlsx-eval convert 后再发送"
+            )
         files.append((output.name, data))
     return files, item.scored.sha256, item.report.sha256 if item.report else None
 
@@ -374,9 +415,16 @@ def _pending(item: Item, settings: MailSettings, store: Store) -> tuple[Outcome 
     if not pending:
         unsure = [a for a, state in states.items() if state == "sending"]
         if unsure:
-            return Outcome(item.input, item.name, Status.UNCERTAIN, tuple(unsure), reason=(
-                f"上次发给 {'、'.join(unsure)} 时中断，无法确定对方是否已收到，为免重复未再发送；"
-                "请向对方确认，确需再发时加 --resend-uncertain")), None
+            return Outcome(
+                item.input,
+                item.name,
+                Status.UNCERTAIN,
+                tuple(unsure),
+                reason=(
+                    f"上次发给 {'、'.join(unsure)} 时中断，无法确定对方是否已收到，为免重复未再发送；"
+                    "请向对方确认，确需再发时加 --resend-uncertain"
+                ),
+            ), None
         return Outcome(item.input, item.name, Status.ALREADY_SENT, tuple(item.envelope)), None
     return None, (files, sha, report_sha, pending)
 
@@ -393,12 +441,20 @@ def _write_eml(item: Item, settings: MailSettings, store: Store, outbox: Path) -
         with atomic_path(eml) as tmp:
             tmp.write_bytes(_wire(msg))
     except OSError as exc:
-        return Outcome(item.input, item.name, Status.FAILED, reason=fault(exc, eml) or f"无法写出 {eml}（{exc.strerror or exc}）")
+        return Outcome(
+            item.input, item.name, Status.FAILED, reason=fault(exc, eml) or f"无法写出 {eml}（{exc.strerror or exc}）"
+        )
     return Outcome(item.input, item.name, Status.WRITTEN, tuple(pending), eml=eml)
 
 
-def _send_one(item: Item, settings: MailSettings, store: Store, server: Session, sleep: Callable[[float], None],
-              accepted: list[str]) -> Outcome:
+def _send_one(
+    item: Item,
+    settings: MailSettings,
+    store: Store,
+    server: Session,
+    sleep: Callable[[float], None],
+    accepted: list[str],
+) -> Outcome:
     outcome, todo = _pending(item, settings, store)
     if outcome:
         return outcome
@@ -406,8 +462,15 @@ def _send_one(item: Item, settings: MailSettings, store: Store, server: Session,
     message_id = _message_id(settings)
     data = _wire(compose(item, settings, files, message_id))
     sender = _valid(settings.sender).addr_spec
-    record = {"input": item.input, "file": item.name, "sha256": sha, "report": item.report.name if item.report else None,
-              "report_sha256": report_sha, "message_id": message_id, "server": settings.server}
+    record = {
+        "input": item.input,
+        "file": item.name,
+        "sha256": sha,
+        "report": item.report.name if item.report else None,
+        "report_sha256": report_sha,
+        "message_id": message_id,
+        "server": settings.server,
+    }
     refused: dict[str, tuple[str, bool]] = {}
     deferred: dict[str, tuple[str, bool]] = {}
     for attempt in range(1, settings.retries + 1):
@@ -423,8 +486,10 @@ def _send_one(item: Item, settings: MailSettings, store: Store, server: Session,
         try:
             store.settle(intents, answer.accepted)
         except StoreError as exc:
-            raise MailError(f"邮件已被服务器接收（{'、'.join(answer.accepted)}），但无法记入发送记录：{exc}；"
-                            "为免重复，重新运行时不会再发这一封（确需再发时加 --resend-uncertain）") from None
+            raise MailError(
+                f"邮件已被服务器接收（{'、'.join(answer.accepted)}），但无法记入发送记录：{exc}；"
+                "为免重复，重新运行时不会再发这一封（确需再发时加 --resend-uncertain）"
+            ) from None
         accepted.extend(answer.accepted)
         refused.update(answer.refused)
         deferred = answer.deferred
@@ -433,14 +498,25 @@ def _send_one(item: Item, settings: MailSettings, store: Store, server: Session,
             break
     if not refused and not deferred:
         return Outcome(item.input, item.name, Status.SENT, tuple(accepted))
-    why = [f"邮件服务器拒绝接收这封邮件（{text}）" if whole else f"收件人 {r} 被邮件服务器拒绝（{text}），请核对地址"
-           for r, (text, whole) in refused.items()]
-    why += [f"邮件服务器暂时不接收这封邮件（{text}），已试 {settings.retries} 次" if whole else
-            f"发给 {r} 时邮件服务器暂时不接收（{text}），已试 {settings.retries} 次" for r, (text, whole) in deferred.items()]
+    why = [
+        f"邮件服务器拒绝接收这封邮件（{text}）" if whole else f"收件人 {r} 被邮件服务器拒绝（{text}），请核对地址"
+        for r, (text, whole) in refused.items()
+    ]
+    why += [
+        f"邮件服务器暂时不接收这封邮件（{text}），已试 {settings.retries} 次"
+        if whole
+        else f"发给 {r} 时邮件服务器暂时不接收（{text}），已试 {settings.retries} 次"
+        for r, (text, whole) in deferred.items()
+    ]
     why = list(dict.fromkeys(why))  # a refusal of the whole message is said once
     got = f"已发给 {'、'.join(accepted)}；" if accepted else ""
-    return Outcome(item.input, item.name, Status.FAILED, tuple(accepted),
-                   f"{got}{'；'.join(why)}；重新运行只补发没有发成功的收件人")
+    return Outcome(
+        item.input,
+        item.name,
+        Status.FAILED,
+        tuple(accepted),
+        f"{got}{'；'.join(why)}；重新运行只补发没有发成功的收件人",
+    )
 
 
 def _wire(msg: EmailMessage) -> bytes:

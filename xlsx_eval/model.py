@@ -188,7 +188,9 @@ class Result:
     grade: str | None
     findings: list[Finding]
     indicator_sheet: str = SHEET_INDICATORS
-    rules: dict[str, Any] = field(default_factory=dict)  # {"name", "title", "digest", "grades"} of the rules that scored it
+    rules: dict[str, Any] = field(
+        default_factory=dict
+    )  # {"name", "title", "digest", "grades"} of the rules that scored it
     report: Path | None = None  # the 自评报告 .docx written beside the scored copy (convert --report)
     # The failure may not recur (a worker killed or timed out, a full disk): an output folder's store does not
     # keep such a result for --changed-only. Not part of the JSON.
@@ -211,7 +213,8 @@ class Result:
             "report": str(self.report) if self.report else None,
             "scored": self.scored,
             "project": {"year": p.year, "unit": p.unit, "name": p.name, "contact": p.contact, "email": p.email}
-            if p else None,
+            if p
+            else None,
             "funds": (
                 {
                     "unit": f.unit,

@@ -50,10 +50,25 @@ def _convert(program: str, docs: list[Path], work: Path) -> str | None:
     """Run LibreOffice over ``docs`` into ``work``; a reason in Chinese when the run itself failed."""
     try:
         with tempfile.TemporaryDirectory(prefix="xlsx-eval-soffice-") as profile:
-            command = [program, f"-env:UserInstallation={Path(profile).resolve().as_uri()}", "--headless",
-                       "--norestore", "--convert-to", "pdf", "--outdir", str(work), *map(str, docs)]
-            subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                           timeout=START_SECONDS + PER_DOCUMENT_SECONDS * len(docs), check=True)
+            command = [
+                program,
+                f"-env:UserInstallation={Path(profile).resolve().as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                str(work),
+                *map(str, docs),
+            ]
+            subprocess.run(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                timeout=START_SECONDS + PER_DOCUMENT_SECONDS * len(docs),
+                check=True,
+            )
     except subprocess.TimeoutExpired:
         return "LibreOffice 转换超时，未生成 PDF；请稍后重试，或用 Word 或 WPS 打开后另存为 PDF"
     except (OSError, subprocess.CalledProcessError) as exc:

@@ -41,9 +41,16 @@ def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, st
     return process([path], rules, Path(outdir), stems={path: stem or shorten(path.stem, MAX_STEM_BYTES)})[0]
 
 
-def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None = None, *, jobs: int = 1,
-            stems: dict[Path, str] | None = None, done: Callable[[int, Result], None] | None = None,
-            report: ReportOptions | None = None) -> list[Result]:
+def process(
+    paths: list[Path],
+    rules: Rules | None = None,
+    outdir: Path | None = None,
+    *,
+    jobs: int = 1,
+    stems: dict[Path, str] | None = None,
+    done: Callable[[int, Result], None] | None = None,
+    report: ReportOptions | None = None,
+) -> list[Result]:
     """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes; with ``report``,
     a converted workbook also gets its 自评报告, ``<stem>.report.docx``, beside the scored copy.
 
@@ -65,8 +72,9 @@ def process(paths: list[Path], rules: Rules | None = None, outdir: Path | None =
     return results
 
 
-def report_workbook(path: Path | str, dest: Path | str, rules: Rules | None = None,
-                    options: ReportOptions | None = None) -> Result:
+def report_workbook(
+    path: Path | str, dest: Path | str, rules: Rules | None = None, options: ReportOptions | None = None
+) -> Result:
     """Score one workbook and write its 自评报告 to ``dest`` (.docx); no scored copy is written.
 
     ``result.report`` is set when the report was written; a workbook that cannot be scored gets none.
@@ -114,15 +122,24 @@ def _write_report(wb: Workbook, result: Result, dest: Path, options: ReportOptio
     except ReportTemplateError as exc:
         result.findings.append(finding("REPORT_FAILED", "", "", str(exc)))
     except MemoryError:  # the report, not the disk: its tables are capped, so this is a workbook out of all measure
-        result.findings.append(finding("REPORT_FAILED", "", "", (
-            "自评报告过大，超出可用内存，未能写出；工作簿中的绩效指标或支出明细可能过多，"
-            "请删去空行和重复行后重试，评分结果不受影响")))
+        result.findings.append(
+            finding(
+                "REPORT_FAILED",
+                "",
+                "",
+                (
+                    "自评报告过大，超出可用内存，未能写出；工作簿中的绩效指标或支出明细可能过多，"
+                    "请删去空行和重复行后重试，评分结果不受影响"
+                ),
+            )
+        )
     except OSError as exc:
         result.transient = True
         result.findings.append(finding("REPORT_FAILED", "", "", fault(exc, dest) or f"自评报告无法写出（{exc}）"))
     except Exception as exc:
-        result.findings.append(finding("REPORT_FAILED", "", "", f"自评报告无法写出"
-                                                                f"（技术信息：{type(exc).__name__}: {exc}）"))
+        result.findings.append(
+            finding("REPORT_FAILED", "", "", f"自评报告无法写出（技术信息：{type(exc).__name__}: {exc}）")
+        )
 
 
 def _as_result(path: Path, outcome, rules: Rules) -> Result:
@@ -135,8 +152,12 @@ def _as_result(path: Path, outcome, rules: Rules) -> Result:
     if isinstance(outcome, UnreadableWorkbook):
         return _unreadable(path, str(outcome), rules)
     # a parser choking on a damaged file: one line for this file, never a traceback
-    return _unreadable(path, f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
-                             f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）", rules)
+    return _unreadable(
+        path,
+        f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
+        f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）",
+        rules,
+    )
 
 
 def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workbook, Result]:
@@ -145,24 +166,44 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workboo
     wb, result = _evaluate(path, rules)
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
     if len(path.stem.encode("utf-8")) > MAX_STEM_BYTES:  # the store gave it a shorter stem
-        full = len(f"{path.stem}.scored{OUTPUT_SUFFIX[wb.kind]}".encode("utf-8"))
-        result.findings.append(finding("NAME_SHORTENED", "", "", (
-            f"文件名过长：评分后的文件名会有 {full} 字节，超过系统允许的 {NAME_MAX} 字节，已改用较短的名称"
-            f"“{dest.name}”；建议把原文件改用较短的名称")))
+        full = len(f"{path.stem}.scored{OUTPUT_SUFFIX[wb.kind]}".encode())
+        result.findings.append(
+            finding(
+                "NAME_SHORTENED",
+                "",
+                "",
+                (
+                    f"文件名过长：评分后的文件名会有 {full} 字节，超过系统允许的 {NAME_MAX} 字节，已改用较短的名称"
+                    f"“{dest.name}”；建议把原文件改用较短的名称"
+                ),
+            )
+        )
     try:
         write_result(wb, result, dest, rules)
     except MemoryError:  # the workbook, not the folder
-        result.findings.append(finding("WRITE_FAILED", "", "", "评分后的工作簿过大，超出可用内存，未能写出；"
-                                                               "请删去工作簿中多余的空行、图片后重试，评分结果不受影响"))
+        result.findings.append(
+            finding(
+                "WRITE_FAILED",
+                "",
+                "",
+                "评分后的工作簿过大，超出可用内存，未能写出；请删去工作簿中多余的空行、图片后重试，评分结果不受影响",
+            )
+        )
         return wb, result
     except OSError as exc:  # a full disk, a read-only folder: this file's finding, and another try next run
         result.transient = True
         result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"评分后的工作簿无法写出（{exc}）"))
         return wb, result
     except Exception as exc:  # one file's odd package must not end a batch with a traceback
-        result.findings.append(finding(
-            "WRITE_FAILED", "", "", f"评分后的工作簿无法写出；请确认输出文件夹可以写入，或用 Excel 或 WPS 打开原文件"
-                                    f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）"))
+        result.findings.append(
+            finding(
+                "WRITE_FAILED",
+                "",
+                "",
+                f"评分后的工作簿无法写出；请确认输出文件夹可以写入，或用 Excel 或 WPS 打开原文件"
+                f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）",
+            )
+        )
         return wb, result
     result.output = dest
     return wb, result
@@ -172,11 +213,30 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Workbook, Result]:
     wb = read_workbook(path)
     p = wb.project
     findings = list(wb.findings) + reconcile(wb, rules)
-    funds = Funds(unit=p.money_unit, budget=p.budget, received=p.received, fiscal=p.fiscal, executed=p.executed,
-                  ledger_total=ledger_total(wb.payments), execution_rate=None)
-    result = Result(file=path, output=None, scored=False, project=p, funds=funds, execution_weight=None,
-                    execution_score=None, indicators=[], total=None, grade=None, findings=findings,
-                    indicator_sheet=wb.sheet(SHEET_INDICATORS), rules=rules_record(rules))
+    funds = Funds(
+        unit=p.money_unit,
+        budget=p.budget,
+        received=p.received,
+        fiscal=p.fiscal,
+        executed=p.executed,
+        ledger_total=ledger_total(wb.payments),
+        execution_rate=None,
+    )
+    result = Result(
+        file=path,
+        output=None,
+        scored=False,
+        project=p,
+        funds=funds,
+        execution_weight=None,
+        execution_score=None,
+        indicators=[],
+        total=None,
+        grade=None,
+        findings=findings,
+        indicator_sheet=wb.sheet(SHEET_INDICATORS),
+        rules=rules_record(rules),
+    )
     if wb.scorable:
         s = score_workbook(wb, rules)
         funds.execution_rate = float(s.execution_rate)
@@ -198,13 +258,28 @@ def _formula_explains(findings: list[Finding]) -> list[Finding]:
 
 
 def _unreadable(path: Path, message: str, rules: Rules) -> Result:
-    return Result(file=path, output=None, scored=False, project=None, funds=None, execution_weight=None,
-                  execution_score=None, indicators=[], total=None, grade=None,
-                  findings=[finding("UNREADABLE_FILE", "", "", message)], rules=rules_record(rules))
+    return Result(
+        file=path,
+        output=None,
+        scored=False,
+        project=None,
+        funds=None,
+        execution_weight=None,
+        execution_score=None,
+        indicators=[],
+        total=None,
+        grade=None,
+        findings=[finding("UNREADABLE_FILE", "", "", message)],
+        rules=rules_record(rules),
+    )
 
 
 def rules_record(rules: Rules) -> dict:  # {"name", "title", "digest": str; "grades": list[str]}
     """What every output says of the rules that scored it: their name, title (as shown to people), the digest
     of their file, and their grade labels highest first (what summary.xlsx counts results under)."""
-    return {"name": rules.name, "title": rules.title, "digest": rules.digest,
-            "grades": [label for _, label in rules.grades]}
+    return {
+        "name": rules.name,
+        "title": rules.title,
+        "digest": rules.digest,
+        "grades": [label for _, label in rules.grades],
+    }

@@ -97,8 +97,14 @@ INDICATOR_COLUMNS = {
 }
 # 实际完成值 is not starred in template.md, but nothing can be scored without it.
 INDICATOR_REQUIRED = ("一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值")
-LEDGER_COLUMNS = {"日期": "date", "摘要": "summary", "金额": "amount", "支出类别": "category",
-                  "凭证号": "voucher", "备注": "note"}
+LEDGER_COLUMNS = {
+    "日期": "date",
+    "摘要": "summary",
+    "金额": "amount",
+    "支出类别": "category",
+    "凭证号": "voucher",
+    "备注": "note",
+}
 LEDGER_REQUIRED = ("日期", "摘要", "金额")
 TEAM_COLUMNS = {"姓名": "name", "工作单位": "organisation", "职务": "post", "职称": "title", "分工": "role"}
 TEAM_REQUIRED = ("姓名",)
@@ -140,12 +146,24 @@ class Grid:
         for r, c in sorted(self.used):
             error = self.suspect[(r, c)]
             if error:
-                found.append(finding("FORMULA_ERROR", self.name, ref(r, c),
-                                     f"单元格显示公式错误“{error}”，无法读取数值；请修正公式，或直接填写数值"))
+                found.append(
+                    finding(
+                        "FORMULA_ERROR",
+                        self.name,
+                        ref(r, c),
+                        f"单元格显示公式错误“{error}”，无法读取数值；请修正公式，或直接填写数值",
+                    )
+                )
             else:
-                found.append(finding("FORMULA_NO_VALUE", self.name, ref(r, c),
-                                     "该单元格是公式，但文件中没有保存可信的计算结果（多见于程序生成的文件），未予采用；"
-                                     "请在 Excel 或 WPS 中打开并保存一次，或直接填写数值"))
+                found.append(
+                    finding(
+                        "FORMULA_NO_VALUE",
+                        self.name,
+                        ref(r, c),
+                        "该单元格是公式，但文件中没有保存可信的计算结果（多见于程序生成的文件），未予采用；"
+                        "请在 Excel 或 WPS 中打开并保存一次，或直接填写数值",
+                    )
+                )
         return found
 
 
@@ -156,28 +174,52 @@ def read_workbook(path: Path) -> Workbook:
         raise UnreadableWorkbook(f"找不到文件 {path}")
     sniffed = sniff(path, KNOWN_SHEETS, percent_sheets=(SHEET_INDICATORS,))
     findings: list[Finding] = []
-    findings.extend(finding("PART_DROPPED", "", "", f"工作簿中的部件“{quoted(name)}”的路径指向工作簿之外"
-                                                    "（文件可能被篡改或损坏），评分后的副本已将其删除")
-                    for name in sniffed.dropped_parts)
+    findings.extend(
+        finding(
+            "PART_DROPPED",
+            "",
+            "",
+            f"工作簿中的部件“{quoted(name)}”的路径指向工作簿之外（文件可能被篡改或损坏），评分后的副本已将其删除",
+        )
+        for name in sniffed.dropped_parts
+    )
     all_sheets, grids = _load_grids(path, sniffed, findings)
     sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids))
     for known, actual in sheet_names.items():
         if actual.strip() != known:
-            findings.append(finding("SHEET_NAME_NEAR", actual, "",
-                                    f"没有名为“{known}”的工作表，已把“{actual}”当作“{known}”读取；"
-                                    f"请把工作表“{actual}”改名为“{known}”，与标准模板一致"))
+            findings.append(
+                finding(
+                    "SHEET_NAME_NEAR",
+                    actual,
+                    "",
+                    f"没有名为“{known}”的工作表，已把“{actual}”当作“{known}”读取；"
+                    f"请把工作表“{actual}”改名为“{known}”，与标准模板一致",
+                )
+            )
     scorable = True
 
     for required in (SHEET_INFO, SHEET_INDICATORS):
         if required in unsure:
             alike = "”“".join(unsure[required])
-            findings.append(finding("MISSING_SHEET", required, "",
-                                    f"工作簿中没有“{required}”工作表，“{alike}”都像是它，无法确定用哪一张；"
-                                    f"请把其中一张改名为“{required}”"))
+            findings.append(
+                finding(
+                    "MISSING_SHEET",
+                    required,
+                    "",
+                    f"工作簿中没有“{required}”工作表，“{alike}”都像是它，无法确定用哪一张；"
+                    f"请把其中一张改名为“{required}”",
+                )
+            )
             scorable = False
         elif required not in sheet_names:
-            findings.append(finding("MISSING_SHEET", required, "",
-                                    f"工作簿中没有“{required}”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）"))
+            findings.append(
+                finding(
+                    "MISSING_SHEET",
+                    required,
+                    "",
+                    f"工作簿中没有“{required}”工作表，请按标准模板添加该表（可用 xlsx-eval template 生成模板）",
+                )
+            )
             scorable = False
 
     project = Project()
@@ -199,8 +241,14 @@ def read_workbook(path: Path) -> Workbook:
             header_row, columns = table
             indicator_header = {f: ref(header_row, c) for f, c in columns.items()}
             if not indicators:
-                findings.append(finding("NO_INDICATORS", grid.name, ref(header_row + 1, 0),
-                                        "没有填写任何绩效指标，请从表头下一行起每行填写一个三级指标"))
+                findings.append(
+                    finding(
+                        "NO_INDICATORS",
+                        grid.name,
+                        ref(header_row + 1, 0),
+                        "没有填写任何绩效指标，请从表头下一行起每行填写一个三级指标",
+                    )
+                )
                 scorable = False
 
     payments = None
@@ -210,9 +258,18 @@ def read_workbook(path: Path) -> Workbook:
         payments = _read_payments(grid, table, project.money_unit, findings) if table else None
     else:
         alike = "”“".join(unsure.get(SHEET_LEDGER, []))
-        findings.append(finding("LEDGER_MISSING", SHEET_LEDGER, "", (
-            f"工作簿中没有“{SHEET_LEDGER}”工作表" + (f"（“{alike}”都像是它，无法确定用哪一张）" if alike else "")
-            + f"，全年执行数未能与逐笔支出核对；请按标准模板添加“{SHEET_LEDGER}”表，逐笔填写本年度支出")))
+        findings.append(
+            finding(
+                "LEDGER_MISSING",
+                SHEET_LEDGER,
+                "",
+                (
+                    f"工作簿中没有“{SHEET_LEDGER}”工作表"
+                    + (f"（“{alike}”都像是它，无法确定用哪一张）" if alike else "")
+                    + f"，全年执行数未能与逐笔支出核对；请按标准模板添加“{SHEET_LEDGER}”表，逐笔填写本年度支出"
+                ),
+            )
+        )
 
     team: list[Member] = []
     if SHEET_TEAM in sheet_names:
@@ -259,14 +316,18 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
         with path.open("rb") as f:  # from a file object, calamine goes by the content, not the name's extension
             book = python_calamine.CalamineWorkbook.from_filelike(f)
             all_sheets = list(book.sheet_names)
-            rows_of = {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-                       for name in all_sheets if resembles_any(KNOWN_SHEETS, name)}
+            rows_of = {
+                name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                for name in all_sheets
+                if resembles_any(KNOWN_SHEETS, name)
+            }
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # calamine's own errors, and its Rust panics (pyo3's PanicException)
         raise UnreadableWorkbook(
             f"无法作为 Excel 工作簿读取，文件可能已损坏或格式不受支持；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
-            f"（技术信息：{type(exc).__name__}: {exc}）") from exc
+            f"（技术信息：{type(exc).__name__}: {exc}）"
+        ) from exc
     grids = {}
     for name, rows in rows_of.items():
         strings = [v for row in rows for v in row if v.__class__ is str]
@@ -289,19 +350,26 @@ def _clean_text(value: str, sheet: str, cell: str, findings: list[Finding]) -> s
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     if _CONTROL.search(value):
         value = _CONTROL.sub("", value)
-        findings.append(finding("CONTROL_CHARS", sheet, cell,
-                                "单元格中有不可见的控制字符（多由复制粘贴带入），已删除后读取；请检查文字是否完整"))
+        findings.append(
+            finding(
+                "CONTROL_CHARS",
+                sheet,
+                cell,
+                "单元格中有不可见的控制字符（多由复制粘贴带入），已删除后读取；请检查文字是否完整",
+            )
+        )
     return value
 
 
 def _position(cell: str) -> tuple[int, int]:
-    """"B21" → 0-based (20, 1)."""
+    """ "B21" → 0-based (20, 1)."""
     row, col = a1.parse(cell)
     return row - 1, col - 1
 
 
-def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
-                 findings: list[Finding]) -> tuple[int, dict[str, int]] | None:
+def _find_header(
+    grid: Grid, columns: dict[str, str], required: Iterable[str], findings: list[Finding]
+) -> tuple[int, dict[str, int]] | None:
     """The header row (the first of the first ten rows holding every required name) and field → column.
 
     When no row holds them all, one MISSING_COLUMN finding per missing name, against the row that
@@ -323,9 +391,14 @@ def _find_header(grid: Grid, columns: dict[str, str], required: Iterable[str],
     for name in required:
         if columns[name] not in found:
             where = f"第{row + 1}行" if row >= 0 else "前10行"
-            findings.append(finding(
-                "MISSING_COLUMN", grid.name, ref(row, len(grid.rows[row])) if row >= 0 else "A1",
-                f"“{grid.name}”表{where}的表头中没有“{name}”列，请在表头行添加“{name}”列并填写"))
+            findings.append(
+                finding(
+                    "MISSING_COLUMN",
+                    grid.name,
+                    ref(row, len(grid.rows[row])) if row >= 0 else "A1",
+                    f"“{grid.name}”表{where}的表头中没有“{name}”列，请在表头行添加“{name}”列并填写",
+                )
+            )
     return None
 
 
@@ -361,14 +434,21 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
         elif kind == "year":
             q = parse_quantity(shown.removesuffix("年"))
             if q is None or q.unit or q.value != q.value.to_integral_value() or not 1900 < q.value < 2200:
-                findings.append(finding("BAD_NUMBER", sheet, cell,
-                                        f"评价年度“{quoted(shown)}”无法识别，请填写四位年份，如“2020”"))
+                findings.append(
+                    finding("BAD_NUMBER", sheet, cell, f"评价年度“{quoted(shown)}”无法识别，请填写四位年份，如“2020”")
+                )
             else:
                 project.year = int(q.value)
     money_unit = project.money_unit.strip()
     if money_unit not in ("万元", "元"):
-        findings.append(finding("BAD_NUMBER", sheet, project.cells.get("money_unit", ""),
-                                f"金额单位“{quoted(money_unit)}”无法识别，请填写“万元”或“元”；暂按万元计算"))
+        findings.append(
+            finding(
+                "BAD_NUMBER",
+                sheet,
+                project.cells.get("money_unit", ""),
+                f"金额单位“{quoted(money_unit)}”无法识别，请填写“万元”或“元”；暂按万元计算",
+            )
+        )
         money_unit = "万元"
     project.money_unit = money_unit
 
@@ -378,12 +458,21 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
             number = _amount(value, money_unit) if kind == "amount" else parse_number(value)
             if number is None:
                 what = f"金额（单位：{money_unit}）" if kind == "amount" else "数字"
-                findings.append(finding("BAD_NUMBER", sheet, cell,
-                                        f"{label}“{quoted(text(value))}”不是有效数字，请填写{what}，如“35”"))
+                findings.append(
+                    finding(
+                        "BAD_NUMBER", sheet, cell, f"{label}“{quoted(text(value))}”不是有效数字，请填写{what}，如“35”"
+                    )
+                )
             elif number != 0 and abs(number) < SMALLEST:
-                findings.append(finding("BAD_NUMBER", sheet, cell,
-                                        f"{label}“{float(number):g}”小得不像是{'金额' if kind == 'amount' else '分值'}"
-                                        f"（可能是输入错误）；请填写以{money_unit}为单位的金额，如“35”"))
+                findings.append(
+                    finding(
+                        "BAD_NUMBER",
+                        sheet,
+                        cell,
+                        f"{label}“{float(number):g}”小得不像是{'金额' if kind == 'amount' else '分值'}"
+                        f"（可能是输入错误）；请填写以{money_unit}为单位的金额，如“35”",
+                    )
+                )
             else:
                 setattr(project, field, float(abs(number) if number == 0 else number))  # -0 is 0
 
@@ -400,16 +489,29 @@ def _read_project(grid: Grid, findings: list[Finding]) -> tuple[Project, bool]:
         findings.append(finding("MISSING_FIELD", sheet, cell, f"未填写{label}，请{where}"))
         ok &= field not in ("budget", "executed")
     if project.budget is not None and project.budget <= 0:
-        findings.append(finding("BAD_NUMBER", sheet, project.cells["budget"],
-                                f"全年预算数为{plain(to_decimal(project.budget))}，应大于0，请填写调整后的全年预算金额"))
+        findings.append(
+            finding(
+                "BAD_NUMBER",
+                sheet,
+                project.cells["budget"],
+                f"全年预算数为{plain(to_decimal(project.budget))}，应大于0，请填写调整后的全年预算金额",
+            )
+        )
         ok = False
     if project.executed is not None and project.executed < 0:
-        findings.append(finding("BAD_NUMBER", sheet, project.cells["executed"],
-                                "全年执行数不能为负数，请填写全年实际支出金额"))
+        findings.append(
+            finding("BAD_NUMBER", sheet, project.cells["executed"], "全年执行数不能为负数，请填写全年实际支出金额")
+        )
         ok = False
     if project.email and not _EMAIL.match(project.email):
-        findings.append(finding("BAD_EMAIL", sheet, project.cells["email"],
-                                f"联系人邮箱“{quoted(project.email)}”格式不正确，请填写如“name@example.com”的地址"))
+        findings.append(
+            finding(
+                "BAD_EMAIL",
+                sheet,
+                project.cells["email"],
+                f"联系人邮箱“{quoted(project.email)}”格式不正确，请填写如“name@example.com”的地址",
+            )
+        )
     return project, ok
 
 
@@ -427,8 +529,9 @@ def _amount(value: Any, money_unit: str) -> Decimal | None:
     return parse_number(value)
 
 
-def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cells: set[tuple[int, int]],
-                     findings: list[Finding]) -> list[Indicator]:
+def _read_indicators(
+    grid: Grid, table: tuple[int, dict[str, int]], percent_cells: set[tuple[int, int]], findings: list[Finding]
+) -> list[Indicator]:
     header_row, columns = table
     indicators: list[Indicator] = []
     group: dict[str, str | None] = {"level1": None, "level2": None}
@@ -452,22 +555,24 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
         claimed = None
         if "claimed" in values:
             claimed = _number_cell(grid.name, cells["claimed"], values["claimed"], "自评得分", findings)
-        indicators.append(Indicator(
-            row=r + 1,
-            level1=shown.get("level1"),
-            level2=shown.get("level2"),
-            name=shown.get("name"),
-            nature=shown.get("nature"),
-            target=shown.get("target"),
-            unit=shown.get("unit"),
-            actual=shown.get("actual"),
-            weight=weight,
-            claimed=claimed,
-            reason=shown.get("reason"),
-            basis=shown.get("basis"),
-            description=shown.get("description"),
-            cells=cells,
-        ))
+        indicators.append(
+            Indicator(
+                row=r + 1,
+                level1=shown.get("level1"),
+                level2=shown.get("level2"),
+                name=shown.get("name"),
+                nature=shown.get("nature"),
+                target=shown.get("target"),
+                unit=shown.get("unit"),
+                actual=shown.get("actual"),
+                weight=weight,
+                claimed=claimed,
+                reason=shown.get("reason"),
+                basis=shown.get("basis"),
+                description=shown.get("description"),
+                cells=cells,
+            )
+        )
     return indicators
 
 
@@ -476,8 +581,13 @@ def _read_indicators(grid: Grid, table: tuple[int, dict[str, int]], percent_cell
 _LITERAL_FORMULA = re.compile(r"^[≥≤<>=]*\s*[0-9.,]+\s*[%\u4e00-\u9fff]*$")
 
 
-def _typed_with_equals(grid: Grid, table: tuple[int, dict[str, int]], formulas: dict[str, str],
-                       percent_cells: set[tuple[int, int]], findings: list[Finding]) -> None:
+def _typed_with_equals(
+    grid: Grid,
+    table: tuple[int, dict[str, int]],
+    formulas: dict[str, str],
+    percent_cells: set[tuple[int, int]],
+    findings: list[Finding],
+) -> None:
     """In 年度指标值 and 实际完成值, a formula that is a literal is what the person typed into a cell formatted
     常规 (an office suite made it a formula): read as that text, "=100%", with a word on why."""
     header_row, columns = table
@@ -494,9 +604,15 @@ def _typed_with_equals(grid: Grid, table: tuple[int, dict[str, int]], formulas: 
         row[c] = typed
         grid.suspect.pop((r, c), None)
         percent_cells.discard((r, c))
-        findings.append(finding("FORMULA_LITERAL", grid.name, a1_ref,
-                                f"单元格中输入的“{typed}”被表格软件当作了公式（单元格格式为常规），已按输入的文字“{typed}”读取；"
-                                f"请把该单元格格式设为“文本”，或输入 '{typed}（前面加一个英文单引号）"))
+        findings.append(
+            finding(
+                "FORMULA_LITERAL",
+                grid.name,
+                a1_ref,
+                f"单元格中输入的“{typed}”被表格软件当作了公式（单元格格式为常规），已按输入的文字“{typed}”读取；"
+                f"请把该单元格格式设为“文本”，或输入 '{typed}（前面加一个英文单引号）",
+            )
+        )
 
 
 def _shown(value: Any, percent: bool) -> str | None:
@@ -506,8 +622,9 @@ def _shown(value: Any, percent: bool) -> str | None:
     return text(value)
 
 
-def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[Finding],
-                 required: bool = False) -> float | None:
+def _number_cell(
+    sheet: str, cell: str, value: Any, label: str, findings: list[Finding], required: bool = False
+) -> float | None:
     """分值 (``required``: a number above 0) or 自评得分 (blank, 不适用, or a number of 0 or more)."""
     shown = text(value)
     if shown is None or (not required and shown == NOT_APPLICABLE):
@@ -519,14 +636,16 @@ def _number_cell(sheet: str, cell: str, value: Any, label: str, findings: list[F
         findings.append(finding("BAD_NUMBER", sheet, cell, f"{label}“{quoted(shown)}”不是有效数字，请填写数字，如“10”"))
         return None
     if number < 0 or (required and number == 0):
-        findings.append(finding("BAD_NUMBER", sheet, cell,
-                                f"{label}为{shown}，应{'大于' if required else '不小于'}0，请改正"))
+        findings.append(
+            finding("BAD_NUMBER", sheet, cell, f"{label}为{shown}，应{'大于' if required else '不小于'}0，请改正")
+        )
         return None
     return float(number)
 
 
-def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: str,
-                   findings: list[Finding]) -> list[Payment]:
+def _read_payments(
+    grid: Grid, table: tuple[int, dict[str, int]], money_unit: str, findings: list[Finding]
+) -> list[Payment]:
     """The ledger, row by row; written for speed, since a ledger may have 200,000 rows."""
     header_row, columns = table
     letters = {f: a1.column_letters(c + 1) for f, c in columns.items()}  # shared by every payment
@@ -548,19 +667,34 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
         values = {f: cell(c) for f, c in fields}
         if all(v is None for v in values.values()):
             continue
-        pay = Payment(row=r + 1, date=parse_date(values["date"]), summary=text(values["summary"]), amount=None,
-                      category=text(values.get("category")), voucher=text(values.get("voucher")),
-                      note=text(values.get("note")), columns=letters)
+        pay = Payment(
+            row=r + 1,
+            date=parse_date(values["date"]),
+            summary=text(values["summary"]),
+            amount=None,
+            category=text(values.get("category")),
+            voucher=text(values.get("voucher")),
+            note=text(values.get("note")),
+            columns=letters,
+        )
         if pay.date is None:
             shown = text(values["date"])
             what = f"“{quoted(shown)}”无法识别" if shown else "未填写"
-            findings.append(finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期"))
+            findings.append(
+                finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期")
+            )
         amount = _amount(values["amount"], money_unit) if values["amount"] is not None else None
         if amount is None:
             shown = text(values["amount"])
             what = f"“{quoted(shown)}”不是有效数字" if shown else "未填写"
-            findings.append(finding("BAD_AMOUNT", grid.name, pay.cell("amount"),
-                                    f"支出金额{what}，请填写以{money_unit}为单位的数字，如“14.3”"))
+            findings.append(
+                finding(
+                    "BAD_AMOUNT",
+                    grid.name,
+                    pay.cell("amount"),
+                    f"支出金额{what}，请填写以{money_unit}为单位的数字，如“14.3”",
+                )
+            )
         else:
             pay.amount = float(amount)
         payments.append(pay)
@@ -569,5 +703,9 @@ def _read_payments(grid: Grid, table: tuple[int, dict[str, int]], money_unit: st
 
 def _is_total(value: Any) -> bool:
     """合计, 总计, 小计 or 总分, however written; cheap for the ordinary cell that is none of them."""
-    return value.__class__ is str and len(value) < 16 and ("计" in value or "分" in value) and \
-        label_key(value) in TOTAL_WORDS
+    return (
+        value.__class__ is str
+        and len(value) < 16
+        and ("计" in value or "分" in value)
+        and label_key(value) in TOTAL_WORDS
+    )

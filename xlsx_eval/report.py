@@ -34,12 +34,42 @@ SIGNS = ("≥", "≤", "=")
 #: What stands in the report for an amount whose unit looks mixed up (UNIT_SUSPECT): never the figure itself.
 UNIT_SUSPECT_TEXT = "（金额单位疑似填错）"
 #: The names report_context gives a template (the README's 报告模板 section explains each).
-VARIABLES = frozenset({
-    "unit", "project", "project_ref", "year", "basis", "money_unit", "budget", "received", "fiscal", "executed",
-    "ledger_total", "execution_rate", "overview", "goals", "targets", "organisation", "team_lines", "method",
-    "scores", "total", "grade", "payments", "mismatch", "outputs", "benefits", "satisfaction", "problems",
-    "measures", "team", "targets_note", "scores_note", "unit_check",
-})
+VARIABLES = frozenset(
+    {
+        "unit",
+        "project",
+        "project_ref",
+        "year",
+        "basis",
+        "money_unit",
+        "budget",
+        "received",
+        "fiscal",
+        "executed",
+        "ledger_total",
+        "execution_rate",
+        "overview",
+        "goals",
+        "targets",
+        "organisation",
+        "team_lines",
+        "method",
+        "scores",
+        "total",
+        "grade",
+        "payments",
+        "mismatch",
+        "outputs",
+        "benefits",
+        "satisfaction",
+        "problems",
+        "measures",
+        "team",
+        "targets_note",
+        "scores_note",
+        "unit_check",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -82,8 +112,11 @@ def _dated(doc) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(rendered) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), src.read(info),
-                         compress_type=zipfile.ZIP_DEFLATED)
+            dst.writestr(
+                zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)),
+                src.read(info),
+                compress_type=zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()
 
 
@@ -101,12 +134,14 @@ def _prepare(template: Path | None):
     except TemplateError as exc:
         raise _template_error(template, exc, _bad_tag(doc.get_docx(), env)) from None
     except Exception as exc:  # not a zip, no word/document.xml: python-docx's own errors
-        raise ReportTemplateError(f"报告模板 {template} 无法打开：不是有效的 Word（.docx）文件"
-                                  f"（技术信息：{type(exc).__name__}: {exc}）") from None
+        raise ReportTemplateError(
+            f"报告模板 {template} 无法打开：不是有效的 Word（.docx）文件（技术信息：{type(exc).__name__}: {exc}）"
+        ) from None
     if unknown:
         raise ReportTemplateError(
             f"报告模板 {_name(template)} 使用了未知的变量：{'、'.join(unknown)}；"
-            f"可用的变量见 README“报告模板”一节，或用 xlsx-eval template --report 写出默认模板对照")
+            f"可用的变量见 README“报告模板”一节，或用 xlsx-eval template --report 写出默认模板对照"
+        )
     _checked.add(key)
     return doc, env
 
@@ -144,8 +179,10 @@ def _template_error(template: Path | None, exc, found: tuple[str, str] | None = 
     else:
         near = [line.strip() for line in getattr(exc, "docx_context", []) if "{" in line or "%" in line]
         where = f"，出错的段落：{' / '.join(near)}" if near else ""
-    return ReportTemplateError(f"报告模板 {_name(template)} 中的标签有误{where}（技术信息：{exc.message or exc}）；"
-                               f"标签应写成 {{{{ 变量名 }}}} 或 {{% for … %}} … {{% endfor %}}，括号成对、写在同一段落内")
+    return ReportTemplateError(
+        f"报告模板 {_name(template)} 中的标签有误{where}（技术信息：{exc.message or exc}）；"
+        f"标签应写成 {{{{ 变量名 }}}} 或 {{% for … %}} … {{% endfor %}}，括号成对、写在同一段落内"
+    )
 
 
 _DELIMITERS = re.compile(r"\{\{|\}\}|\{%|%\}")
@@ -181,8 +218,10 @@ def _bad_paragraph(element, env) -> str | None:
     for p in element.iter(qn("w:p")):
         text = "".join(t.text or "" for t in p.iter(qn("w:t")))
         marks = _DELIMITERS.findall(text)
-        if any(opening + closing not in ("{{}}", "{%%}") for opening, closing in zip(marks[::2], marks[1::2])) \
-                or len(marks) % 2:
+        if (
+            any(opening + closing not in ("{{}}", "{%%}") for opening, closing in zip(marks[::2], marks[1::2]))
+            or len(marks) % 2
+        ):
             return text
         for expression in re.findall(r"\{\{.*?\}\}", text):
             try:
@@ -203,6 +242,7 @@ def _bad_paragraph(element, env) -> str | None:
 def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
     """The variables a report template may use, each a string or a list of strings / records."""
     p, funds = wb.project, result.funds
+    assert funds is not None  # a report is written for a scored result only
     unit = funds.unit
     project = p.name or ""
     scores = result.indicators
@@ -230,10 +270,11 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
         "goals": _lines(p.goals) or ["见下表所列绩效指标"],
         "targets": [_target_row(s) for s in scores[:INDICATORS_LISTED]],
         "targets_note": _omitted_note(result),
-        "organisation": _lines(p.organisation) or [f"{p.unit or '本单位'}按照绩效自评工作要求成立评价工作组，对本项目开展绩效自评。"],
+        "organisation": _lines(p.organisation)
+        or [f"{p.unit or '本单位'}按照绩效自评工作要求成立评价工作组，对本项目开展绩效自评。"],
         "team_lines": _team_lines(wb),
-        "method": _lines(p.method) or [("评价工作组对照年初设定的绩效目标和指标，核对预算执行和支出明细，"
-                                        "逐项评价指标完成情况并评分。")],
+        "method": _lines(p.method)
+        or [("评价工作组对照年初设定的绩效目标和指标，核对预算执行和支出明细，逐项评价指标完成情况并评分。")],
         "scores": _score_rows(result),
         "scores_note": _omitted_note(result, summed=True),
         "total": _figure(result.total),
@@ -245,8 +286,16 @@ def report_context(wb: Workbook, result: Result) -> dict[str, Any]:
         "satisfaction": _satisfaction_lines(scores, sheet),
         "problems": _remarks(wb, "问题") or _shortfalls(scores, sheet),
         "measures": _remarks(wb, "措施") or ["继续加强预算执行管理和绩效运行监控，确保资金使用安全、规范、有效。"],
-        "team": [{"name": m.name, "organisation": m.organisation or "", "post": m.post or "",
-                  "title": m.title or "", "role": m.role or ""} for m in wb.team],
+        "team": [
+            {
+                "name": m.name,
+                "organisation": m.organisation or "",
+                "post": m.post or "",
+                "title": m.title or "",
+                "role": m.role or "",
+            }
+            for m in wb.team
+        ],
     }
 
 
@@ -272,30 +321,60 @@ def _target_text(s: IndicatorScore) -> str:
 
 def _target_row(s: IndicatorScore) -> dict[str, str]:
     ind = s.indicator
-    return {"level1": ind.level1 or "", "level2": ind.level2 or "", "name": ind.name or "",
-            "description": ind.description or "", "target": _target_text(s), "basis": ind.basis or ""}
+    return {
+        "level1": ind.level1 or "",
+        "level2": ind.level2 or "",
+        "name": ind.name or "",
+        "description": ind.description or "",
+        "target": _target_text(s),
+        "basis": ind.basis or "",
+    }
 
 
 def _score_rows(result: Result) -> list[dict[str, str]]:
     """预算执行率 first, on a row of its own (as on the 评分结果 sheet, result_sheet.scores_by_level), then the
     indicators with their scores: the first INDICATORS_LISTED, and one row per 一级指标 summing up the rest."""
-    rows = [{"level1": "预算执行率", "level2": "", "name": "", "target": "100%",
-             "actual": _percent(result.funds.execution_rate), "weight": _figure(result.execution_weight),
-             "score": _figure(result.execution_score)}]
+    rows = [
+        {
+            "level1": "预算执行率",
+            "level2": "",
+            "name": "",
+            "target": "100%",
+            "actual": _percent(result.funds.execution_rate if result.funds else None),
+            "weight": _figure(result.execution_weight),
+            "score": _figure(result.execution_score),
+        }
+    ]
     for s in result.indicators[:INDICATORS_LISTED]:
         ind = s.indicator
-        rows.append({"level1": ind.level1 or "", "level2": ind.level2 or "", "name": ind.name or "",
-                     "target": _target_text(s), "actual": ind.actual or "", "weight": _figure(ind.weight),
-                     "score": _figure(s.score) if s.applicable else "不适用"})
+        rows.append(
+            {
+                "level1": ind.level1 or "",
+                "level2": ind.level2 or "",
+                "name": ind.name or "",
+                "target": _target_text(s),
+                "actual": ind.actual or "",
+                "weight": _figure(ind.weight),
+                "score": _figure(s.score) if s.applicable else "不适用",
+            }
+        )
     rest = result.indicators[INDICATORS_LISTED:]
     by_level: dict[str, list[IndicatorScore]] = {}
     for s in rest:
         by_level.setdefault(s.indicator.level1 or "（未填一级指标）", []).append(s)
     for level, group in by_level.items():
         applicable = [s for s in group if s.applicable]
-        rows.append({"level1": level, "level2": "", "name": f"其余{len(group)}项指标合计", "target": "", "actual": "",
-                     "weight": _figure(sum(Decimal(str(s.indicator.weight or 0)) for s in applicable)),
-                     "score": _figure(sum(Decimal(str(s.score or 0)) for s in applicable))})
+        rows.append(
+            {
+                "level1": level,
+                "level2": "",
+                "name": f"其余{len(group)}项指标合计",
+                "target": "",
+                "actual": "",
+                "weight": _figure(sum(Decimal(str(s.indicator.weight or 0)) for s in applicable)),
+                "score": _figure(sum(Decimal(str(s.score or 0)) for s in applicable)),
+            }
+        )
     return rows
 
 
@@ -304,10 +383,15 @@ def _omitted_note(result: Result, summed: bool = False) -> list[str]:
     rest = result.indicators[INDICATORS_LISTED:]
     if not rest:
         return []
-    how = f"逐项列出前{INDICATORS_LISTED}项，其余{len(rest)}项按一级指标合计列示，逐项" if summed else \
-        f"只列出前{INDICATORS_LISTED}项，其余{len(rest)}项"
-    return [f"本项目共设置绩效指标{len(result.indicators)}项，上表{how}见工作簿“{result.indicator_sheet}”工作表"
-            f"第{rest[0].indicator.row}行至第{rest[-1].indicator.row}行。"]
+    how = (
+        f"逐项列出前{INDICATORS_LISTED}项，其余{len(rest)}项按一级指标合计列示，逐项"
+        if summed
+        else f"只列出前{INDICATORS_LISTED}项，其余{len(rest)}项"
+    )
+    return [
+        f"本项目共设置绩效指标{len(result.indicators)}项，上表{how}见工作簿“{result.indicator_sheet}”工作表"
+        f"第{rest[0].indicator.row}行至第{rest[-1].indicator.row}行。"
+    ]
 
 
 def _unit_suspects(wb: Workbook, result: Result) -> set[str]:
@@ -325,8 +409,14 @@ def _unit_suspects(wb: Workbook, result: Result) -> set[str]:
 
 
 #: How unit_check names each amount that UNIT_SUSPECT can flag.
-_AMOUNT_NAMES = {"ledger": "", "initial_budget": "年初预算数", "budget": "全年预算数",
-                 "received": "资金到位数", "fiscal": "其中财政资金", "executed": "全年执行数"}
+_AMOUNT_NAMES = {
+    "ledger": "",
+    "initial_budget": "年初预算数",
+    "budget": "全年预算数",
+    "received": "资金到位数",
+    "fiscal": "其中财政资金",
+    "executed": "全年执行数",
+}
 
 
 def _unit_check(wb: Workbook, suspect: set[str], unit: str) -> list[str]:
@@ -339,10 +429,12 @@ def _unit_check(wb: Workbook, suspect: set[str], unit: str) -> list[str]:
             names.append(f"“{wb.sheet(SHEET_LEDGER)}”中的金额")
         elif field in suspect:
             names.append(f"“{wb.sheet(SHEET_INFO)}”中的{name}（{wb.project.cells[field]}）")
-    return [f"需要说明的是：{'、'.join(names)}与其他金额相差悬殊，金额单位疑似填错（元与{unit}填混）。"
-            f"为免列出错误的金额，本报告暂不列示{'预算执行金额和各笔支出' if 'ledger' in suspect else '预算执行金额'}；"
-            f"请核对各项金额是否都按{unit}填写，"
-            f"更正后重新生成本报告。"]
+    return [
+        f"需要说明的是：{'、'.join(names)}与其他金额相差悬殊，金额单位疑似填错（元与{unit}填混）。"
+        f"为免列出错误的金额，本报告暂不列示{'预算执行金额和各笔支出' if 'ledger' in suspect else '预算执行金额'}；"
+        f"请核对各项金额是否都按{unit}填写，"
+        f"更正后重新生成本报告。"
+    ]
 
 
 def _team_lines(wb: Workbook) -> list[str]:
@@ -361,17 +453,17 @@ def _team_lines(wb: Workbook) -> list[str]:
 def _payment_lines(payments: list[Payment], unit: str) -> list[str]:
     """One sentence per payment date ("2020年1月30日，…支出14.3万元；…。"), in date order; a long ledger
     gets one sentence a month instead; undated payments last."""
-    dated = sorted((p for p in payments if p.date and p.amount is not None), key=lambda p: p.date)
+    dated = sorted(((p.date, p) for p in payments if p.date and p.amount is not None), key=lambda dp: dp[0])
     undated = [p for p in payments if not p.date and p.amount is not None]
     lines = []
     if len(dated) <= PAYMENTS_LISTED:
-        for day, group in groupby(dated, key=lambda p: p.date):
-            lines.append(f"{_date(day)}，{'；'.join(_spent(p, unit) for p in group)}。")
+        for day, on_day in groupby(dated, key=lambda dp: dp[0]):
+            lines.append(f"{_date(day)}，{'；'.join(_spent(p, unit) for _, p in on_day)}。")
     else:
-        for (year, month), group in groupby(dated, key=lambda p: (p.date.year, p.date.month)):
-            group = list(group)
-            total = sum(Decimal(str(p.amount)) for p in group)
-            lines.append(f"{year}年{month}月，共{len(group)}笔支出，合计{_figure(total)}{unit}。")
+        for (year, month), in_month in groupby(dated, key=lambda dp: (dp[0].year, dp[0].month)):
+            items = [p for _, p in in_month]
+            total = sum(Decimal(str(p.amount)) for p in items)
+            lines.append(f"{year}年{month}月，共{len(items)}笔支出，合计{_figure(total)}{unit}。")
     if undated:
         lines.append(f"未填日期的支出：{'；'.join(_spent(p, unit) for p in undated)}。")
     return lines
@@ -382,10 +474,10 @@ def _date(day: dt.date) -> str:
 
 
 def _spent(p: Payment, unit: str) -> str:
-    what = p.summary or "支出"
-    if p.amount < 0:
-        return f"{what}冲减{_figure(-p.amount)}{unit}"
-    return f"{what}支出{_figure(p.amount)}{unit}"
+    what, amount = p.summary or "支出", p.amount or 0.0
+    if amount < 0:
+        return f"{what}冲减{_figure(-amount)}{unit}"
+    return f"{what}支出{_figure(amount)}{unit}"
 
 
 def _mismatch(result: Result) -> list[str]:
@@ -393,9 +485,14 @@ def _mismatch(result: Result) -> list[str]:
     funds = result.funds
     if not any(f.code == "EXECUTED_MISMATCH" for f in result.findings):
         return []
-    return [(f"需要说明的是：项目信息中填报的全年执行数为{_figure(funds.executed)}{funds.unit}，与上列支出明细合计"
-             f"{_figure(funds.ledger_total)}{funds.unit}不一致，相差{_figure(abs(funds.difference))}{funds.unit}；"
-             f"本报告按支出明细列示，请核实后更正全年执行数。")]
+    assert funds is not None and funds.difference is not None  # the mismatch compared both figures
+    return [
+        (
+            f"需要说明的是：项目信息中填报的全年执行数为{_figure(funds.executed)}{funds.unit}，与上列支出明细合计"
+            f"{_figure(funds.ledger_total)}{funds.unit}不一致，相差{_figure(abs(funds.difference))}{funds.unit}；"
+            f"本报告按支出明细列示，请核实后更正全年执行数。"
+        )
+    ]
 
 
 def _in_level(scores: Iterable[IndicatorScore], word: str) -> list[IndicatorScore]:
@@ -419,9 +516,12 @@ def _satisfaction_lines(scores: list[IndicatorScore], sheet: str) -> list[str]:
     chosen = [s for s in _in_level(scores, "满意度") if s.applicable]
     if not chosen:
         return ["本项目未设置满意度指标。"]
-    return [f"{s.indicator.name}达{s.indicator.actual}。" if _numeric(s.indicator.actual)
-            else f"{s.indicator.name}：{s.indicator.actual or '未填写'}。"
-            for s in chosen[:INDICATORS_LISTED]] + _more(chosen, "满意度指标", sheet)
+    return [
+        f"{s.indicator.name}达{s.indicator.actual}。"
+        if _numeric(s.indicator.actual)
+        else f"{s.indicator.name}：{s.indicator.actual or '未填写'}。"
+        for s in chosen[:INDICATORS_LISTED]
+    ] + _more(chosen, "满意度指标", sheet)
 
 
 def _numeric(text: str | None) -> bool:
@@ -440,8 +540,10 @@ def _shortfalls(scores: list[IndicatorScore], sheet: str) -> list[str]:
     for s in short[:INDICATORS_LISTED]:
         ind = s.indicator
         reason = f"原因：{ind.reason}" if ind.reason else "偏差原因未填写"
-        lines.append(f"{ind.name}（年度指标值{_target_text(s)}，实际完成{ind.actual or '未填写'}，"
-                     f"得分{_figure(s.score)}，分值{_figure(ind.weight)}），{reason}。")
+        lines.append(
+            f"{ind.name}（年度指标值{_target_text(s)}，实际完成{ind.actual or '未填写'}，"
+            f"得分{_figure(s.score)}，分值{_figure(ind.weight)}），{reason}。"
+        )
     return lines + _more(short, "未达到满分的指标", sheet)
 
 
@@ -450,5 +552,7 @@ def _more(chosen: list[IndicatorScore], what: str, sheet: str) -> list[str]:
     rest = chosen[INDICATORS_LISTED:]
     if not rest:
         return []
-    return [f"另有{len(rest)}项{what}未逐项列出，见工作簿“{sheet}”工作表第{rest[0].indicator.row}行至"
-            f"第{rest[-1].indicator.row}行。"]
+    return [
+        f"另有{len(rest)}项{what}未逐项列出，见工作簿“{sheet}”工作表第{rest[0].indicator.row}行至"
+        f"第{rest[-1].indicator.row}行。"
+    ]

@@ -79,7 +79,7 @@ def _page(doc) -> None:
 
 
 def _page_number(paragraph, align) -> None:
-    """"— 7 —", one character in from the outer edge."""
+    """ "— 7 —", one character in from the outer edge."""
     paragraph.style = FOOTER_STYLE
     paragraph.alignment = align
     if align == WD_ALIGN_PARAGRAPH.RIGHT:
@@ -156,24 +156,32 @@ def _body(doc) -> None:
     for line in title:
         doc.add_paragraph(line, style="Title")
     doc.add_paragraph("")
-    doc.add_paragraph("根据{{ basis }}，遵循“科学性、规范性、客观性和公正性”的原则，对{{ project_ref }}实施了"
-                      "财政支出绩效自评价，形成本评价报告。")
+    doc.add_paragraph(
+        "根据{{ basis }}，遵循“科学性、规范性、客观性和公正性”的原则，对{{ project_ref }}实施了"
+        "财政支出绩效自评价，形成本评价报告。"
+    )
 
     doc.add_paragraph("一、项目基本情况", style="Heading 1")
     doc.add_paragraph("（一）项目概况", style="Heading 2")
     _paragraphs(doc, "overview")
-    doc.add_paragraph("{% if unit_check %}{{ year }}年度{{ unit }}{{ project }}的金额单位疑似填错，"
-                      "预算和资金执行情况见“预算执行情况”一节的说明。{% else %}"
-                      "{{ year }}年度{{ unit }}{{ project }}预算{{ budget }}{{ money_unit }}"
-                      "{% if received %}，资金到位{{ received }}{{ money_unit }}{% endif %}"
-                      "{% if fiscal %}（其中财政资金{{ fiscal }}{{ money_unit }}）{% endif %}"
-                      "，资金执行{{ executed }}{{ money_unit }}，预算执行率{{ execution_rate }}。{% endif %}")
+    doc.add_paragraph(
+        "{% if unit_check %}{{ year }}年度{{ unit }}{{ project }}的金额单位疑似填错，"
+        "预算和资金执行情况见“预算执行情况”一节的说明。{% else %}"
+        "{{ year }}年度{{ unit }}{{ project }}预算{{ budget }}{{ money_unit }}"
+        "{% if received %}，资金到位{{ received }}{{ money_unit }}{% endif %}"
+        "{% if fiscal %}（其中财政资金{{ fiscal }}{{ money_unit }}）{% endif %}"
+        "，资金执行{{ executed }}{{ money_unit }}，预算执行率{{ execution_rate }}。{% endif %}"
+    )
     doc.add_paragraph("（二）项目预期绩效目标", style="Heading 2")
     _table(doc, ["绩效目标"], ["{{ g }}"], "g in goals")
     doc.add_paragraph("").paragraph_format.keep_with_next = True
-    _table(doc, ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"],
-           ["{{ t.level1 }}", "{{ t.level2 }}", "{{ t.name }}", "{{ t.description }}", "{{ t.target }}",
-            "{{ t.basis }}"], "t in targets", widths=(LEVEL1_WIDTH, 22, 30, 42, 18, 20))
+    _table(
+        doc,
+        ["一级指标", "二级指标", "三级指标", "绩效指标描述", "指标值", "指标值确定依据"],
+        ["{{ t.level1 }}", "{{ t.level2 }}", "{{ t.name }}", "{{ t.description }}", "{{ t.target }}", "{{ t.basis }}"],
+        "t in targets",
+        widths=(LEVEL1_WIDTH, 22, 30, 42, 18, 20),
+    )
     _paragraphs(doc, "targets_note")
 
     doc.add_paragraph("二、自评工作情况", style="Heading 1")
@@ -183,9 +191,21 @@ def _body(doc) -> None:
     doc.add_paragraph("（二）自评的方法和过程", style="Heading 2")
     _paragraphs(doc, "method")
     doc.add_paragraph("年度绩效指标完成情况如下表：").paragraph_format.keep_with_next = True
-    table = _table(doc, ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成值", "分值", "自评得分"],
-                   ["{{ s.level1 }}", "{{ s.level2 }}", "{{ s.name }}", "{{ s.target }}", "{{ s.actual }}",
-                    "{{ s.weight }}", "{{ s.score }}"], "s in scores", widths=(LEVEL1_WIDTH, 24, 31, 23, 23, 12, 19))
+    table = _table(
+        doc,
+        ["一级指标", "二级指标", "三级指标", "预期指标值", "实际完成值", "分值", "自评得分"],
+        [
+            "{{ s.level1 }}",
+            "{{ s.level2 }}",
+            "{{ s.name }}",
+            "{{ s.target }}",
+            "{{ s.actual }}",
+            "{{ s.weight }}",
+            "{{ s.score }}",
+        ],
+        "s in scores",
+        widths=(LEVEL1_WIDTH, 24, 31, 23, 23, 12, 19),
+    )
     total = table.add_row().cells
     total[0].merge(total[5]).paragraphs[0].text = "总分"
     total[6].paragraphs[0].text = "{{ total }}"
@@ -211,8 +231,9 @@ def _body(doc) -> None:
     _paragraphs(doc, "satisfaction")
 
     doc.add_paragraph("四、项目综合评价结论和评价等级", style="Heading 1")
-    doc.add_paragraph("根据项目执行情况和项目绩效情况，{{ project_ref }}总得分为{{ total }}，"
-                      "项目综合绩效评价等级为{{ grade }}。")
+    doc.add_paragraph(
+        "根据项目执行情况和项目绩效情况，{{ project_ref }}总得分为{{ total }}，项目综合绩效评价等级为{{ grade }}。"
+    )
 
     doc.add_paragraph("五、存在的问题及改进措施", style="Heading 1")
     doc.add_paragraph("（一）项目存在的主要问题", style="Heading 2")
@@ -223,9 +244,13 @@ def _body(doc) -> None:
     doc.add_paragraph("六、评价工作组人员名单及签字", style="Heading 1")
     doc.add_paragraph("{%p if team %}")
     doc.add_paragraph("评价工作组由以下人员组成：").paragraph_format.keep_with_next = True
-    _table(doc, ["姓名", "工作单位", "职务", "职称", "分工", "签字"],
-           ["{{ m.name }}", "{{ m.organisation }}", "{{ m.post }}", "{{ m.title }}", "{{ m.role }}", ""],
-           "m in team", widths=(22, 46, 30, 22, 16, 20))
+    _table(
+        doc,
+        ["姓名", "工作单位", "职务", "职称", "分工", "签字"],
+        ["{{ m.name }}", "{{ m.organisation }}", "{{ m.post }}", "{{ m.title }}", "{{ m.role }}", ""],
+        "m in team",
+        widths=(22, 46, 30, 22, 16, 20),
+    )
     doc.add_paragraph("{%p else %}")
     doc.add_paragraph("本项目自评由{{ unit }}组织实施。")
     doc.add_paragraph("{%p endif %}")

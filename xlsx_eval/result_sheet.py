@@ -64,8 +64,12 @@ def _rules_print(rules: Rules) -> str:
 
 def _project_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result, rules: Rules) -> None:
     p = result.project
-    info = [("评价年度", str(p.year) if p and p.year else ""), ("单位名称", p.unit if p else ""),
-            ("项目名称", p.name if p else ""), ("评分规则", rules.title)]
+    info = [
+        ("评价年度", str(p.year) if p and p.year else ""),
+        ("单位名称", p.unit if p else ""),
+        ("项目名称", p.name if p else ""),
+        ("评分规则", rules.title),
+    ]
     for row, (label, value) in enumerate(info, start=3):
         ws.write(f"A{row}", label, f["label"])
         ws.merge(f"B{row}:D{row}", value or "", f["text"])
@@ -115,8 +119,9 @@ def _funds_block(ws: FrontSheet, f: dict[str, CellFormat], result: Result) -> No
             ws.write(f"B{row}", value, fmt)
 
 
-def _levels_block(ws: FrontSheet, f: dict[str, CellFormat], levels: list[tuple[str, float, float]],
-                  header_row: int) -> int:
+def _levels_block(
+    ws: FrontSheet, f: dict[str, CellFormat], levels: list[tuple[str, float, float]], header_row: int
+) -> int:
     """Score against weight per 一级指标; returns the last row used."""
     ws.write(f"A{header_row - 1}", "分项得分", f["section"])
     for col, label in zip("ABCD", ["一级指标", "分值", "得分", "得分率"]):
@@ -135,7 +140,11 @@ def _chart(first: int, last: int) -> ColumnChart:
         title="各一级指标得分与分值",
         categories=f"A{first}:A{last}",
         series=(Series("分值", f"B{first}:B{last}", "BFBFBF"), Series("得分", f"C{first}:C{last}", "2F75B5")),
-        anchor="E8", offset=(8, 4), size=(600, 330), title_size=12, gap=80,
+        anchor="E8",
+        offset=(8, 4),
+        size=(600, 330),
+        title_size=12,
+        gap=80,
     )
 
 

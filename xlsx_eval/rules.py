@@ -29,12 +29,23 @@ class Level:
 
 
 DEFAULT_LEVELS: tuple[Level, ...] = (
-    Level("达成", ("达成预期指标", "达成年度指标", "达成", "已完成", "完成", "是", "符合"),
-          Decimal("0.8"), Decimal("1"), Decimal("1"), high_open=False),
-    Level("部分达成", ("部分达成", "基本达成", "基本完成", "部分完成"),
-          Decimal("0.6"), Decimal("0.8"), Decimal("0.7"), high_open=True),
-    Level("未达成", ("未达成", "未完成", "否", "不符合"),
-          Decimal("0"), Decimal("0.6"), Decimal("0.3"), high_open=True),
+    Level(
+        "达成",
+        ("达成预期指标", "达成年度指标", "达成", "已完成", "完成", "是", "符合"),
+        Decimal("0.8"),
+        Decimal("1"),
+        Decimal("1"),
+        high_open=False,
+    ),
+    Level(
+        "部分达成",
+        ("部分达成", "基本达成", "基本完成", "部分完成"),
+        Decimal("0.6"),
+        Decimal("0.8"),
+        Decimal("0.7"),
+        high_open=True,
+    ),
+    Level("未达成", ("未达成", "未完成", "否", "不符合"), Decimal("0"), Decimal("0.6"), Decimal("0.3"), high_open=True),
 )
 
 DEFAULT_GRADES: tuple[tuple[Decimal, str], ...] = (

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RulesError
-from .toml_errors import explain
 from .rules import DEFAULT_RULES, Level, Rules
+from .toml_errors import explain
 from .values import plain
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
@@ -31,29 +31,56 @@ SETTINGS: dict[tuple[str, str], tuple[str, str, str]] = {
     ("", "title"): ("title", "text", "规则的全称，显示在“评分结果”表上"),
     ("execution", "weight"): ("execution_weight", "number", "预算执行率分值（工作簿未填写时采用）"),
     ("execution", "rate_decimals"): ("rate_decimals", "int", "执行率（百分数）保留的小数位数，按此计分"),
-    ("execution", "tiers"): ("execution_tiers", "pairs",
-                             "分档计分：[[执行率下限%, 得分占分值的比例], …]，从高到低；空表示分值×执行率"),
-    ("execution", "caps"): ("total_caps", "pairs",
-                            "按执行率封顶总分：[[执行率低于%, 总分最高], …]，从高到低；空表示不封顶"),
+    ("execution", "tiers"): (
+        "execution_tiers",
+        "pairs",
+        "分档计分：[[执行率下限%, 得分占分值的比例], …]，从高到低；空表示分值×执行率",
+    ),
+    ("execution", "caps"): (
+        "total_caps",
+        "pairs",
+        "按执行率封顶总分：[[执行率低于%, 总分最高], …]，从高到低；空表示不封顶",
+    ),
     ("scoring", "score_decimals"): ("score_decimals", "int", "各项得分和总分保留的小数位数（0 为取整）"),
     ("scoring", "equal_tolerance"): ("equal_tolerance", "number", "“=”指标实际值与指标值相差不超过此数视为相等"),
-    ("scoring", "overachieve_ratio"): ("overachieve_ratio", "number", "“≥”指标实际值达到指标值的此倍数时提示指标值偏低"),
-    ("scoring", "reverse"): ("reverse_formula", "choice:ratio|linear",
-                             "反向（≤）指标超出时：ratio 为分值×指标值/实际值；linear 为分值×(1−超出部分/指标值)"),
-    ("scoring", "satisfaction"): ("satisfaction_mode", "choice:target|rate",
-                                  "满意度指标：target 为与指标值比较；rate 为分值×满意度（98% 得分值的 98%）"),
-    ("scoring", "deviation_ratio"): ("deviation_ratio", "number",
-                                     "实际值达到指标值的此倍数即为指标偏离（如 1.3 表示超出 30%）；0 表示不检查"),
+    ("scoring", "overachieve_ratio"): (
+        "overachieve_ratio",
+        "number",
+        "“≥”指标实际值达到指标值的此倍数时提示指标值偏低",
+    ),
+    ("scoring", "reverse"): (
+        "reverse_formula",
+        "choice:ratio|linear",
+        "反向（≤）指标超出时：ratio 为分值×指标值/实际值；linear 为分值×(1−超出部分/指标值)",
+    ),
+    ("scoring", "satisfaction"): (
+        "satisfaction_mode",
+        "choice:target|rate",
+        "满意度指标：target 为与指标值比较；rate 为分值×满意度（98% 得分值的 98%）",
+    ),
+    ("scoring", "deviation_ratio"): (
+        "deviation_ratio",
+        "number",
+        "实际值达到指标值的此倍数即为指标偏离（如 1.3 表示超出 30%）；0 表示不检查",
+    ),
     ("scoring", "deviation_penalty"): ("deviation_penalty", "number", "指标偏离扣减的分数"),
     ("scoring", "weight_total"): ("weight_total", "number", "各项分值（含预算执行率分值）应有的合计"),
     ("scoring", "not_applicable"): ("not_applicable_words", "words", "表示指标不适用的说法"),
     ("grades", "bands"): ("grades", "grades", "等级：[[总分下限, 等级名称], …]，从高到低，最后一档下限为 0"),
     ("reconcile", "tolerance_wan"): ("money_tolerance", "number", "金额单位为万元时，两个金额相差不超过此数视为相符"),
     ("reconcile", "tolerance_yuan"): ("money_tolerance", "number", "金额单位为元时，两个金额相差不超过此数视为相符"),
-    ("reconcile", "unit_suspect_ratio"): ("unit_suspect_ratio", "number", "金额与预算数相差此倍数以上时提示元和万元填混"),
+    ("reconcile", "unit_suspect_ratio"): (
+        "unit_suspect_ratio",
+        "number",
+        "金额与预算数相差此倍数以上时提示元和万元填混",
+    ),
 }
-LEVEL_KEYS = {"name": "等级名称", "words": "表示该等级的说法", "band": "得分区间（占分值的百分比，[下限, 上限]）",
-              "default": "单位未自填得分时的默认得分（占分值的百分比）"}
+LEVEL_KEYS = {
+    "name": "等级名称",
+    "words": "表示该等级的说法",
+    "band": "得分区间（占分值的百分比，[下限, 上限]）",
+    "default": "单位未自填得分时的默认得分（占分值的百分比）",
+}
 
 
 def load_rules(spec: str | Path | None) -> Rules:
@@ -82,8 +109,9 @@ def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rul
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{where}：不是有效的 TOML 文件，{explain(str(exc))}；"
-                         f"请对照 xlsx-eval rules 的输出修改") from exc
+        raise RulesError(
+            f"{where}：不是有效的 TOML 文件，{explain(str(exc))}；请对照 xlsx-eval rules 的输出修改"
+        ) from exc
     lines = _key_lines(text)
     changes: dict[str, Any] = {"digest": digest, "name": Path(where).stem if where != "规则文件" else "custom"}
     tolerance = dict(DEFAULT_RULES.money_tolerance)
@@ -94,8 +122,10 @@ def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rul
         if isinstance(value, dict):
             if not any(s == section for s, _ in SETTINGS):
                 tables = "、".join(f"[{s}]" for s in dict.fromkeys(s for s, _ in SETTINGS) if s)
-                raise RulesError(f"{_at(where, lines, section, '')}：不认识的表“[{section}]”（可能拼写有误）；"
-                                 f"可用的表有：{tables}、[[levels]]")
+                raise RulesError(
+                    f"{_at(where, lines, section, '')}：不认识的表“[{section}]”（可能拼写有误）；"
+                    f"可用的表有：{tables}、[[levels]]"
+                )
             items = [((section, key), v) for key, v in value.items()]
         else:
             items = [(("", section), value)]
@@ -139,14 +169,14 @@ def _convert(value: Any, kind: str, at: str, key: str) -> Any:
         return value
     if kind == "words":
         if not isinstance(value, list) or not value or not all(isinstance(w, str) and w.strip() for w in value):
-            raise RulesError(f"{at}：“{key}”应为文字的列表，如 [\"不适用\"]")
+            raise RulesError(f'{at}：“{key}”应为文字的列表，如 ["不适用"]')
         return tuple(value)
     if kind in ("pairs", "grades"):
         if not isinstance(value, list) or not all(isinstance(p, list) and len(p) == 2 for p in value):
             raise RulesError(f"{at}：“{key}”应为两两一组的列表，如 [[90, 1.0], [80, 0.8]]")
         if kind == "grades":
             if not value or not all(isinstance(label, str) and label.strip() for _, label in value):
-                raise RulesError(f"{at}：“{key}”的每一档应为 [总分下限, 等级名称]，如 [90, \"优秀\"]")
+                raise RulesError(f'{at}：“{key}”的每一档应为 [总分下限, 等级名称]，如 [90, "优秀"]')
             return tuple((number(low), label) for low, label in value)
         return tuple((number(a), number(b)) for a, b in value)
     raise AssertionError(kind)
@@ -160,7 +190,9 @@ def _levels(value: Any, where: str, lines: dict) -> tuple[Level, ...]:
         at = _at(where, lines, f"levels#{i}", "")
         unknown = set(entry) - set(LEVEL_KEYS)
         if unknown:
-            raise RulesError(f"{at}：定性等级中不认识的设置“{'、'.join(sorted(unknown))}”；可用的有：{'、'.join(LEVEL_KEYS)}")
+            raise RulesError(
+                f"{at}：定性等级中不认识的设置“{'、'.join(sorted(unknown))}”；可用的有：{'、'.join(LEVEL_KEYS)}"
+            )
         missing = [k for k in LEVEL_KEYS if k not in entry]
         if missing:
             raise RulesError(f"{at}：第 {i + 1} 个定性等级缺少“{'、'.join(missing)}”")
@@ -178,14 +210,18 @@ def _levels(value: Any, where: str, lines: dict) -> tuple[Level, ...]:
     for upper, lower in zip(levels, levels[1:]):
         if lower.high != upper.low:
             problem = "重叠" if lower.high > upper.low else "留有空档"
-            raise RulesError(f"{_at(where, lines, 'levels#0', '')}：定性等级“{upper.name}”与“{lower.name}”的区间{problem}"
-                             f"（{plain(upper.low * 100)} 与 {plain(lower.high * 100)}），应首尾相接")
+            raise RulesError(
+                f"{_at(where, lines, 'levels#0', '')}：定性等级“{upper.name}”与“{lower.name}”的区间{problem}"
+                f"（{plain(upper.low * 100)} 与 {plain(lower.high * 100)}），应首尾相接"
+            )
     if levels[0].high != 1 or levels[-1].low != 0:
         raise RulesError(f"{_at(where, lines, 'levels#0', '')}：定性等级的区间应从 0 到 100 连续覆盖")
     for level in levels:
         if not level.holds(level.default):
-            raise RulesError(f"{_at(where, lines, 'levels#0', '')}：等级“{level.name}”的默认得分 "
-                             f"{plain(level.default * 100)} 不在其区间内")
+            raise RulesError(
+                f"{_at(where, lines, 'levels#0', '')}：等级“{level.name}”的默认得分 "
+                f"{plain(level.default * 100)} 不在其区间内"
+            )
     return tuple(levels)
 
 
@@ -234,8 +270,11 @@ def _at(where: str, lines: dict, section: str, key: str) -> str:
 
 def rules_toml(rules: Rules = DEFAULT_RULES) -> str:
     """The rules as commented TOML: every setting, what it means, its value; ready to save and edit."""
-    out = ["# xlsx-eval 评分规则。保存为 .toml 文件修改后，用 --rules 文件名 使用；",
-           "# 只需保留要改的设置，其余按全国通用规则（national）。用 xlsx-eval rules --check 文件名 检查。", ""]
+    out = [
+        "# xlsx-eval 评分规则。保存为 .toml 文件修改后，用 --rules 文件名 使用；",
+        "# 只需保留要改的设置，其余按全国通用规则（national）。用 xlsx-eval rules --check 文件名 检查。",
+        "",
+    ]
 
     def show(value: Any) -> str:
         if isinstance(value, Decimal):
@@ -259,8 +298,16 @@ def rules_toml(rules: Rules = DEFAULT_RULES) -> str:
             value = getattr(rules, field)
         out += [f"# {meaning}", f"{key} = {show(value)}"]
     for level in rules.levels:
-        out += ["", "[[levels]]", f"# {LEVEL_KEYS['name']}", f"name = {show(level.name)}",
-                f"# {LEVEL_KEYS['words']}", f"words = {show(level.words)}",
-                f"# {LEVEL_KEYS['band']}", f"band = [{plain(level.low * 100)}, {plain(level.high * 100)}]",
-                f"# {LEVEL_KEYS['default']}", f"default = {plain(level.default * 100)}"]
+        out += [
+            "",
+            "[[levels]]",
+            f"# {LEVEL_KEYS['name']}",
+            f"name = {show(level.name)}",
+            f"# {LEVEL_KEYS['words']}",
+            f"words = {show(level.words)}",
+            f"# {LEVEL_KEYS['band']}",
+            f"band = [{plain(level.low * 100)}, {plain(level.high * 100)}]",
+            f"# {LEVEL_KEYS['default']}",
+            f"default = {plain(level.default * 100)}",
+        ]
     return "\n".join(out) + "\n"

@@ -73,9 +73,14 @@ def _byte_scan(open_part: Opener, part: str) -> tuple[SheetScan, bool]:
             if common is None and piece:
                 common = bool(_ROOT.search(piece)) and not _PREFIXED_ROOT.search(piece)
             # the common form: every <c> and <row> starts with its r="…", and none has a namespace prefix
-            common = (common and piece.count(b"<c ") + piece.count(b"<c>") == piece.count(b'<c r="')
-                      and piece.count(b"<row ") + piece.count(b"<row>") == piece.count(b'<row r="')
-                      and b":c " not in piece and b":c>" not in piece and b":row" not in piece)
+            common = (
+                common
+                and piece.count(b"<c ") + piece.count(b"<c>") == piece.count(b'<c r="')
+                and piece.count(b"<row ") + piece.count(b"<row>") == piece.count(b'<row r="')
+                and b":c " not in piece
+                and b":c>" not in piece
+                and b":row" not in piece
+            )
             columns.update(_FIRST_COLUMN.findall(piece))
             rows = _FIRST_ROW.findall(piece)
             if rows:
@@ -90,8 +95,9 @@ def _byte_scan(open_part: Opener, part: str) -> tuple[SheetScan, bool]:
     return scan, bool(common)
 
 
-def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozenset[str],
-          formulas: bool = False) -> SheetScan:
+def cells(
+    open_part: Opener, part: str, full_calc: bool, percent_styles: frozenset[str], formulas: bool = False
+) -> SheetScan:
     """Walk every cell with a streaming parser: exact positions, suspect cells, percent cells (and with
     ``formulas`` the text of each short formula).
 
@@ -100,8 +106,15 @@ def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozens
     scan = SheetScan()
     row = col = 0
     with open_part(part) as f:
-        for event, el in etree.iterparse(f, events=("start", "end"), tag=("{*}row", "{*}c"), huge_tree=True,
-                                         resolve_entities=False, no_network=True, load_dtd=False):
+        for event, el in etree.iterparse(
+            f,
+            events=("start", "end"),
+            tag=("{*}row", "{*}c"),
+            huge_tree=True,
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+        ):
             name = el.tag.rpartition("}")[2]  # "row" or "c": only the tags asked for come
             if event == "start":
                 if name == "row":
@@ -125,8 +138,9 @@ def cells(open_part: Opener, part: str, full_calc: bool, percent_styles: frozens
     return scan
 
 
-def _look_at_cell(scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str],
-                  formulas: bool) -> None:
+def _look_at_cell(
+    scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str], formulas: bool
+) -> None:
     children = {etree.QName(child).localname: child for child in el}
     value = children.get("v")
     has_value = (value is not None and (value.text or "") != "") or "is" in children
@@ -166,8 +180,9 @@ def ods_tables(open_part: Opener, percent_tables: tuple[str, ...]) -> dict[str, 
     row = col = 0
     repeat_rows = 1
     with open_part("content.xml") as f:
-        for event, el in etree.iterparse(f, events=("start", "end"), huge_tree=True, resolve_entities=False,
-                                         no_network=True, load_dtd=False):
+        for event, el in etree.iterparse(
+            f, events=("start", "end"), huge_tree=True, resolve_entities=False, no_network=True, load_dtd=False
+        ):
             tag = etree.QName(el)
             if tag.namespace != _TABLE_NS:
                 continue
@@ -187,8 +202,11 @@ def ods_tables(open_part: Opener, percent_tables: tuple[str, ...]) -> dict[str, 
                 if el.get(f"{{{_OFFICE_NS}}}value-type") is not None or len(el):
                     scan.max_col = max(scan.max_col, col + repeat)
                     scan.max_row = max(scan.max_row, row + repeat_rows)
-                    if (el.get(f"{{{_OFFICE_NS}}}value-type") == "percentage" and resembles_any(percent_tables, name)
-                            and repeat * repeat_rows <= _REPEAT_KEEP):
+                    if (
+                        el.get(f"{{{_OFFICE_NS}}}value-type") == "percentage"
+                        and resembles_any(percent_tables, name)
+                        and repeat * repeat_rows <= _REPEAT_KEEP
+                    ):
                         for r in range(row + 1, row + repeat_rows + 1):
                             scan.percent.update(f"{column_letters(c)}{r}" for c in range(col + 1, col + repeat + 1))
                 col += repeat

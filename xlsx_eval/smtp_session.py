@@ -20,9 +20,10 @@ from typing import Any
 from .errors import MailError
 from .mail_settings import PASSWORD_ENV, MailSettings
 
-
-_UNKNOWN_FATE = ("。中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
-                 "确认对方没有收到后，可加 --resend-uncertain 补发")
+_UNKNOWN_FATE = (
+    "。中断时正在发送的这一封是否已被服务器接收无法确定，重新运行时不会自动重发；"
+    "确认对方没有收到后，可加 --resend-uncertain 补发"
+)
 
 
 def backoff(settings: MailSettings, n: int) -> float:
@@ -93,9 +94,12 @@ class Session:
 
     def _slow(self, in_flight: bool = False) -> MailError:
         self._drop()
-        return MailError(f"邮件服务器 {self.s.server} 回应过慢，一条命令超过 {self.s.timeout:g} 秒"
-                         f"（或一封邮件超过 {self.s.message_timeout:g} 秒）仍未答完，已停止；此前被接收的邮件都已记入"
-                         f"发送记录，请稍后重新运行本命令补发其余的{_UNKNOWN_FATE if in_flight else ''}", in_flight=in_flight)
+        return MailError(
+            f"邮件服务器 {self.s.server} 回应过慢，一条命令超过 {self.s.timeout:g} 秒"
+            f"（或一封邮件超过 {self.s.message_timeout:g} 秒）仍未答完，已停止；此前被接收的邮件都已记入"
+            f"发送记录，请稍后重新运行本命令补发其余的{_UNKNOWN_FATE if in_flight else ''}",
+            in_flight=in_flight,
+        )
 
     def transaction(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
         self._message_end = time.monotonic() + self.s.message_timeout
@@ -115,8 +119,10 @@ class Session:
                     raise self._slow() from None
                 self._drop()
                 if attempt == 2:
-                    raise MailError(f"与邮件服务器 {self.s.server} 的连接一再中断；已被接收的邮件都已记入发送记录，"
-                                    "请稍后重新运行本命令补发其余的") from None
+                    raise MailError(
+                        f"与邮件服务器 {self.s.server} 的连接一再中断；已被接收的邮件都已记入发送记录，"
+                        "请稍后重新运行本命令补发其余的"
+                    ) from None
         raise AssertionError("unreachable")
 
     def _transaction(self, sender: str, rcpts: list[str], data: bytes) -> Answer:
@@ -135,8 +141,10 @@ class Session:
                 elif code == 421:  # closing: none of this transaction can go on this connection
                     self._drop()
                     rest = answer.accepted + rcpts[i:]
-                    return Answer(refused=answer.refused,
-                                   deferred={**answer.deferred, **dict.fromkeys(rest, (_words(code, text), True))})
+                    return Answer(
+                        refused=answer.refused,
+                        deferred={**answer.deferred, **dict.fromkeys(rest, (_words(code, text), True))},
+                    )
                 else:
                     (answer.deferred if 400 <= code < 500 else answer.refused)[rcpt] = (_words(code, text), False)
             if not answer.accepted:
@@ -157,8 +165,11 @@ class Session:
             if self.watchdog.expired:
                 raise self._slow(in_flight=True) from None
             self._drop()
-            raise MailError(f"发送过程中与邮件服务器 {self.s.server} 的连接中断（{_reason(exc)}）；此前被接收的邮件都已记入"
-                            f"发送记录，重新运行本命令会补发其余的{_UNKNOWN_FATE}", in_flight=True) from None
+            raise MailError(
+                f"发送过程中与邮件服务器 {self.s.server} 的连接中断（{_reason(exc)}）；此前被接收的邮件都已记入"
+                f"发送记录，重新运行本命令会补发其余的{_UNKNOWN_FATE}",
+                in_flight=True,
+            ) from None
         if code == 250:
             return answer
         return self._refuse_accepted(answer, code, text)
@@ -169,7 +180,11 @@ class Session:
         else:
             self._rset()
         words = (_words(code, text), True)
-        return Answer(deferred=dict.fromkeys(rcpts, words)) if 400 <= code < 500 else Answer(refused=dict.fromkeys(rcpts, words))
+        return (
+            Answer(deferred=dict.fromkeys(rcpts, words))
+            if 400 <= code < 500
+            else Answer(refused=dict.fromkeys(rcpts, words))
+        )
 
     def _refuse_accepted(self, answer: Answer, code: int, text: bytes) -> Answer:
         again = self._refuse_all(code, text, answer.accepted)
@@ -189,7 +204,9 @@ class Session:
                 return
             except _Transient as exc:
                 if attempt == self.s.retries:
-                    raise MailError(f"邮件服务器 {self.s.server} 暂时不能接受连接（{exc}），已试 {attempt} 次；请稍后重新运行") from None
+                    raise MailError(
+                        f"邮件服务器 {self.s.server} 暂时不能接受连接（{exc}），已试 {attempt} 次；请稍后重新运行"
+                    ) from None
                 self.sleep(backoff(self.s, attempt))
 
     def _open(self):
@@ -203,8 +220,11 @@ class Session:
             if s.security != "none":
                 context = ssl.create_default_context(cafile=str(s.ca_file) if s.ca_file else None)
             # Made unconnected, so that the greeting (and a TLS handshake before it) is read under a deadline too.
-            conn = smtplib.SMTP_SSL(timeout=s.timeout, context=context) if s.security == "ssl" else \
-                smtplib.SMTP(timeout=s.timeout)
+            conn = (
+                smtplib.SMTP_SSL(timeout=s.timeout, context=context)
+                if s.security == "ssl"
+                else smtplib.SMTP(timeout=s.timeout)
+            )
             conn._host = s.host  # what smtplib's constructor would set: the name TLS checks the certificate for
             with self._command(conn):
                 code, text = conn.connect(s.host, s.port)
@@ -214,14 +234,18 @@ class Session:
                 conn.ehlo_or_helo_if_needed()
             if s.security == "starttls":
                 if not conn.has_extn("starttls"):
-                    raise MailError(f"邮件服务器 {s.server} 不支持 STARTTLS 加密；请改用 --ssl（通常端口 465），或确认服务器的设置")
+                    raise MailError(
+                        f"邮件服务器 {s.server} 不支持 STARTTLS 加密；请改用 --ssl（通常端口 465），或确认服务器的设置"
+                    )
                 with self._command(conn):
                     conn.starttls(context=context)
                 with self._command(conn):
                     conn.ehlo()
             if s.user:
                 if not conn.has_extn("auth"):
-                    raise MailError(f"邮件服务器 {s.server} 不提供登录（AUTH）；如果它不需要登录，请不要指定 --smtp-user")
+                    raise MailError(
+                        f"邮件服务器 {s.server} 不提供登录（AUTH）；如果它不需要登录，请不要指定 --smtp-user"
+                    )
                 with self._command(conn):
                     conn.login(s.user, s.password or "")
             return conn
@@ -235,7 +259,9 @@ class Session:
             raise self._refusal(exc) from None
         except UnicodeError:  # smtplib logs in with ASCII only; a host name beyond IDNA
             _close(conn)
-            raise MailError(f"服务器名、用户名或密码中有 SMTP 无法使用的字符（如中文）：{s.server}，用户 {s.user or '（无）'}") from None
+            raise MailError(
+                f"服务器名、用户名或密码中有 SMTP 无法使用的字符（如中文）：{s.server}，用户 {s.user or '（无）'}"
+            ) from None
 
     def _refusal(self, exc: OSError) -> Exception:
         """What a failure to connect, secure or log in means: a _Transient to retry, or a MailError."""
@@ -246,25 +272,35 @@ class Session:
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             if 400 <= exc.smtp_code < 500:
                 return _Transient(_words(exc.smtp_code, exc.smtp_error))
-            return MailError(f"邮件服务器 {s.server} 拒绝了用户名或密码（{_words(exc.smtp_code, exc.smtp_error)}）；"
-                             f"请检查 --smtp-user 和环境变量 {PASSWORD_ENV}")
+            return MailError(
+                f"邮件服务器 {s.server} 拒绝了用户名或密码（{_words(exc.smtp_code, exc.smtp_error)}）；"
+                f"请检查 --smtp-user 和环境变量 {PASSWORD_ENV}"
+            )
         if isinstance(exc, smtplib.SMTPResponseException):  # a refused greeting, EHLO or STARTTLS
             if 400 <= exc.smtp_code < 500:
                 return _Transient(_words(exc.smtp_code, exc.smtp_error))
             return MailError(f"邮件服务器 {s.server} 拒绝了连接（{_words(exc.smtp_code, exc.smtp_error)}）")
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return MailError(f"无法与邮件服务器 {s.server} 建立加密连接：服务器证书无法验证（{exc.verify_message}）；"
-                             "如果服务器用的是单位自己的证书，请用 --ca-file 指定签发它的 CA 证书")
+            return MailError(
+                f"无法与邮件服务器 {s.server} 建立加密连接：服务器证书无法验证（{exc.verify_message}）；"
+                "如果服务器用的是单位自己的证书，请用 --ca-file 指定签发它的 CA 证书"
+            )
         if isinstance(exc, ssl.SSLError):
             hint = "；端口 465 通常用 --ssl，587 用 --starttls，请确认端口与加密方式相符"
             return MailError(f"无法与邮件服务器 {s.server} 建立加密连接（{exc.reason or exc}）{hint}")
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             if "timed out" not in str(exc):  # smtplib reports a read that timed out as a disconnection
-                return MailError(f"邮件服务器 {s.server} 连接后立即断开；请确认端口与加密方式（--ssl / --starttls）相符")
-            return MailError(f"邮件服务器 {s.server} 超时没有回应（{s.timeout:g} 秒）；请确认端口与加密方式（--ssl / --starttls）相符")
+                return MailError(
+                    f"邮件服务器 {s.server} 连接后立即断开；请确认端口与加密方式（--ssl / --starttls）相符"
+                )
+            return MailError(
+                f"邮件服务器 {s.server} 超时没有回应（{s.timeout:g} 秒）；请确认端口与加密方式（--ssl / --starttls）相符"
+            )
         if isinstance(exc, TimeoutError):
-            return MailError(f"连接邮件服务器 {s.server} 超时（{s.timeout:g} 秒没有回应）；请检查 --smtp-host、--smtp-port、"
-                             "加密方式和网络")
+            return MailError(
+                f"连接邮件服务器 {s.server} 超时（{s.timeout:g} 秒没有回应）；请检查 --smtp-host、--smtp-port、"
+                "加密方式和网络"
+            )
         return MailError(f"无法连接邮件服务器 {s.server}（{_reason(exc)}）；请检查 --smtp-host、--smtp-port 和网络")
 
     def _drop(self) -> None:

@@ -74,8 +74,9 @@ class Sniffed:
     dropped_parts: list[str] = field(default_factory=list)
 
 
-def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[str, ...] = (),
-          limits: Limits = DEFAULT_LIMITS) -> Sniffed:
+def sniff(
+    path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[str, ...] = (), limits: Limits = DEFAULT_LIMITS
+) -> Sniffed:
     """Check ``path`` before parsing; raise UnreadableWorkbook with a Chinese message if it must be refused.
 
     ``sheets_read`` names the sheets a parser will read (measured, and their suspect cells found);
@@ -90,16 +91,20 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[s
     if size == 0:
         raise UnreadableWorkbook("文件是空的（0 字节），请重新保存后再提交")
     if size > limits.max_file_bytes:
-        raise UnreadableWorkbook(f"文件有 {size >> 20} MB，超过 {limits.max_file_bytes >> 20} MB 的上限；"
-                                 f"请删除无关的工作表、图片后另存")
+        raise UnreadableWorkbook(
+            f"文件有 {size >> 20} MB，超过 {limits.max_file_bytes >> 20} MB 的上限；请删除无关的工作表、图片后另存"
+        )
     if head.startswith(OLE2_MAGIC):
         if _is_encrypted(path):
-            raise UnreadableWorkbook("工作簿设置了打开密码，无法读取。请在 Excel 中打开，"
-                                     "“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存，再提交")
+            raise UnreadableWorkbook(
+                "工作簿设置了打开密码，无法读取。请在 Excel 中打开，"
+                "“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存，再提交"
+            )
         return Sniffed("xls", percent_cells=_xls_percent_cells(path, percent_sheets))
     if not head.startswith(ZIP_MAGIC):
-        raise UnreadableWorkbook("这不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）；"
-                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
+        raise UnreadableWorkbook(
+            "这不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        )
     try:
         with zipfile.ZipFile(path) as zf:
             _check_sizes(zf, limits)
@@ -109,8 +114,9 @@ def sniff(path: Path, sheets_read: tuple[str, ...] = (), percent_sheets: tuple[s
                 return _sniff_ods(parts, sheets_read, percent_sheets, limits)
             return _sniff_ooxml(parts, sheets_read, percent_sheets, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, NotImplementedError) as exc:
-        raise UnreadableWorkbook("文件已损坏或不完整（可能没有下载或复制完整）；"
-                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交") from exc
+        raise UnreadableWorkbook(
+            "文件已损坏或不完整（可能没有下载或复制完整）；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        ) from exc
 
 
 def _is_encrypted(path: Path) -> bool:
@@ -128,10 +134,13 @@ def _check_sizes(zf: zipfile.ZipFile, limits: Limits) -> None:
         if info.file_size > limits.max_part_bytes or (info.file_size > 1 << 20 and ratio > limits.max_ratio):
             raise UnreadableWorkbook(
                 f"文件中的“{info.filename}”解压后有 {info.file_size >> 20} MB（压缩比 {ratio:.0f}:1），"
-                f"超出正常工作簿的范围，为安全起见不予读取；请用 Excel 打开后另存，或删除多余内容")
+                f"超出正常工作簿的范围，为安全起见不予读取；请用 Excel 打开后另存，或删除多余内容"
+            )
     if total > limits.max_total_bytes:
-        raise UnreadableWorkbook(f"文件解压后共 {total >> 20} MB，超过 {limits.max_total_bytes >> 20} MB 的上限；"
-                                 f"请删除无关的工作表、图片后另存")
+        raise UnreadableWorkbook(
+            f"文件解压后共 {total >> 20} MB，超过 {limits.max_total_bytes >> 20} MB 的上限；"
+            f"请删除无关的工作表、图片后另存"
+        )
 
 
 class _Parts:
@@ -184,14 +193,18 @@ def _check_xml_parts(parts: _Parts) -> None:
         if (root is None and len(head) == _PROLOG_LIMIT) or _DECLARATION.search(head[: root.start() if root else None]):
             raise UnreadableWorkbook(
                 f"文件中的“{info.filename}”含有 DTD 或实体声明，正常的工作簿不会有，为安全起见不予读取；"
-                f"请用 Excel 打开后另存为 .xlsx 再提交")
+                f"请用 Excel 打开后另存为 .xlsx 再提交"
+            )
 
 
-def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
-                 limits: Limits) -> Sniffed:
+def _sniff_ooxml(
+    parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...], limits: Limits
+) -> Sniffed:
     names = set(parts.zf.namelist())
     if "[Content_Types].xml" not in names:
-        raise UnreadableWorkbook("这不是 Excel 工作簿（压缩包里没有工作簿的内容）；请用 Excel 或 WPS 另存为 .xlsx 再提交")
+        raise UnreadableWorkbook(
+            "这不是 Excel 工作簿（压缩包里没有工作簿的内容）；请用 Excel 或 WPS 另存为 .xlsx 再提交"
+        )
     _check_xml_parts(parts)
     workbook_part = _workbook_part(parts)
     if workbook_part is None or workbook_part not in names:
@@ -200,13 +213,18 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
     kind = "xlsm" if MACRO_WORKBOOK in content_types else "xlsx"
     workbook = SafeET.fromstring(parts.read(workbook_part))
     sheets = [(name, part) for name, part in _sheet_parts(parts, workbook_part, workbook) if part in names]
-    found = Sniffed(kind, scored_sheet=next((name for name, part in sheets
-                                             if name.startswith(SCORED_SHEET) and _is_ours(parts, part)), None),
-                    dropped_parts=sorted(n for n in names if unsafe_part(n)))
+    found = Sniffed(
+        kind,
+        scored_sheet=next(
+            (name for name, part in sheets if name.startswith(SCORED_SHEET) and _is_ours(parts, part)), None
+        ),
+        dropped_parts=sorted(n for n in names if unsafe_part(n)),
+    )
     # xlsxwriter and openpyxl mark their files for a full recalculation on load, with no trustworthy
     # cached values. Our scored copies carry the mark too, but their values are the unit's (docs/decisions.md).
     full_calc = found.scored_sheet is None and any(
-        el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr"))
+        el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr")
+    )
     percent_styles: frozenset[str] | None = None
     for name, part in sheets:
         if not resembles_any(sheets_read, name):
@@ -218,8 +236,13 @@ def _sniff_ooxml(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tu
         if wants_percent and percent_styles is None:
             percent_styles = _percent_styles(parts, workbook_part)
         if scan.has_formulas or wants_percent:
-            detail = sheet_scan.cells(parts.open, part, full_calc, (percent_styles or frozenset()) if wants_percent else frozenset(),
-                                      formulas=wants_percent)
+            detail = sheet_scan.cells(
+                parts.open,
+                part,
+                full_calc,
+                (percent_styles or frozenset()) if wants_percent else frozenset(),
+                formulas=wants_percent,
+            )
             _check_strings(name, detail)
             if detail.suspect:
                 found.suspect_cells[name] = detail.suspect
@@ -238,22 +261,26 @@ def unsafe_part(name: str) -> bool:
 
 def _check_strings(name: str, scan: sheet_scan.SheetScan) -> None:
     if scan.bad_string:
-        raise UnreadableWorkbook(f"工作表“{name}”的 {scan.bad_string} 单元格指向不存在的文字，文件已损坏；"
-                                 "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交")
+        raise UnreadableWorkbook(
+            f"工作表“{name}”的 {scan.bad_string} 单元格指向不存在的文字，文件已损坏；"
+            "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        )
 
 
 def _check_extent(name: str, scan: sheet_scan.SheetScan, limits: Limits) -> None:
     if scan.max_row > limits.max_rows or scan.max_row * scan.max_col > limits.max_cells:
         raise UnreadableWorkbook(
             f"工作表“{name}”的数据范围过大（{scan.max_row} 行 × {scan.max_col} 列），超过 {limits.max_rows} 行或 "
-            f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存")
+            f"{limits.max_cells} 个单元格的上限；请删除表格下方和右侧多余的行列（包括只有格式的空行）后另存"
+        )
 
 
-def _sniff_ods(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...],
-               limits: Limits) -> Sniffed:
+def _sniff_ods(parts: _Parts, sheets_read: tuple[str, ...], percent_sheets: tuple[str, ...], limits: Limits) -> Sniffed:
     """An .ods: its tables measured (repeated rows and cells expanded as a parser would), percent cells found."""
     if "content.xml" not in parts.zf.namelist():
-        raise UnreadableWorkbook("这不是电子表格（.ods 文件里没有表格内容）；请用 WPS 或 LibreOffice 另存为 .xlsx 再提交")
+        raise UnreadableWorkbook(
+            "这不是电子表格（.ods 文件里没有表格内容）；请用 WPS 或 LibreOffice 另存为 .xlsx 再提交"
+        )
     found = Sniffed("ods")
     for name, scan in sheet_scan.ods_tables(parts.open, percent_sheets).items():
         _check_extent(name, scan, limits)
@@ -271,16 +298,22 @@ def _xls_percent_cells(path: Path, percent_sheets: tuple[str, ...]) -> dict[str,
     except Exception:  # calamine reads it, or says why it cannot
         return {}
     try:
-        percent_xfs = {i for i, xf in enumerate(book.xf_list)
-                       if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)}
+        percent_xfs = {
+            i
+            for i, xf in enumerate(book.xf_list)
+            if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)
+        }
         found = {}
         for name in book.sheet_names():
             if not resembles_any(percent_sheets, name):
                 continue
             sheet = book.sheet_by_name(name)
-            found[name] = {f"{column_letters(c + 1)}{r + 1}" for r in range(sheet.nrows)
-                           for c in range(sheet.row_len(r))
-                           if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs}
+            found[name] = {
+                f"{column_letters(c + 1)}{r + 1}"
+                for r in range(sheet.nrows)
+                for c in range(sheet.row_len(r))
+                if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs
+            }
         return found
     finally:
         book.release_resources()
@@ -314,8 +347,9 @@ def _percent_styles_in(data: bytes) -> frozenset[str]:
     xfs = next(styles.iter(f"{_MAIN}cellXfs"), None)
     if xfs is None:
         return frozenset()
-    return frozenset(str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf"))
-                     if xf.get("numFmtId", "0") in percent_formats)
+    return frozenset(
+        str(i) for i, xf in enumerate(xfs.findall(f"{_MAIN}xf")) if xf.get("numFmtId", "0") in percent_formats
+    )
 
 
 # A batch's workbooks made from one template mostly share their styles.xml: each small one is read once a worker.
@@ -342,6 +376,7 @@ def _sheet_parts(parts: _Parts, workbook_part: str, workbook) -> list[tuple[str,
     targets = {}
     for rel in rels.iter(f"{_REL}Relationship"):
         target = rel.get("Target", "")
-        targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(folder, target))
+        targets[rel.get("Id")] = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        )
     return [(s.get("name", ""), targets.get(s.get(_R_ID), "")) for s in workbook.iter(f"{_MAIN}sheet")]

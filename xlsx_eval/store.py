@@ -206,8 +206,10 @@ class Store:
         except (OSError, AttributeError):
             free = None
         if free is not None and free < need:
-            raise StoreError(f"输出文件夹 {self.outdir} 所在的磁盘只剩 {free >> 10} KB，空间不足；"
-                             "请腾出磁盘空间（或用 -o 换一个输出文件夹）后重新运行")
+            raise StoreError(
+                f"输出文件夹 {self.outdir} 所在的磁盘只剩 {free >> 10} KB，空间不足；"
+                "请腾出磁盘空间（或用 -o 换一个输出文件夹）后重新运行"
+            )
         probe = self.outdir / f".xlsx-eval-probe-{os.getpid()}.tmp"
         try:
             with open(probe, "wb") as f:
@@ -215,7 +217,9 @@ class Store:
                 f.flush()
                 os.fsync(f.fileno())
         except OSError as exc:
-            raise StoreError(fault(exc, self.outdir) or f"无法写入输出文件夹 {self.outdir}（{exc.strerror or exc}）") from None
+            raise StoreError(
+                fault(exc, self.outdir) or f"无法写入输出文件夹 {self.outdir}（{exc.strerror or exc}）"
+            ) from None
         finally:
             with contextlib.suppress(OSError):
                 probe.unlink()
@@ -235,7 +239,9 @@ class Store:
                 row = db.execute("SELECT stem FROM inputs WHERE path = ?", (key,)).fetchone()
                 if row is None:
                     stem = self._free_stem(path.stem, taken)
-                    db.execute("INSERT INTO inputs (path, stem, stem_key) VALUES (?, ?, ?)", (key, stem, _stem_key(stem)))
+                    db.execute(
+                        "INSERT INTO inputs (path, stem, stem_key) VALUES (?, ?, ?)", (key, stem, _stem_key(stem))
+                    )
                     taken.add(_stem_key(stem))
                     row = (stem,)
                 stems[path] = row[0]
@@ -248,8 +254,10 @@ class Store:
             tail = "" if n == 1 else f"-{n}"
             stem = (shorten(wanted, MAX_STEM_BYTES - len(tail)) or "工作簿") + tail
             if _stem_key(stem) not in taken and not any(
-                    os.path.lexists(self.outdir / f"{stem}{suffix}") for suffixes in OUTPUT_SUFFIXES.values()
-                    for suffix in suffixes):
+                os.path.lexists(self.outdir / f"{stem}{suffix}")
+                for suffixes in OUTPUT_SUFFIXES.values()
+                for suffix in suffixes
+            ):
                 return stem
             n += 1
 
@@ -266,10 +274,21 @@ class Store:
 
     def _entry(self, row: tuple) -> Entry:
         id_, path, stem, file_digest, settings, result, transient, converted = row
-        outputs = {kind: Output(kind, name, sha) for kind, name, sha in
-                   self.db.execute("SELECT kind, name, sha256 FROM outputs WHERE input_id = ?", (id_,))}
-        return Entry(id_, path, stem, file_digest, settings, json.loads(result) if result else None, bool(transient),
-                     outputs, converted)
+        outputs = {
+            kind: Output(kind, name, sha)
+            for kind, name, sha in self.db.execute("SELECT kind, name, sha256 FROM outputs WHERE input_id = ?", (id_,))
+        }
+        return Entry(
+            id_,
+            path,
+            stem,
+            file_digest,
+            settings,
+            json.loads(result) if result else None,
+            bool(transient),
+            outputs,
+            converted,
+        )
 
     def intact(self, output: Output) -> bool:
         """Whether the file is in the folder with the bytes the store recorded for it."""
@@ -279,15 +298,23 @@ class Store:
         """The recorded result of ``path`` when the input's bytes, the settings and every file written for it
         are as recorded; None when anything differs (the input is then scored again)."""
         e = self.entry(path)
-        if e is None or e.result is None or e.transient or not file_digest or e.digest != file_digest \
-                or e.settings != settings:
+        if (
+            e is None
+            or e.result is None
+            or e.transient
+            or not file_digest
+            or e.digest != file_digest
+            or e.settings != settings
+        ):
             return None
         for kind, result_field in RESULT_FIELDS.items():
             if e.result.get(result_field) and kind not in e.outputs:
                 return None
         if not all(self.intact(o) for o in e.outputs.values()):
             return None
-        here = {RESULT_FIELDS[kind]: str(self.outdir / o.name) for kind, o in e.outputs.items() if kind in RESULT_FIELDS}
+        here = {
+            RESULT_FIELDS[kind]: str(self.outdir / o.name) for kind, o in e.outputs.items() if kind in RESULT_FIELDS
+        }
         return {**e.result, **here}  # the files where they are now, as this run names the folder
 
     def record(self, path: Path, file_digest: str, settings: str, result: dict[str, Any], transient: bool) -> None:
@@ -301,11 +328,14 @@ class Store:
                     outputs.append((kind, name, sha))
         with self._writing() as db:
             (id_,) = db.execute("SELECT id FROM inputs WHERE path = ?", (_key(path),)).fetchone()
-            db.execute("UPDATE inputs SET digest = ?, settings = ?, result = ?, transient = ?, converted = ? WHERE id = ?",
-                       (file_digest or None, settings, json.dumps(result, ensure_ascii=False), int(transient), _now(), id_))
+            db.execute(
+                "UPDATE inputs SET digest = ?, settings = ?, result = ?, transient = ?, converted = ? WHERE id = ?",
+                (file_digest or None, settings, json.dumps(result, ensure_ascii=False), int(transient), _now(), id_),
+            )
             db.execute("DELETE FROM outputs WHERE input_id = ?", (id_,))
-            db.executemany("INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)",
-                           [(id_, *o) for o in outputs])
+            db.executemany(
+                "INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)", [(id_, *o) for o in outputs]
+            )
 
     def add_output(self, path: Path, kind: str, file: Path) -> None:
         """Record one more file written for ``path``'s current result (its PDF)."""
@@ -314,8 +344,10 @@ class Store:
             return
         with self._writing() as db:
             (id_,) = db.execute("SELECT id FROM inputs WHERE path = ?", (_key(path),)).fetchone()
-            db.execute("INSERT OR REPLACE INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)",
-                       (id_, kind, file.name, sha))
+            db.execute(
+                "INSERT OR REPLACE INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)",
+                (id_, kind, file.name, sha),
+            )
 
     def results(self) -> list[dict[str, Any]]:
         """The latest result of every input the folder holds, in the order the store first saw them."""
@@ -333,9 +365,12 @@ class Store:
         stem, suffix = os.path.splitext(wanted)
         name, n = wanted, 2
         with self._writing() as db:
-            while os.path.lexists(self.outdir / name) or db.execute(
-                    "SELECT 1 FROM folder_files WHERE name = ? UNION SELECT 1 FROM outputs WHERE name = ?",
-                    (name, name)).fetchone():
+            while (
+                os.path.lexists(self.outdir / name)
+                or db.execute(
+                    "SELECT 1 FROM folder_files WHERE name = ? UNION SELECT 1 FROM outputs WHERE name = ?", (name, name)
+                ).fetchone()
+            ):
                 name, n = f"{stem}-{n}{suffix}", n + 1
             db.execute("INSERT INTO folder_files (role, name) VALUES (?, ?)", (role, name))
         return self.outdir / name
@@ -356,9 +391,13 @@ class Store:
         """'sent' when the server accepted these exact files for ``recipient``, 'sending' when a send of them
         was begun and its end never recorded, None when they never went."""
         with self._reading() as db:
-            states = {s for (s,) in db.execute(
-                "SELECT state FROM sent WHERE sha256 = ? AND report_sha256 IS ? AND lower(recipient) = ?",
-                (sha256, report_sha256, recipient.lower()))}
+            states = {
+                s
+                for (s,) in db.execute(
+                    "SELECT state FROM sent WHERE sha256 = ? AND report_sha256 IS ? AND lower(recipient) = ?",
+                    (sha256, report_sha256, recipient.lower()),
+                )
+            }
         return "sent" if "sent" in states else "sending" if states else None
 
     def begin_send(self, entry_id: int | None, record: dict[str, Any], recipients: list[str]) -> dict[str, int]:
@@ -370,8 +409,19 @@ class Store:
                 cursor = db.execute(
                     "INSERT INTO sent (input_id, input, file, sha256, report, report_sha256, recipient, message_id,"
                     " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?)",
-                    (entry_id, record["input"], record["file"], record["sha256"], record.get("report"),
-                     record.get("report_sha256"), rcpt, record.get("message_id"), record.get("server"), _now()))
+                    (
+                        entry_id,
+                        record["input"],
+                        record["file"],
+                        record["sha256"],
+                        record.get("report"),
+                        record.get("report_sha256"),
+                        rcpt,
+                        record.get("message_id"),
+                        record.get("server"),
+                        _now(),
+                    ),
+                )
                 ids[rcpt] = int(cursor.lastrowid or 0)
         return ids
 
@@ -387,8 +437,11 @@ class Store:
 
     def sent_rows(self, state: str = "sent") -> list[dict[str, Any]]:
         with self._reading() as db:
-            rows = db.execute("SELECT time, input, file, sha256, report, report_sha256, recipient, message_id, server"
-                              " FROM sent WHERE state = ? ORDER BY id", (state,)).fetchall()
+            rows = db.execute(
+                "SELECT time, input, file, sha256, report, report_sha256, recipient, message_id, server"
+                " FROM sent WHERE state = ? ORDER BY id",
+                (state,),
+            ).fetchall()
         keys = ("time", "input", "file", "sha256", "report", "report_sha256", "to", "message_id", "server")
         return [dict(zip(keys, row)) for row in rows]
 
@@ -403,10 +456,15 @@ class Store:
         """Rewrite manifest.json and sent.jsonl from the store (formats others may read); returns a Chinese
         line for each that could not be written (the store itself is unharmed)."""
         problems = []
-        manifest_entries = {e.path: {"digest": e.digest or "", "settings": e.settings, "result": e.result}
-                            for e in self.entries() if not e.transient}
-        for role, wanted, write in (("manifest", manifest.NAME, lambda p: manifest.save(p, manifest_entries)),
-                                    ("sent", sendlog.NAME, lambda p: sendlog.save(p, self._log_lines()))):
+        manifest_entries = {
+            e.path: {"digest": e.digest or "", "settings": e.settings, "result": e.result}
+            for e in self.entries()
+            if not e.transient
+        }
+        for role, wanted, write in (
+            ("manifest", manifest.NAME, lambda p: manifest.save(p, manifest_entries)),
+            ("sent", sendlog.NAME, lambda p: sendlog.save(p, self._log_lines())),
+        ):
             if role == "sent" and not self._log_lines() and not os.path.lexists(self.outdir / wanted):
                 continue
             dest = self.folder_file(role, wanted)
@@ -440,24 +498,38 @@ class Store:
             for kind, name in owned.items():
                 sha = digest(self.outdir / name)
                 if sha:
-                    db.execute("INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)",
-                               (id_, kind, name, sha))
+                    db.execute(
+                        "INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)", (id_, kind, name, sha)
+                    )
         for key, e, result in pending:  # no scored copy of its own: a new name, its result redone when asked
             stem = self._free_stem(Path(key).stem, taken)
             taken.add(_stem_key(stem))
             self._insert_taken_over(db, key, stem, e, result)
         for role, name in (("summary", "summary.xlsx"), ("manifest", manifest.NAME), ("sent", sendlog.NAME)):
             if (self.outdir / name).is_file():
-                db.execute("INSERT INTO folder_files (role, name, sha256) VALUES (?, ?, ?)",
-                           (role, name, digest(self.outdir / name) or None))
+                db.execute(
+                    "INSERT INTO folder_files (role, name, sha256) VALUES (?, ?, ?)",
+                    (role, name, digest(self.outdir / name) or None),
+                )
         for line in lines:
             row = db.execute("SELECT id FROM inputs WHERE path = ?", (line.get("input"),)).fetchone()
-            db.execute("INSERT INTO sent (input_id, input, file, sha256, report, report_sha256, recipient, message_id,"
-                       " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (row[0] if row else None, line.get("input"), line.get("file") or "", line["sha256"],
-                        line.get("report"), line.get("report_sha256"), line["to"], line.get("message_id"),
-                        line.get("server"), "sending" if line.get("state") == "sending" else "sent",
-                        line.get("time") or _now()))
+            db.execute(
+                "INSERT INTO sent (input_id, input, file, sha256, report, report_sha256, recipient, message_id,"
+                " server, state, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    row[0] if row else None,
+                    line.get("input"),
+                    line.get("file") or "",
+                    line["sha256"],
+                    line.get("report"),
+                    line.get("report_sha256"),
+                    line["to"],
+                    line.get("message_id"),
+                    line.get("server"),
+                    "sending" if line.get("state") == "sending" else "sent",
+                    line.get("time") or _now(),
+                ),
+            )
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('taken_over', ?)", (_now(),))
 
     @staticmethod
@@ -465,10 +537,20 @@ class Store:
         # An earlier version kept a worker's time-out or death as the file's result for good: every unreadable
         # result is tried once more (one that is unreadable for good says so again).
         unreadable = any(f.get("code") == "UNREADABLE_FILE" for f in result.get("findings", []))
-        cursor = db.execute("INSERT INTO inputs (path, stem, stem_key, digest, settings, result, transient, converted)"
-                            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            (key, stem, _stem_key(stem), e.get("digest") or None, e.get("settings"),
-                             json.dumps(result, ensure_ascii=False) if result else None, int(unreadable), _now()))
+        cursor = db.execute(
+            "INSERT INTO inputs (path, stem, stem_key, digest, settings, result, transient, converted)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                key,
+                stem,
+                _stem_key(stem),
+                e.get("digest") or None,
+                e.get("settings"),
+                json.dumps(result, ensure_ascii=False) if result else None,
+                int(unreadable),
+                _now(),
+            ),
+        )
         return int(cursor.lastrowid or 0)
 
 
@@ -526,8 +608,9 @@ def _lock(outdir: Path, command: str) -> int:
     except OSError:
         holder = _holder(fd)
         os.close(fd)
-        raise StoreError(f"另一个 xlsx-eval {holder}正在使用输出文件夹 {outdir}；请等它结束后再运行，"
-                         "或用 -o 换一个输出文件夹") from None
+        raise StoreError(
+            f"另一个 xlsx-eval {holder}正在使用输出文件夹 {outdir}；请等它结束后再运行，或用 -o 换一个输出文件夹"
+        ) from None
     with contextlib.suppress(OSError):  # who holds it, for the message of the next one; not needed to lock
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"command": command, "pid": os.getpid(), "since": _now()}).encode(), 0)
@@ -564,8 +647,10 @@ def _db_fault(exc: sqlite3.Error, path: Path) -> str:
     if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
         return f"无法写入记录 {path}（输出文件夹只读或没有写入权限）；请用 -o 换一个可以写入的输出文件夹"
     if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
-        return (f"{path} 已损坏，不是可用的 xlsx-eval 记录；请把它移到别处后重新运行"
-                "（xlsx-eval 会按文件夹里的 manifest.json 和 sent.jsonl 重建记录）")
+        return (
+            f"{path} 已损坏，不是可用的 xlsx-eval 记录；请把它移到别处后重新运行"
+            "（xlsx-eval 会按文件夹里的 manifest.json 和 sent.jsonl 重建记录）"
+        )
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return f"记录 {path} 正被另一个程序占用；请等它结束后再运行"
     if name.startswith("SQLITE_IOERR"):

@@ -24,8 +24,13 @@ from .rules import DEFAULT_GRADES
 RANK_COLOURS = ("#C6EFCE", "#DDEBF7", "#FFEB9C")
 WORST_COLOUR = "#FFC7CE"
 TO_WAN = {"万元": 1.0, "元": 1 / 10000}
-HISTOGRAM_BINS = [(0, 60, "60分以下"), (60, 70, "60–70分"), (70, 80, "70–80分"), (80, 90, "80–90分"),
-                  (90, 100.0001, "90分及以上")]
+HISTOGRAM_BINS = [
+    (0, 60, "60分以下"),
+    (60, 70, "60–70分"),
+    (70, 80, "70–80分"),
+    (80, 90, "80–90分"),
+    (90, 100.0001, "90分及以上"),
+]
 #: What 等级 says of a result without a grade: the file could not be read at all, or it was read and lacks
 #: what scoring needs.
 UNREADABLE, UNSCORED = "无法读取", "未评分"
@@ -43,8 +48,9 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
 
     rows = sorted(results, key=order)  # by unit, then project; files that could not be read last
     with atomic_path(dest) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                            "strings_to_numbers": False})
+        wb = xlsxwriter.Workbook(
+            str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        )
         grid = {"border": 1, "border_color": GRID, "valign": "vcenter"}
         f = {
             "money": wb.add_format({**grid, "num_format": "#,##0.00"}),
@@ -58,8 +64,9 @@ def write_summary(results: list[dict[str, Any]], dest: Path) -> None:
             "bold": wb.add_format({"bold": True}),
             "plain_score": wb.add_format({"num_format": "0.00"}),
             "title": wb.add_format({"bold": True, "font_size": 14}),
-            "header": wb.add_format({**grid, "bold": True, "text_wrap": True, "align": "center",
-                                     "bg_color": HEADER_FILL}),
+            "header": wb.add_format(
+                {**grid, "bold": True, "text_wrap": True, "align": "center", "bg_color": HEADER_FILL}
+            ),
         }
         _projects(wb, f, rows, dest.parent)
         _findings(wb, f, rows)
@@ -116,13 +123,34 @@ def code_text(code: str) -> str:
 
 def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     ws = wb.add_worksheet("项目汇总")
-    headers = ["单位名称", "项目名称", "全年预算数（万元）", "全年执行数（万元）", "支出明细合计（万元）", "差额（万元）",
-               "预算执行率", "总分", "等级", "错误数", "警告数", "文件", "所在文件夹", "评分规则"]
+    headers = [
+        "单位名称",
+        "项目名称",
+        "全年预算数（万元）",
+        "全年执行数（万元）",
+        "支出明细合计（万元）",
+        "差额（万元）",
+        "预算执行率",
+        "总分",
+        "等级",
+        "错误数",
+        "警告数",
+        "文件",
+        "所在文件夹",
+        "评分规则",
+    ]
     last = max(len(rows), 1)
-    ws.add_table(0, 0, last, len(headers) - 1, {
-        "name": "项目汇总表", "style": None,  # drawn with cell formats: an office suite without table styles shows it too
-        "columns": [{"header": h, "header_format": f["header"]} for h in headers],
-    })
+    ws.add_table(
+        0,
+        0,
+        last,
+        len(headers) - 1,
+        {
+            "name": "项目汇总表",
+            "style": None,  # drawn with cell formats: an office suite without table styles shows it too
+            "columns": [{"header": h, "header_format": f["header"]} for h in headers],
+        },
+    )
     ws.set_row(0, 32)
     _landscape(ws)
     ws.freeze_panes(1, 0)
@@ -135,10 +163,15 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
         rate = funds["execution_rate"] / 100 if funds.get("execution_rate") is not None else None
         rules = r.get("rules") or {}
         cells: list[tuple[Any, str]] = [
-            (project.get("unit") or None, "text"), (project.get("name") or None, "text"),
-            *((round(v * scale, 6) if v is not None else None, "money")
-              for v in (funds.get("budget"), executed, ledger, difference)),
-            (rate, "pct"), (r["total"], "score"), (grade_of(r), "text"),
+            (project.get("unit") or None, "text"),
+            (project.get("name") or None, "text"),
+            *(
+                (round(v * scale, 6) if v is not None else None, "money")
+                for v in (funds.get("budget"), executed, ledger, difference)
+            ),
+            (rate, "pct"),
+            (r["total"], "score"),
+            (grade_of(r), "text"),
             (sum(x["severity"] == "error" for x in r["findings"]), "count"),
             (sum(x["severity"] == "warning" for x in r["findings"]), "count"),
             (Path(r["file"]).name, "link" if r["output"] else "text"),
@@ -163,10 +196,20 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
     for col, header in enumerate(headers):
         ws.set_column(col, col, _fit(header, shown[col]))
     for grade, colour in _grade_colours(rows).items():
-        ws.conditional_format(1, 8, last, 8, {"type": "cell", "criteria": "==", "value": f'"{grade}"',
-                                              "format": wb.add_format({"bg_color": colour})})
-    ws.conditional_format(1, 9, last, 9, {"type": "cell", "criteria": ">", "value": 0,
-                                          "format": wb.add_format({"bg_color": "#FFC7CE", "bold": True})})
+        ws.conditional_format(
+            1,
+            8,
+            last,
+            8,
+            {"type": "cell", "criteria": "==", "value": f'"{grade}"', "format": wb.add_format({"bg_color": colour})},
+        )
+    ws.conditional_format(
+        1,
+        9,
+        last,
+        9,
+        {"type": "cell", "criteria": ">", "value": 0, "format": wb.add_format({"bg_color": "#FFC7CE", "bold": True})},
+    )
     ws.activate()
 
 
@@ -174,16 +217,32 @@ def _findings(wb, f, rows: list[dict]) -> None:
     ws = wb.add_worksheet("问题清单")
     headers = ["文件", "单位名称", "工作表", "单元格", "严重程度", "代码", "问题类型", "说明"]
     findings = [(r, x) for r in rows for x in r["findings"]]
-    ws.add_table(0, 0, max(len(findings), 1), len(headers) - 1, {
-        "name": "问题清单表", "style": None,
-        "columns": [{"header": h, "header_format": f["header"]} for h in headers]})
+    ws.add_table(
+        0,
+        0,
+        max(len(findings), 1),
+        len(headers) - 1,
+        {
+            "name": "问题清单表",
+            "style": None,
+            "columns": [{"header": h, "header_format": f["header"]} for h in headers],
+        },
+    )
     ws.set_row(0, 20)
     _landscape(ws)
     ws.freeze_panes(1, 0)
     shown: list[list[str]] = [[] for _ in headers]
     for i, (r, x) in enumerate(findings, start=1):
-        values = [Path(r["file"]).name, (r["project"] or {}).get("unit") or "", x["sheet"], x["cell"],
-                  SEVERITY_LABELS[x["severity"]], x["code"], code_text(x["code"]), x["message"]]
+        values = [
+            Path(r["file"]).name,
+            (r["project"] or {}).get("unit") or "",
+            x["sheet"],
+            x["cell"],
+            SEVERITY_LABELS[x["severity"]],
+            x["code"],
+            code_text(x["code"]),
+            x["message"],
+        ]
         for col, value in enumerate(values):
             kind = "wrap" if col == len(headers) - 1 else "top"
             shown[col].append(value)
@@ -229,7 +288,11 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     rates = [r["funds"]["execution_rate"] for r in rows if r["funds"] and r["funds"]["execution_rate"] is not None]
     ws.write_row(row, 0, ["", "总分", "预算执行率（%）"], f["bold"])
     measures: list[tuple[str, Callable[[list[float]], float]]] = [
-        ("平均", statistics.fmean), ("标准差", _spread), ("最低", min), ("最高", max)]
+        ("平均", statistics.fmean),
+        ("标准差", _spread),
+        ("最低", min),
+        ("最高", max),
+    ]
     for i, (label, fn) in enumerate(measures, start=row + 1):
         ws.write_string(i, 0, label)
         for col, values in ((1, totals), (2, rates)):
@@ -244,8 +307,13 @@ def _statistics(wb, f, rows: list[dict]) -> None:
         ws.write_number(i, 1, severities.get(severity, 0))
 
     row += 5
-    used = sorted({(r["rules"].get("title") or r["rules"]["name"], r["rules"]["name"], r["rules"]["digest"])
-                   for r in rows if r.get("rules")})
+    used = sorted(
+        {
+            (r["rules"].get("title") or r["rules"]["name"], r["rules"]["name"], r["rules"]["digest"])
+            for r in rows
+            if r.get("rules")
+        }
+    )
     ws.write_row(row, 0, ["评分规则", "名称", "文件摘要"], f["bold"])
     for i, (title, name, digest) in enumerate(used, start=row + 1):
         ws.write_string(i, 0, title)
@@ -266,7 +334,7 @@ def _statistics(wb, f, rows: list[dict]) -> None:
 def _escaped(link: str) -> str:
     """A file link escaped as Excel writes it, ``#`` included (xlsxwriter would take what follows a ``#`` for a
     place inside the file, and escapes nothing in a link that already holds an escape)."""
-    for char in "%\" <>[]^`{}#":
+    for char in '%" <>[]^`{}#':
         link = link.replace(char, f"%{ord(char):02x}")
     return link
 
@@ -285,12 +353,26 @@ def _spread(values: list[float]) -> float:
 def _column_chart(wb, ws, title: str, first: int, last: int, where: str, highest: int) -> None:
     """A column chart of counts: its value axis in whole numbers from 0."""
     chart = wb.add_chart({"type": "column"})
-    chart.add_series({"name": title, "categories": ["统计", first, 0, last, 0], "values": ["统计", first, 1, last, 1],
-                      "fill": {"color": "#2F75B5"}, "gap": 60})
+    chart.add_series(
+        {
+            "name": title,
+            "categories": ["统计", first, 0, last, 0],
+            "values": ["统计", first, 1, last, 1],
+            "fill": {"color": "#2F75B5"},
+            "gap": 60,
+        }
+    )
     chart.set_title({"name": title, "name_font": {"size": 12}})
     chart.set_legend({"none": True})
-    chart.set_y_axis({"min": 0, "major_unit": count_step(highest), "num_format": "0", "num_font": {"size": 9},
-                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_y_axis(
+        {
+            "min": 0,
+            "major_unit": count_step(highest),
+            "num_format": "0",
+            "num_font": {"size": 9},
+            "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}},
+        }
+    )
     chart.set_size({"width": 480, "height": 260})
     ws.insert_chart(where, chart)
 

@@ -197,20 +197,16 @@ ISSUE_KINDS = ["问题", "措施"]
 TABLE_VALIDATIONS = {
     INDICATORS: {
         # A warning, not a stop: published forms also use names such as 效果指标.
-        "一级指标": _choice(
-            LEVELS1, "一级指标", "请选择：产出指标、效益指标、满意度指标、成本指标", strict=False
-        ),
+        "一级指标": _choice(LEVELS1, "一级指标", "请选择：产出指标、效益指标、满意度指标、成本指标", strict=False),
         "指标性质": _choice(
             NATURES,
             "指标性质",
-            "≥ 越高越好；≤ 越低越好；= 须恰好达到；定性 按等级评价；"
-            "不适用 本年度不评价。留空则按年度指标值判断。",
+            "≥ 越高越好；≤ 越低越好；= 须恰好达到；定性 按等级评价；不适用 本年度不评价。留空则按年度指标值判断。",
         ),
         "年度指标值": _hint("年度指标值", "如 ≥100%、≤35万元、=1套、7*24小时，或定性描述如“效果明显”"),
         "实际完成值": _hint(
             "实际完成值",
-            "填数字或百分比（如 94%）；定性指标填 达成预期指标、部分达成 或 未达成；"
-            "本年度不评价填 不适用。",
+            "填数字或百分比（如 94%）；定性指标填 达成预期指标、部分达成 或 未达成；本年度不评价填 不适用。",
         ),
         "分值": _number("分值", "该指标的分值，大于 0；各指标分值加预算执行率分值应为 100。", ">", 0),
         "自评得分": _hint("自评得分", "由工具计算填写，可留空；定性指标可填本单位的建议得分。"),
@@ -285,8 +281,7 @@ GUIDE_LINES = (
     ("text", "计量单位填目标值和实际完成值的单位，如 %、个、万元、小时。"),
     (
         "text",
-        "实际完成值填数字或百分比（如“94%”）；定性指标填“达成预期指标”“部分达成”或“未达成”；"
-        "本年度不评价的填“不适用”。",
+        "实际完成值填数字或百分比（如“94%”）；定性指标填“达成预期指标”“部分达成”或“未达成”；本年度不评价的填“不适用”。",
     ),
     ("text", "分值填该指标的权重（大于 0 的数字）。"),
     (
@@ -475,9 +470,7 @@ def write_template(dest: Path, example: bool = False) -> Path:
         )
         formats = _Formats(workbook)
         _write_guide(workbook.add_worksheet(GUIDE), formats)
-        _write_project(
-            workbook.add_worksheet(PROJECT), formats, EXAMPLE_PROJECT if example else None
-        )
+        _write_project(workbook.add_worksheet(PROJECT), formats, EXAMPLE_PROJECT if example else None)
         for table in TABLES:
             rows = EXAMPLE_ROWS[table.sheet] if example else []
             _write_table(workbook.add_worksheet(table.sheet), table, rows, formats)
@@ -610,9 +603,7 @@ def _write_value(ws: Worksheet, row: int, col: int, value: object, cell_format) 
         ws.write_string(row, col, str(value), cell_format)
 
 
-def _fit_height(
-    ws: Worksheet, row: int, cells: Sequence[tuple[object, float]], min_lines: int = 1
-) -> None:
+def _fit_height(ws: Worksheet, row: int, cells: Sequence[tuple[object, float]], min_lines: int = 1) -> None:
     """Give the row room for its longest wrapped text; a one-line row keeps Excel's default."""
     lines = max([min_lines, *(_line_count(value, width) for value, width in cells)])
     if lines > 1:

@@ -6,7 +6,7 @@ import re
 
 # The start of each of tomllib's messages, and what it means; the first that matches is said.
 _MEANINGS = (
-    ("Invalid value", "这里的值无法识别（文字要加英文双引号，如 \"优秀\"；数字不加引号；列表写作 [1, 2]）"),
+    ("Invalid value", '这里的值无法识别（文字要加英文双引号，如 "优秀"；数字不加引号；列表写作 [1, 2]）'),
     ("Expected ']' at the end of a table declaration", "表名缺少右方括号“]”，应写作 [表名]"),
     ("Expected ']]' at the end of an array declaration", "表名缺少“]]”，应写作 [[表名]]"),
     ("Unterminated string", "文字缺少结尾的英文双引号"),

@@ -17,12 +17,39 @@ from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 # Look-alike comparison signs that NFKC leaves alone, mapped to the ASCII they mean.
 # Look-alike signs that NFKC leaves alone (full-width ＞＝ ％ ，and digits it folds itself), mapped to
 # what they mean: input methods offer ≧ ⩾ ≦ ⩽, PDFs paste ═ and the minus sign −.
-_SIGNS = str.maketrans({"≧": ">=", "⩾": ">=", "≮": ">=", "≦": "<=", "⩽": "<=", "≯": "<=",
-                        "═": "=", "〓": "=", "−": "-", "‐": "-", "٪": "%"})
+_SIGNS = str.maketrans(
+    {
+        "≧": ">=",
+        "⩾": ">=",
+        "≮": ">=",
+        "≦": "<=",
+        "⩽": "<=",
+        "≯": "<=",
+        "═": "=",
+        "〓": "=",
+        "−": "-",
+        "‐": "-",
+        "٪": "%",
+    }
+)
 # A comparison at the start of a target; words before signs, longest first.
 _GE = ("大于等于", "大于或等于", "不低于", "不少于", "不小于", "至少", ">=", "=>", "≥", "大于", "高于", ">")
-_LE = ("小于等于", "小于或等于", "不高于", "不超过", "不多于", "不大于", "至多", "最多", "<=", "=<", "≤",
-       "小于", "低于", "<")
+_LE = (
+    "小于等于",
+    "小于或等于",
+    "不高于",
+    "不超过",
+    "不多于",
+    "不大于",
+    "至多",
+    "最多",
+    "<=",
+    "=<",
+    "≤",
+    "小于",
+    "低于",
+    "<",
+)
 _EQ = ("等于", "=")
 # ... or at its end: "90%以上", "35万元以内".
 _GE_AFTER = ("及以上", "以上")
@@ -124,7 +151,7 @@ class Quantity:
 
 
 def parse_quantity(s: str) -> Quantity | None:
-    """"35" → 35; "1,200.50" → 1200.50; "35万元" → 35 万元; "94%" → 94 %. None if not a number."""
+    """ "35" → 35; "1,200.50" → 1200.50; "35万元" → 35 万元; "94%" → 94 %. None if not a number."""
     t = canon(s).removeprefix("¥")  # NFKC makes the full-width ￥ a ¥
     m = _NUMBER.match(t)
     if not m or not re.search(r"\d", m.group(1)):
@@ -170,7 +197,7 @@ def split_comparison(s: str) -> tuple[str | None, str]:
     for words, op in ((_GE, "≥"), (_LE, "≤"), (_EQ, "=")):
         for w in words:
             if t.startswith(w):
-                return op, t[len(w):]
+                return op, t[len(w) :]
     for after, op in ((_GE_AFTER, "≥"), (_LE_AFTER, "≤")):
         for w in after:
             if t.endswith(w):

@@ -61,7 +61,12 @@ def _copy(path: Path, dest: Path | io.BytesIO, looks: copy_formats.BookLooks | N
     import python_calamine
     import xlsxwriter
 
-    options: dict[str, object] = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "in_memory": True}
+    options: dict[str, object] = {
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+        "in_memory": True,
+    }
     if looks and looks.default:
         options["default_format_properties"] = looks.default  # the unit's default font, as its widths assume
     book = xlsxwriter.Workbook(dest if isinstance(dest, io.BytesIO) else str(dest), options)
@@ -140,4 +145,3 @@ def finding_edits(findings: list[Finding]) -> list[CellEdit]:
         note = "\n".join(f"[{f.code}] {f.message}" for f in group)
         edits.append(CellEdit(sheet, cell, fill=SEVERITY_COLOURS[worst.value], note=note))
     return edits
-

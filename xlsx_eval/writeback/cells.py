@@ -84,8 +84,11 @@ class _Grid:
                 r += 1
                 row.set("r", str(r))  # an implicit row number made explicit
             self.rows[r] = row
-        self.col_styles = [(int(c.get("min", "0")), int(c.get("max", "0")), c.get("style"))
-                           for c in root.iterfind(f"{_q('cols')}/{_q('col')}") if c.get("style")]
+        self.col_styles = [
+            (int(c.get("min", "0")), int(c.get("max", "0")), c.get("style"))
+            for c in root.iterfind(f"{_q('cols')}/{_q('col')}")
+            if c.get("style")
+        ]
 
     def cell(self, row: int, col: int) -> etree._Element:
         row_el = self.rows.get(row)

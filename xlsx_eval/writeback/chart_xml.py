@@ -27,15 +27,17 @@ def drawing_xml(sheet: FrontSheet, chart: ColumnChart, chart_rid: str) -> bytes:
     bottom = _walk(sheet.row_pixels, row, y + chart.size[1])
 
     def marker(tag: str, c: tuple[int, int], r: tuple[int, int]) -> str:
-        return (f"<xdr:{tag}><xdr:col>{c[0] - 1}</xdr:col><xdr:colOff>{c[1] * _EMU_PER_PIXEL}</xdr:colOff>"
-                f"<xdr:row>{r[0] - 1}</xdr:row><xdr:rowOff>{r[1] * _EMU_PER_PIXEL}</xdr:rowOff></xdr:{tag}>")
+        return (
+            f"<xdr:{tag}><xdr:col>{c[0] - 1}</xdr:col><xdr:colOff>{c[1] * _EMU_PER_PIXEL}</xdr:colOff>"
+            f"<xdr:row>{r[0] - 1}</xdr:row><xdr:rowOff>{r[1] * _EMU_PER_PIXEL}</xdr:rowOff></xdr:{tag}>"
+        )
 
     cx, cy = (n * _EMU_PER_PIXEL for n in chart.size)
     return (
         f'{_DECLARATION}<xdr:wsDr xmlns:xdr="{_XDR}" xmlns:a="{_A}"><xdr:twoCellAnchor>'
-        f'{marker("from", start, top)}{marker("to", end, bottom)}'
+        f"{marker('from', start, top)}{marker('to', end, bottom)}"
         '<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="2" name="Chart 1"/>'
-        '<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+        "<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
         f'<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></xdr:xfrm>'
         f'<a:graphic><a:graphicData uri="{_C}"><c:chart xmlns:c="{_C}" xmlns:r="{_R}" r:id="{chart_rid}"/>'
         "</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor></xdr:wsDr>"
@@ -60,7 +62,8 @@ def chart_xml(sheet: FrontSheet, chart: ColumnChart) -> bytes:
         f'<c:ser><c:idx val="{i}"/><c:order val="{i}"/><c:tx><c:v>{_text(s.name)}</c:v></c:tx>'
         f'<c:spPr><a:solidFill><a:srgbClr val="{s.colour.lstrip("#").upper()}"/></a:solidFill></c:spPr>'
         f"<c:cat>{categories}</c:cat><c:val>{_numbers(sheet, s.values, quoted)}</c:val></c:ser>"
-        for i, s in enumerate(chart.series))
+        for i, s in enumerate(chart.series)
+    )
     size = round(chart.title_size * 100)
     return (
         f'{_DECLARATION}<c:chartSpace xmlns:c="{_C}" xmlns:a="{_A}" xmlns:r="{_R}"><c:lang val="en-US"/>'
@@ -91,18 +94,21 @@ def _column(sheet: FrontSheet, cells: str, quoted: str) -> tuple[str, list]:
 
 def _strings(sheet: FrontSheet, cells: str, quoted: str) -> str:
     ref, values = _column(sheet, cells, quoted)
-    points = "".join(f'<c:pt idx="{i}"><c:v>{_text(str(v))}</c:v></c:pt>'
-                     for i, v in enumerate(values) if v not in (None, ""))
-    return (f'<c:strRef><c:f>{ref}</c:f><c:strCache><c:ptCount val="{len(values)}"/>{points}'
-            "</c:strCache></c:strRef>")
+    points = "".join(
+        f'<c:pt idx="{i}"><c:v>{_text(str(v))}</c:v></c:pt>' for i, v in enumerate(values) if v not in (None, "")
+    )
+    return f'<c:strRef><c:f>{ref}</c:f><c:strCache><c:ptCount val="{len(values)}"/>{points}</c:strCache></c:strRef>'
 
 
 def _numbers(sheet: FrontSheet, cells: str, quoted: str) -> str:
     ref, values = _column(sheet, cells, quoted)
-    points = "".join(f'<c:pt idx="{i}"><c:v>{_number(v)}</c:v></c:pt>'
-                     for i, v in enumerate(values) if isinstance(v, (int, float)))
-    return (f"<c:numRef><c:f>{ref}</c:f><c:numCache><c:formatCode>General</c:formatCode>"
-            f'<c:ptCount val="{len(values)}"/>{points}</c:numCache></c:numRef>')
+    points = "".join(
+        f'<c:pt idx="{i}"><c:v>{_number(v)}</c:v></c:pt>' for i, v in enumerate(values) if isinstance(v, (int, float))
+    )
+    return (
+        f"<c:numRef><c:f>{ref}</c:f><c:numCache><c:formatCode>General</c:formatCode>"
+        f'<c:ptCount val="{len(values)}"/>{points}</c:numCache></c:numRef>'
+    )
 
 
 def _text(text: str) -> str:

@@ -44,16 +44,17 @@ def _add_front(book: _Book, front: FrontSheet) -> None:
 
 def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None) -> bytes:
     """The worksheet part, elements in the schema's order; `styles` maps id(format) to its cellXfs index."""
-    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n',
-           f'<worksheet xmlns="{_MAIN}" xmlns:r="{_R}">']
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n', f'<worksheet xmlns="{_MAIN}" xmlns:r="{_R}">']
     code_name = f' codeName="{_attr(front.code_name)}"' if front.code_name else ""
     out.append(f'<sheetPr{code_name}><pageSetUpPr fitToPage="1"/></sheetPr>')
     if front.cells:
         bottom = max(r for r, _ in front.cells)
         right = max(c for _, c in front.cells)
         out.append(f'<dimension ref="A1:{_a1(bottom, right)}"/>')
-    out.append('<sheetViews><sheetView showGridLines="0" tabSelected="1" workbookViewId="0"/></sheetViews>'
-               '<sheetFormatPr defaultRowHeight="15"/>')
+    out.append(
+        '<sheetViews><sheetView showGridLines="0" tabSelected="1" workbookViewId="0"/></sheetViews>'
+        '<sheetFormatPr defaultRowHeight="15"/>'
+    )
     if front.widths:
         # The file holds the width with the cell padding, in 1/256 characters.
         widths = {c: _number(int(front.column_pixels(c) / 7 * 256) / 256) for c in sorted(front.widths)}
@@ -78,11 +79,15 @@ def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None
         out.append("<hyperlinks>")
         for (r, c), (location, tip), cell in links:
             tooltip = f' tooltip="{_attr(tip)}"' if tip else ""
-            out.append(f'<hyperlink ref="{_a1(r, c)}" location="{_attr(location)}"{tooltip} '
-                       f'display="{_attr(str(cell.value))}"/>')
+            out.append(
+                f'<hyperlink ref="{_a1(r, c)}" location="{_attr(location)}"{tooltip} '
+                f'display="{_attr(str(cell.value))}"/>'
+            )
         out.append("</hyperlinks>")
-    out.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
-               '<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>')
+    out.append(
+        '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        '<pageSetup paperSize="9" fitToWidth="1" fitToHeight="0" orientation="landscape"/>'
+    )
     if drawing_rid:
         out.append(f'<drawing r:id="{drawing_rid}"/>')
     out.append("</worksheet>")

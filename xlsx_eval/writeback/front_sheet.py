@@ -119,8 +119,7 @@ class FrontSheet:
         self.cells[(top, left)] = _Cell(fit_cell(value), fmt)
         self.merged.append(cells)
 
-    def link(self, ref: str, text: str, location: str, fmt: CellFormat | None = None,
-             tip: str | None = None) -> None:
+    def link(self, ref: str, text: str, location: str, fmt: CellFormat | None = None, tip: str | None = None) -> None:
         """A text that jumps to `location` ("'绩效指标'!I5") when clicked."""
         self.cells[_parse_ref(ref)] = _Cell(fit_cell(text), fmt, (location, tip or ""))
 

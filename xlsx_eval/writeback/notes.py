@@ -39,7 +39,7 @@ _VML_NOTE_TYPE = (
 )
 _VML_NOTE = (
     ' <v:shape id="_x0000_s{sid}" type="#_x0000_t202" style="position:absolute;'
-    "margin-left:80pt;margin-top:2pt;width:160pt;height:{height}pt;z-index:{z};visibility:hidden\""
+    'margin-left:80pt;margin-top:2pt;width:160pt;height:{height}pt;z-index:{z};visibility:hidden"'
     ' fillcolor="#ffffe1" o:insetmode="auto">\n'
     '  <v:fill color2="#ffffe1"/>\n  <v:shadow on="t" color="black" obscured="t"/>\n'
     '  <v:path o:connecttype="none"/>\n'
@@ -158,8 +158,11 @@ def _add_vml_shapes(vml: bytes, notes: list[tuple[str, str]]) -> bytes:
         top = max(row - 2, 0)
         lines = max(4, min(text.count("\n") + 2, 20))
         anchor = f"{col}, 15, {top}, 10, {col + 2}, 15, {top + lines}, 4"
-        shapes.append(_VML_NOTE.format(sid=next_id + i, height=lines * 15, z=len(ids) + i + 1,
-                                       anchor=anchor, row=row - 1, col=col - 1))
+        shapes.append(
+            _VML_NOTE.format(
+                sid=next_id + i, height=lines * 15, z=len(ids) + i + 1, anchor=anchor, row=row - 1, col=col - 1
+            )
+        )
     end = vml.rfind(b"</xml>")
     if end < 0:
         raise ValueError("existing VML drawing part has no closing </xml>")

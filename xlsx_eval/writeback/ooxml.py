@@ -51,12 +51,15 @@ _WORKBOOK_ORDER = (
     "externalReferences definedNames calcPr oleSize customWorkbookViews pivotCaches "
     "smartTagPr smartTagTypes webPublishing fileRecoveryPr webPublishObjects extLst"
 ).split()
-_STYLES_ORDER = (
-    "numFmts fonts fills borders cellStyleXfs cellXfs cellStyles dxfs tableStyles colors extLst"
-).split()
+_STYLES_ORDER = ("numFmts fonts fills borders cellStyleXfs cellXfs cellStyles dxfs tableStyles colors extLst").split()
 _STYLE_ITEM = {
-    "numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "border",
-    "cellStyleXfs": "xf", "cellXfs": "xf", "dxfs": "dxf",
+    "numFmts": "numFmt",
+    "fonts": "font",
+    "fills": "fill",
+    "borders": "border",
+    "cellStyleXfs": "xf",
+    "cellXfs": "xf",
+    "dxfs": "dxf",
 }
 
 

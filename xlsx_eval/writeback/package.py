@@ -53,8 +53,7 @@ class _Package:
             raise ValueError(f"{what} {path}: cannot be read ({exc.strerror})") from exc
         if magic.startswith(b"\xd0\xcf\x11\xe0"):
             raise ValueError(
-                f"{what} {path}: an OLE2 file (an encrypted workbook or a legacy .xls), "
-                "not an .xlsx/.xlsm zip package"
+                f"{what} {path}: an OLE2 file (an encrypted workbook or a legacy .xls), not an .xlsx/.xlsm zip package"
             )
         try:
             zf = zipfile.ZipFile(path)
@@ -178,8 +177,7 @@ def _serialize(tree: etree._ElementTree) -> bytes:
     # The declaration as Excel writes it (lxml's own uses single quotes).
     standalone = "no" if tree.docinfo.standalone is False else "yes"
     declaration = f'<?xml version="1.0" encoding="UTF-8" standalone="{standalone}"?>\r\n'
-    return declaration.encode() + etree.tostring(tree.getroot(), encoding="UTF-8",
-                                                 xml_declaration=False)
+    return declaration.encode() + etree.tostring(tree.getroot(), encoding="UTF-8", xml_declaration=False)
 
 
 _SMALL_PART = 1 << 16
@@ -210,11 +208,28 @@ class _ZipWriter:
 
     def add_raw(self, info: zipfile.ZipInfo, raw: bytes) -> None:
         # Keep the deflate option bits; sizes go in the header, so no data descriptor (bit 3).
-        self._entry(info.filename, info.compress_type, info.CRC, raw, info.file_size,
-                    info.date_time, info.flag_bits & 0x6, info.external_attr)
+        self._entry(
+            info.filename,
+            info.compress_type,
+            info.CRC,
+            raw,
+            info.file_size,
+            info.date_time,
+            info.flag_bits & 0x6,
+            info.external_attr,
+        )
 
-    def _entry(self, name: str, method: int, crc: int, raw: bytes, size: int,
-               date_time: tuple[int, ...], flags: int, external_attr: int) -> None:
+    def _entry(
+        self,
+        name: str,
+        method: int,
+        crc: int,
+        raw: bytes,
+        size: int,
+        date_time: tuple[int, ...],
+        flags: int,
+        external_attr: int,
+    ) -> None:
         encoded = name.encode("utf-8")
         if not name.isascii():
             flags |= 0x800
@@ -228,8 +243,7 @@ class _ZipWriter:
         self._fp.write(struct.pack("<4s5H3LHH", b"PK\x03\x04", *fixed, 0) + encoded)
         self._fp.write(raw)
         self._central.append(
-            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fixed, 0, 0, 0, 0,
-                        external_attr, offset) + encoded
+            struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, *fixed, 0, 0, 0, 0, external_attr, offset) + encoded
         )
 
     def close(self) -> None:
@@ -252,13 +266,13 @@ class _ContentTypes:
 
     def _default(self, part: str) -> etree._Element | None:
         ext = posixpath.splitext(part)[1][1:].lower()
-        return next((d for d in _children(self.root, "Default")
-                     if d.get("Extension", "").lower() == ext), None)
+        return next((d for d in _children(self.root, "Default") if d.get("Extension", "").lower() == ext), None)
 
     def _override(self, part: str) -> etree._Element | None:
         name = "/" + part
-        return next((o for o in _children(self.root, "Override")
-                     if o.get("PartName", "").lower() == name.lower()), None)
+        return next(
+            (o for o in _children(self.root, "Override") if o.get("PartName", "").lower() == name.lower()), None
+        )
 
     def of(self, part: str) -> str | None:
         found = self._override(part)
@@ -271,8 +285,7 @@ class _ContentTypes:
             return
         override = self._override(part)
         if override is None:
-            etree.SubElement(self.root, _q("Override", _CT),
-                             PartName="/" + part, ContentType=content_type)
+            etree.SubElement(self.root, _q("Override", _CT), PartName="/" + part, ContentType=content_type)
         else:
             override.set("ContentType", content_type)
         self.pkg.touch("[Content_Types].xml")
@@ -301,8 +314,7 @@ class _Rels:
         if pkg.has(self.part):
             self.tree = pkg.xml(self.part)
         else:
-            self.tree = etree.ElementTree(etree.Element(_q("Relationships", _PKG_REL),
-                                                        nsmap={None: _PKG_REL}))
+            self.tree = etree.ElementTree(etree.Element(_q("Relationships", _PKG_REL), nsmap={None: _PKG_REL}))
         self.root = self.tree.getroot()
 
     def __iter__(self):
@@ -334,8 +346,9 @@ class _Rels:
         while f"rId{n}" in ids:
             n += 1
         rid = f"rId{n}"
-        etree.SubElement(self.root, _q("Relationship", _PKG_REL),
-                         Id=rid, Type=rel_type, Target=_relative(self.source, target_part))
+        etree.SubElement(
+            self.root, _q("Relationship", _PKG_REL), Id=rid, Type=rel_type, Target=_relative(self.source, target_part)
+        )
         self.save()
         return rid
 

@@ -41,18 +41,21 @@ def _rgb(colour: str) -> str:
     raise ValueError(f"fill {colour!r} is not an RGB hex colour like 'FFC7CE'")
 
 
-def _merge_edits(edits: Iterable[CellEdit], book: _Book,
-                 front_name: str) -> dict[_Sheet, dict[tuple[int, int], _Merged]]:
+def _merge_edits(
+    edits: Iterable[CellEdit], book: _Book, front_name: str
+) -> dict[_Sheet, dict[tuple[int, int], _Merged]]:
     by_sheet: dict[_Sheet, dict[tuple[int, int], _Merged]] = {}
     for edit in edits:
         sheet = next((s for s in book.sheets if s.name == edit.sheet), None)
         if edit.sheet.casefold() == front_name.casefold():
-            raise ValueError(f"edit of {edit.sheet}!{edit.cell}: {front_name!r} is the front "
-                             "sheet, which write_scored replaces")
+            raise ValueError(
+                f"edit of {edit.sheet}!{edit.cell}: {front_name!r} is the front sheet, which write_scored replaces"
+            )
         if sheet is None:
             names = ", ".join(s.name for s in book.sheets)
-            raise ValueError(f"edit of {edit.sheet}!{edit.cell}: no sheet {edit.sheet!r} in the "
-                             f"workbook (it has: {names})")
+            raise ValueError(
+                f"edit of {edit.sheet}!{edit.cell}: no sheet {edit.sheet!r} in the workbook (it has: {names})"
+            )
         if not sheet.is_worksheet or sheet.part is None:
             raise ValueError(f"edit of {edit.sheet}!{edit.cell}: {edit.sheet!r} is not a worksheet")
         merged = by_sheet.setdefault(sheet, {}).setdefault(_parse_ref(edit.cell), _Merged())
@@ -87,8 +90,7 @@ def _edit_sheet(book: _Book, sheet: _Sheet, cells: dict[tuple[int, int], _Merged
             c.set("s", str(book.styles.highlight(int(c.get("s", "0")), edit.fill)))
     for si, (text, origin) in shared_masters.items():
         _promote_shared(grid.sheet_data, si, text, origin)
-    notes = {f"{_col_letters(col)}{row}": "\n".join(e.notes)
-             for (row, col), e in sorted(cells.items()) if e.notes}
+    notes = {f"{_col_letters(col)}{row}": "\n".join(e.notes) for (row, col), e in sorted(cells.items()) if e.notes}
     if notes:
         _add_notes(book, sheet, root, notes)
     for view in root.iter(_q("sheetView")):
@@ -108,4 +110,4 @@ def _clear_tab_selected_raw(pkg: _Package, part: str) -> None:
         return
     data = head if len(head) < 65536 else pkg.read(part)  # shorter: the head is the whole part
     patched = pattern.sub(rb"\1", data[: len(region)])
-    pkg.put(part, patched + data[len(region):])
+    pkg.put(part, patched + data[len(region) :])

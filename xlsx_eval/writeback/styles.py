@@ -39,8 +39,12 @@ def _style_items(root: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _style_key(el: etree._Element) -> tuple:
-    return (el.tag, tuple(sorted(el.items())), (el.text or "").strip(),
-            tuple([_style_key(c) for c in el if isinstance(c.tag, str)]))
+    return (
+        el.tag,
+        tuple(sorted(el.items())),
+        (el.text or "").strip(),
+        tuple([_style_key(c) for c in el if isinstance(c.tag, str)]),
+    )
 
 
 #: (a styles.xml as read, formats) → (that styles.xml with the formats added, their cellXfs indexes): the last few
@@ -141,14 +145,20 @@ class _Styles:
     def add_format(self, fmt: CellFormat) -> int:
         """The cellXfs index of a format that looks like `fmt`: an identical one, or one appended."""
         (font, font_key), (fill, fill_key), (border, border_key), alignment = _format_parts(fmt)
-        xf = etree.Element(_q("xf"), {
-            "numFmtId": str(self._numfmt(fmt.number_format)),
-            "fontId": str(self.append("fonts", font, font_key)),
-            "fillId": str(self.append("fills", fill, fill_key)),
-            "borderId": str(self.append("borders", border, border_key)),
-            # Every part of the look is in this xf, none taken from the named cell style.
-            "applyNumberFormat": "1", "applyFont": "1", "applyFill": "1", "applyBorder": "1",
-        })
+        xf = etree.Element(
+            _q("xf"),
+            {
+                "numFmtId": str(self._numfmt(fmt.number_format)),
+                "fontId": str(self.append("fonts", font, font_key)),
+                "fillId": str(self.append("fills", fill, fill_key)),
+                "borderId": str(self.append("borders", border, border_key)),
+                # Every part of the look is in this xf, none taken from the named cell style.
+                "applyNumberFormat": "1",
+                "applyFont": "1",
+                "applyFill": "1",
+                "applyBorder": "1",
+            },
+        )
         if self._has_style_xfs is None:
             self._has_style_xfs = bool(self.items("cellStyleXfs"))
         if self._has_style_xfs:
@@ -172,8 +182,9 @@ class _Styles:
 
 
 @functools.cache
-def _format_parts(fmt: CellFormat) -> tuple[tuple[etree._Element, tuple], tuple[etree._Element, tuple],
-                                             tuple[etree._Element, tuple], dict[str, str]]:
+def _format_parts(
+    fmt: CellFormat,
+) -> tuple[tuple[etree._Element, tuple], tuple[etree._Element, tuple], tuple[etree._Element, tuple], dict[str, str]]:
     """The font, fill and border of a format with their keys, and its alignment: built once a process,
     and copied into a styles.xml only when it has no identical item."""
     font = etree.Element(_q("font"))
@@ -206,8 +217,15 @@ def _format_parts(fmt: CellFormat) -> tuple[tuple[etree._Element, tuple], tuple[
             etree.SubElement(edge, _q("color"), rgb=_argb(fmt.border))
     etree.SubElement(border, _q("diagonal"))
 
-    alignment = {k: v for k, v in (("horizontal", fmt.horizontal), ("vertical", fmt.vertical),
-                                   ("wrapText", "1" if fmt.wrap else None)) if v}
+    alignment = {
+        k: v
+        for k, v in (
+            ("horizontal", fmt.horizontal),
+            ("vertical", fmt.vertical),
+            ("wrapText", "1" if fmt.wrap else None),
+        )
+        if v
+    }
     return (font, _style_key(font)), (fill, _style_key(fill)), (border, _style_key(border)), alignment
 
 

@@ -53,8 +53,9 @@ class _Book:
             raise ValueError(f"{label}: not a spreadsheet (content type {self.ct.of(self.part)})")
         self.root = pkg.xml(self.part).getroot()
         if self.root.tag != _q("workbook"):
-            raise ValueError(f"{label}: workbook part {self.part} is not SpreadsheetML "
-                             "transitional (strict OOXML is not supported)")
+            raise ValueError(
+                f"{label}: workbook part {self.part} is not SpreadsheetML transitional (strict OOXML is not supported)"
+            )
         self.rels = _Rels(pkg, self.part)
         self.sheets_el = self.root.find(_q("sheets"))
         if self.sheets_el is None:
@@ -66,8 +67,12 @@ class _Book:
     def _sheet(self, el: etree._Element) -> _Sheet:
         rel = self.rels.by_id(el.get(_q("id", _R), ""))
         part = self.rels.target(rel) if rel is not None else None
-        return _Sheet(el.get("name", ""), el, part if part and self.pkg.has(part) else None,
-                      rel.get("Type", "") if rel is not None else "")
+        return _Sheet(
+            el.get("name", ""),
+            el,
+            part if part and self.pkg.has(part) else None,
+            rel.get("Type", "") if rel is not None else "",
+        )
 
     def sheet_named(self, name: str) -> _Sheet | None:
         return next((s for s in self.sheets if s.name.casefold() == name.casefold()), None)
@@ -167,8 +172,9 @@ def _remove_subgraph(book: _Book, start: str) -> None:
     kept: set[str] = set()
     for name in pkg.names():
         if name.endswith(".rels") and name not in reached_rels:
-            source = posixpath.join(posixpath.dirname(posixpath.dirname(name)),
-                                    posixpath.basename(name)[: -len(".rels")])
+            source = posixpath.join(
+                posixpath.dirname(posixpath.dirname(name)), posixpath.basename(name)[: -len(".rels")]
+            )
             rels = _Rels(pkg, source)
             kept.update(t for rel in rels if (t := rels.target(rel)))
     for part in reached - kept:
@@ -197,7 +203,7 @@ def _update_app_titles(book: _Book, front_name: str, replaced: bool) -> None:
         number = next((c for c in count if isinstance(c.tag, str)), None)
         label_text = "".join(label.itertext()).strip()
         n = int(number.text) if number is not None and (number.text or "").isdigit() else 0
-        group = items[start:start + n]
+        group = items[start : start + n]
         if label_text in ("Worksheets", "工作表") or any(t.text in worksheets for t in group):
             if number is None:
                 return
