@@ -29,10 +29,10 @@ try:  # the click typer itself runs on: its vendored copy (typer ≥ 0.2x), or c
     from typer._click.formatting import HelpFormatter
     from typer._click.utils import echo
 except ImportError:  # pragma: no cover - depends on the installed typer
-    from click import exceptions as errors  # type: ignore[no-redef]
-    from click.core import Context  # type: ignore[assignment]
-    from click.formatting import HelpFormatter  # type: ignore[assignment]
-    from click.utils import echo  # type: ignore[assignment]
+    from click import exceptions as errors  # type: ignore[no-redef,assignment]
+    from click.core import Context  # type: ignore[no-redef,assignment]
+    from click.formatting import HelpFormatter  # type: ignore[no-redef,assignment]
+    from click.utils import echo  # type: ignore[no-redef,assignment]
 
 UsageError = errors.UsageError
 # raised to show the help when a command is given no arguments (click ≥ 8.2): not an error to translate
