@@ -14,6 +14,8 @@ Layout of what ``build`` writes (tests refer to these cells):
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -153,3 +155,28 @@ def start_server():
 @pytest.fixture
 def server(start_server):
     return start_server()
+
+
+def soffice(path: Path, outdir: Path, fmt: str, c_locale: bool = False) -> Path:
+    """``path`` converted by LibreOffice (as a user's office suite opens and saves it) into ``outdir``, with a
+    profile of its own; ``fmt`` as soffice takes it ("pdf", "csv:…", "xlsx:Calc MS Excel 2007 XML"). Returns the
+    file written; fails the test when LibreOffice does not write it."""
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"} if c_locale else None
+    done = subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{outdir}/.profile",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(path),
+        ],
+        capture_output=True,
+        timeout=180,
+        env=env,
+    )
+    out = outdir / f"{Path(path).stem}.{fmt.split(':')[0]}"
+    assert done.returncode == 0 and out.exists(), done.stdout + done.stderr
+    return out

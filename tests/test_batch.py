@@ -13,7 +13,7 @@ from pathlib import Path
 import badfiles
 import openpyxl
 import pytest
-from conftest import write_workbook
+from conftest import soffice, write_workbook
 from typer.testing import CliRunner
 
 import xlsx_eval
@@ -244,23 +244,7 @@ def test_libreoffice_prints_the_summary_on_a4_in_a_c_locale(inbox, tmp_path):
     import subprocess
 
     run(inbox, tmp_path / "out")
-    done = subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(tmp_path / "out" / "summary.xlsx"),
-        ],
-        capture_output=True,
-        timeout=180,
-        env={**os.environ, "LC_ALL": "C", "LANG": "C"},
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
+    soffice(tmp_path / "out" / "summary.xlsx", tmp_path / "pdf", "pdf", c_locale=True)
     info = subprocess.run(
         ["pdfinfo", "-f", "1", "-l", "99", str(tmp_path / "pdf" / "summary.pdf")],
         capture_output=True,

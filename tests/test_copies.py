@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from conftest import INDICATOR_HEADER, INFO, SEED_INDICATORS, SEED_PAYMENTS
+from conftest import INDICATOR_HEADER, INFO, SEED_INDICATORS, SEED_PAYMENTS, soffice
 
 from xlsx_eval import convert
 
@@ -374,21 +374,7 @@ def test_a_formatted_copy_is_the_same_bytes_each_time(tmp_path, write):
 @pytest.mark.parametrize("write", [write_xls, write_ods], ids=["xls", "ods"])
 def test_the_copy_prints_its_dates_and_amounts(tmp_path, write):
     scored = convert(write(tmp_path / f"格式.{write.__name__[-3:]}"), tmp_path / "out").output
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(scored),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
+    soffice(scored, tmp_path / "pdf", "pdf")
     text = subprocess.run(
         ["pdftotext", "-layout", str(tmp_path / "pdf" / f"{scored.stem}.pdf"), "-"],
         check=True,

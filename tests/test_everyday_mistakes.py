@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import SEED_INDICATORS, ind, write_workbook
+from conftest import SEED_INDICATORS, ind, soffice, write_workbook
 from typer.testing import CliRunner
 
 from xlsx_eval import convert, evaluate
@@ -106,23 +105,7 @@ def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path)
             wb["绩效指标"][ref].data_type = "f"
 
     src = write_workbook(tmp_path / "typed.xlsx", indicators=rows, extra=typed_as_formulas)
-    saved = tmp_path / "saved"
-    subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(saved),
-            str(src),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=True,
-    )
-    r = evaluate(saved / "typed.xlsx")
+    r = evaluate(soffice(src, tmp_path / "saved", "xlsx:Calc MS Excel 2007 XML"))
     # =1套 against =1套: equal, 10; =100% against 95%: an equality target, 10 × 95/100 = 9.5
     assert [(s.indicator.target, s.score) for s in r.indicators[:2]] == [("=1套", 10.0), ("=100%", 9.5)]
     assert r.total == 90 - 20 + 10 + 9.5 + 9.4

@@ -511,6 +511,34 @@ def test_email_proves_it_can_record_before_it_sends(converted_on_small_disk, ser
 # ----------------------------------------------------------------------------------------- a slow server
 
 
+def _email_to_a_slow_server(tmp_path: Path, handler: type) -> tuple[subprocess.CompletedProcess, float, int]:
+    """One unit converted, then `email` against a loopback server of ``handler`` with a 1 s command timeout:
+    what it said, how long it took, and the server's port."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_workbook(inbox / "甲局.xlsx")
+    assert xe("convert", inbox, "-o", tmp_path / "out").returncode == 0
+    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler) as slow:
+        slow.daemon_threads = True
+        threading.Thread(target=slow.serve_forever, daemon=True).start()
+        port = slow.server_address[1]
+        began = time.monotonic()
+        done = xe(
+            "email",
+            tmp_path / "out",
+            "--from",
+            FROM,
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-port",
+            port,
+            env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"},
+        )
+        took = time.monotonic() - began
+        slow.shutdown()
+    return done, took, port
+
+
 class _Trickle(socketserver.StreamRequestHandler):
     """An SMTP server that answers every command, one line every 0.2 s, in 30 lines."""
 
@@ -532,29 +560,9 @@ class _Trickle(socketserver.StreamRequestHandler):
 
 
 def test_a_server_that_answers_one_line_at_a_time_meets_the_deadline(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_workbook(inbox / "甲局.xlsx")
-    assert xe("convert", inbox, "-o", tmp_path / "out").returncode == 0
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _Trickle) as slow:
-        slow.daemon_threads = True
-        threading.Thread(target=slow.serve_forever, daemon=True).start()
-        began = time.monotonic()
-        done = xe(
-            "email",
-            tmp_path / "out",
-            "--from",
-            FROM,
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            slow.server_address[1],
-            env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"},
-        )
-        took = time.monotonic() - began
-        slow.shutdown()
+    done, took, port = _email_to_a_slow_server(tmp_path, _Trickle)
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert f"✘ 邮件服务器 127.0.0.1:{slow.server_address[1]} 回应过慢，一条命令超过 1 秒" in done.stderr
+    assert f"✘ 邮件服务器 127.0.0.1:{port} 回应过慢，一条命令超过 1 秒" in done.stderr
     assert took < 8  # one answer alone would take 6 s; a run of its commands, minutes
 
 
@@ -573,27 +581,7 @@ class _SlowGreeting(socketserver.StreamRequestHandler):
 
 
 def test_a_greeting_that_never_ends_meets_the_deadline(tmp_path):
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    write_workbook(inbox / "甲局.xlsx")
-    assert xe("convert", inbox, "-o", tmp_path / "out").returncode == 0
-    with socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SlowGreeting) as slow:
-        slow.daemon_threads = True
-        threading.Thread(target=slow.serve_forever, daemon=True).start()
-        began = time.monotonic()
-        done = xe(
-            "email",
-            tmp_path / "out",
-            "--from",
-            FROM,
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            slow.server_address[1],
-            env={**MAIL_ENV, "XLSX_EVAL_SMTP_TIMEOUT": "1"},
-        )
-        took = time.monotonic() - began
-        slow.shutdown()
+    done, took, port = _email_to_a_slow_server(tmp_path, _SlowGreeting)
     assert done.returncode == 1 and "回应过慢" in done.stderr and "Traceback" not in done.stderr
     assert took < 8
 

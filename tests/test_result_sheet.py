@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import os
 import re
 import shutil
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import badfiles
 import openpyxl
 import pytest
-from conftest import SEED_PAYMENTS
+from conftest import SEED_PAYMENTS, soffice
 from lxml import etree
 
 import xlsx_eval
@@ -154,23 +153,7 @@ def test_an_unscored_workbook_has_no_chart(build, tmp_path):
     reason="LibreOffice (soffice) or pdftotext not installed",
 )
 def test_libreoffice_prints_the_sheet_with_its_chart(example_out, tmp_path):
-    done = subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(example_out),
-        ],
-        capture_output=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    pdf = tmp_path / "pdf" / (example_out.stem + ".pdf")
+    pdf = soffice(example_out, tmp_path / "pdf", "pdf")
     first_page = subprocess.run(
         ["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -343,24 +326,6 @@ def test_libreoffice_prints_every_sheet_we_write_on_a4_in_a_c_locale(tmp_path):
     # is Letter (612 x 792 points); A4 is 595.3 x 841.9.
     src = write_template(tmp_path / "example.xlsx", example=True)
     out = convert(src, tmp_path / "out").output
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    done = subprocess.run(
-        [
-            "soffice",
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path / "pdf"),
-            str(out),
-        ],
-        capture_output=True,
-        timeout=180,
-        env=env,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    pages = _pdf_pages(tmp_path / "pdf" / (out.stem + ".pdf"))
+    pages = _pdf_pages(soffice(out, tmp_path / "pdf", "pdf", c_locale=True))
     assert pages[0] == ("841.89", "595.304")  # 评分结果: A4 landscape, on one page
     assert len(pages) >= 6 and {tuple(sorted(p)) for p in pages} == {("595.304", "841.89")}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 import zipfile
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
+from conftest import soffice
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
@@ -319,10 +319,10 @@ def test_calamine_reads_every_sheet(scored):
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")
 def test_libreoffice_opens_the_scored_copy(scored, tmp_path):
     _, dest = scored
-    pdf = soffice_convert(dest, tmp_path / "pdf", "pdf")
+    pdf = soffice(dest, tmp_path / "pdf", "pdf")
     assert pdf.stat().st_size > 1000
     # LibreOffice's own re-save shows what it understood of the scored copy
-    wb = openpyxl.load_workbook(soffice_convert(dest, tmp_path / "xlsx", "xlsx"))
+    wb = openpyxl.load_workbook(soffice(dest, tmp_path / "xlsx", "xlsx"))
     assert wb.sheetnames[0] == FRONT and wb.active.title == FRONT
     assert wb["隐藏"].sheet_state == "hidden"
     assert wb["绩效指标"].print_area == "'绩效指标'!$A$1:$J$6"
@@ -336,28 +336,6 @@ def test_libreoffice_opens_the_scored_copy(scored, tmp_path):
     assert front["A1"].value == "绩效自评结果" and front["A1"].font.sz == 20
     assert len(front._charts) == 1
     assert front["A6"].hyperlink.location == "'绩效指标'!I5"
-
-
-def soffice_convert(path: Path, outdir: Path, fmt: str) -> Path:
-    profile = outdir / "profile"
-    result = subprocess.run(
-        [
-            "soffice",
-            f"-env:UserInstallation=file://{profile}",
-            "--headless",
-            "--convert-to",
-            fmt,
-            "--outdir",
-            str(outdir),
-            str(path),
-        ],
-        capture_output=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stderr
-    out = outdir / (path.stem + "." + fmt)
-    assert out.exists(), result.stdout + result.stderr
-    return out
 
 
 # ---------------------------------------------------------------------------------------------
