@@ -271,3 +271,14 @@ def test_template_into_a_folder_with_a_wrong_suffix_or_unwritable(tmp_path):
 
     report = runner.invoke(app, ["template", "--report", str(tmp_path / "r.xlsx")])
     assert report.exit_code == 2 and "须以 .docx 结尾" in report.output
+
+
+def test_a_units_own_sheet_of_a_similar_name_is_not_taken_for_ours(build):
+    def own_summary_instead(wb):  # no 支出明细, but a table of the unit's own with another header
+        del wb["支出明细"]
+        ws = wb.create_sheet("支出明细汇总")
+        ws.append(["类别", "合计"])
+        ws.append(["设备购置", 32.88])
+
+    r = evaluate(build(extra=own_summary_instead))
+    assert codes(r) == [("LEDGER_MISSING", "支出明细", "")] and r.total == 99.4

@@ -185,6 +185,8 @@ def read_workbook(path: Path) -> Workbook:
     )
     all_sheets, grids = _load_grids(path, sniffed, findings)
     sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids))
+    # a near miss is ours only if it holds what ours holds ("支出明细汇总" without 日期/摘要/金额 is the unit's own)
+    sheet_names = {k: a for k, a in sheet_names.items() if a.strip() == k or _looks_like(k, grids[a])}
     for known, actual in sheet_names.items():
         if actual.strip() != known:
             findings.append(
@@ -300,6 +302,19 @@ def read_workbook(path: Path) -> Workbook:
         findings=findings,
         scorable=scorable,
     )
+
+
+def _looks_like(known: str, grid: Grid) -> bool:
+    """Whether a sheet holds the header (or, for 项目信息, a label) the template's sheet ``known`` has."""
+    if known == SHEET_INFO:
+        return any(text(v) is not None and label_key(v) in INFO_LABELS for row in grid.rows for v in row[:3])
+    columns, required = {
+        SHEET_INDICATORS: (INDICATOR_COLUMNS, INDICATOR_REQUIRED),
+        SHEET_LEDGER: (LEDGER_COLUMNS, LEDGER_REQUIRED),
+        SHEET_TEAM: (TEAM_COLUMNS, TEAM_REQUIRED),
+        SHEET_PROBLEMS: (REMARK_COLUMNS, REMARK_REQUIRED),
+    }[known]
+    return _find_header(grid, columns, required, []) is not None
 
 
 def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[list[str], dict[str, Grid]]:
