@@ -282,3 +282,44 @@ def test_a_units_own_sheet_of_a_similar_name_is_not_taken_for_ours(build):
 
     r = evaluate(build(extra=own_summary_instead))
     assert codes(r) == [("LEDGER_MISSING", "支出明细", "")] and r.total == 99.4
+
+
+def test_a_units_own_sheets_beside_ours_are_not_read_at_all(build):
+    def big_own_sheet(wb):  # formatted to its last rows, as whole-column formats make it
+        wb.create_sheet("支出明细汇总")["A250000"] = 1
+
+    r = evaluate(build(extra=big_own_sheet))
+    assert r.total == 99.4 and codes(r) == []
+
+
+def test_our_sheet_renamed_beside_a_units_notes_is_still_ours(build):
+    def with_notes(wb):
+        wb["绩效指标"].title = "绩效指标表"
+        wb.create_sheet("绩效指标说明").append(["本表说明各指标的含义"])
+
+    r = evaluate(build(extra=with_notes))
+    assert r.total == 99.4 and codes(r) == [("SHEET_NAME_NEAR", "绩效指标表", "")]
+
+
+def test_a_renamed_sheet_with_a_header_slip_names_the_column(build):
+    def slip(wb):
+        wb["绩效指标"].title = "绩效指标表"
+        wb["绩效指标表"]["H1"] = "分数"
+
+    r = evaluate(build(extra=slip))
+    assert ("MISSING_COLUMN", "绩效指标表", "K1") in codes(r) and "MISSING_SHEET" not in [c for c, _, _ in codes(r)]
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "unit", "score", "asked"),
+    [
+        ("≤10%", 0.5, None, 10.0, False),  # a failure rate of 0.5 (%) under a ceiling of 10%: met, nothing asked
+        ("≥100", 0.95, "%", 9.5, True),  # the % in 计量单位: 0.95 beside 100 % is asked about, scored as 95%
+        ("≥2", "50%", "次", 0.0, False),  # 2 次 against 50%: other units, not a fraction (UNIT_MISMATCH)
+    ],
+)
+def test_the_scale_check_reads_the_unit_column_and_leaves_ceilings_alone(build, target, actual, unit, score, asked):
+    rows = [ind("产出指标", "数量指标", "x", target, actual, 10, unit=unit), *SEED_INDICATORS[1:]]
+    r = evaluate(build(indicators=rows))
+    assert r.indicators[0].score == score
+    assert ("SCALE_MISMATCH" in [c for c, _, _ in codes(r)]) is asked

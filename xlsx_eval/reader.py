@@ -31,8 +31,8 @@ from .model import (
     Remark,
     Workbook,
 )
+from .sheet_names import candidates
 from .sheet_names import match as sheet_names_of
-from .sheet_names import resembles_any
 from .sniff import Sniffed, sniff
 from .values import (
     MONEY_UNITS,
@@ -184,9 +184,8 @@ def read_workbook(path: Path) -> Workbook:
         for name in sniffed.dropped_parts
     )
     all_sheets, grids = _load_grids(path, sniffed, findings)
-    sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids))
-    # a near miss is ours only if it holds what ours holds ("支出明细汇总" without 日期/摘要/金额 is the unit's own)
-    sheet_names = {k: a for k, a in sheet_names.items() if a.strip() == k or _looks_like(k, grids[a])}
+    # a near miss with characters put in is ours only if it holds what ours holds (a unit's 支出明细汇总 is not)
+    sheet_names, unsure = sheet_names_of(KNOWN_SHEETS, list(grids), lambda k, a: _looks_like(k, grids[a]))
     for known, actual in sheet_names.items():
         if actual.strip() != known:
             findings.append(
@@ -331,10 +330,11 @@ def _load_grids(path: Path, sniffed: Sniffed, findings: list[Finding]) -> tuple[
         with path.open("rb") as f:  # from a file object, calamine goes by the content, not the name's extension
             book = python_calamine.CalamineWorkbook.from_filelike(f)
             all_sheets = list(book.sheet_names)
+            read = candidates(KNOWN_SHEETS, all_sheets)
             rows_of = {
                 name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 for name in all_sheets
-                if resembles_any(KNOWN_SHEETS, name)
+                if name in read
             }
     except (KeyboardInterrupt, SystemExit):
         raise
@@ -609,8 +609,8 @@ def _typed_with_equals(
     wanted = {columns[f] for f in ("target", "actual") if f in columns}
     for a1_ref, formula in formulas.items():
         r, c = _position(a1_ref)
-        if c not in wanted or r <= header_row or not _LITERAL_FORMULA.match(formula.strip()):
-            continue
+        if c not in wanted or r <= header_row or (r, c) in percent_cells or not _LITERAL_FORMULA.match(formula.strip()):
+            continue  # a percent-formatted cell shows what it holds (=1 as 100%): read as it shows
         typed = "=" + formula.strip()
         while len(grid.rows) <= r:
             grid.rows.append([])

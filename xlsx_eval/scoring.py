@@ -296,7 +296,9 @@ def _quantitative(
             return None
         actual = parsed
     t = target.quantity.value
-    if target.quantity.unit == "%" and not actual.unit and _hundredth_of(actual.value, t):
+    if nature == "≤":
+        pass  # a small plain number beside a ceiling of a few per cent (故障率 ≤10%, 0.5) is a percent already
+    elif t_unit == "%" and not actual.unit and _hundredth_of(actual.value, t):
         findings.append(
             finding(
                 "SCALE_MISMATCH",
@@ -306,7 +308,7 @@ def _quantitative(
             )
         )
         actual = Quantity(actual.value * 100, "%")
-    elif actual.unit == "%" and not target.quantity.unit and _hundredth_of(t, actual.value):
+    elif actual.unit == "%" and not t_unit and _hundredth_of(t, actual.value):
         findings.append(
             finding(
                 "SCALE_MISMATCH",

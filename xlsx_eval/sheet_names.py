@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .values import canon
 
@@ -41,9 +41,15 @@ def resembles_any(wanted: Iterable[str], name: str) -> bool:
     return any(resembles(w, name) for w in wanted)
 
 
-def match(wanted: Iterable[str], names: list[str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+def match(
+    wanted: Iterable[str], names: list[str], fits: Callable[[str, str], bool] = lambda w, n: True
+) -> tuple[dict[str, str], dict[str, list[str]]]:
     """(template name → sheet name, for each found), and (template name → the near misses, for each that more
-    than one sheet resembles). The exact name wins (the first of two alike); else a single near miss."""
+    than one sheet resembles). The exact name wins (the first of two alike). Else a near miss: one that differs
+    only by spaces, a trailing number or 表 is taken as it is; one with characters put in ("支出明细汇总") only
+    when ``fits(template name, sheet name)`` says it holds what ours holds. Two alike are told apart by
+    ``fits``, or not at all."""
+    wanted = list(wanted)
     found: dict[str, str] = {}
     unsure: dict[str, list[str]] = {}
     for w in wanted:
@@ -55,9 +61,21 @@ def match(wanted: Iterable[str], names: list[str]) -> tuple[dict[str, str], dict
         if w in found:
             continue
         near = [n for n in names if n not in taken and resembles(w, n)]
-        if len(near) == 1:
-            found[w] = near[0]
-            taken.add(near[0])
-        elif near:
-            unsure[w] = near
+        close = [n for n in near if key(n) == key(w)]
+        pool = close or [n for n in near if fits(w, n)]
+        if len(pool) > 1:
+            pool = [n for n in pool if fits(w, n)] if len([n for n in pool if fits(w, n)]) == 1 else pool
+        if len(pool) == 1:
+            found[w] = pool[0]
+            taken.add(pool[0])
+        elif pool:
+            unsure[w] = pool
     return found, unsure
+
+
+def candidates(wanted: Iterable[str], names: list[str]) -> set[str]:
+    """The sheets a reader may take for the template's (to measure and read): each exact name, and where there
+    is none, every near miss."""
+    wanted = list(wanted)
+    exact = {w for w in wanted if any(n.strip() == w for n in names)}
+    return {n for n in names if n.strip() in exact or any(w not in exact and resembles(w, n) for w in wanted)}

@@ -24,7 +24,7 @@ from defusedxml import ElementTree as SafeET
 from . import sheet_scan
 from .a1 import column_letters
 from .errors import UnreadableWorkbook
-from .sheet_names import resembles_any
+from .sheet_names import candidates, resembles_any
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -226,9 +226,10 @@ def _sniff_ooxml(
         el.get("fullCalcOnLoad") in ("1", "true") for el in workbook.iter(f"{_MAIN}calcPr")
     )
     percent_styles: frozenset[str] | None = None
+    read = candidates(sheets_read, [name for name, _ in sheets])
     for name, part in sheets:
-        if not resembles_any(sheets_read, name):
-            continue  # only the sheets a parser will read need measuring
+        if name not in read:
+            continue  # only the sheets a parser will read need measuring (not a unit's own 支出明细汇总 beside ours)
         scan = sheet_scan.measure(parts.open, part, limits.max_rows, limits.max_cells)
         _check_extent(name, scan, limits)
         _check_strings(name, scan)
