@@ -1,4 +1,4 @@
-"""Tiny workbooks built with openpyxl straight from template.md, independently of xlsx_eval.template.
+"""Tiny workbooks built with openpyxl straight from template.md, independently of xlsx_eval.write.template.
 
 The default content is the seed report's case, typed in by hand from seed-report.txt.
 Layout of what ``build`` writes (tests refer to these cells):

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 import xlsx_eval
 from xlsx_eval import isolate
+from xlsx_eval.batch.summary import count_step, write_summary
 from xlsx_eval.cli import app
-from xlsx_eval.summary import count_step, write_summary
 
 # (unit, project, 全年执行数 of a 35 万元 budget) → rate, execution score, total (the nine indicators are met: 90)
 CASES = [
@@ -122,7 +122,7 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     assert rows[1][2:11] == [35, 31.5, 31.5, 0, 0.9, 99, "优秀", 0, 0]
     assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 0]
     assert rows[6][8:12] == ["无法读取", 1, 0, "5-坏文件.xlsx"]  # not 未评分: the file could not be read at all
-    national = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "national.toml").read_bytes())
+    national = hashlib.sha256((Path(xlsx_eval.__file__).parent / "score" / "profiles" / "national.toml").read_bytes())
     assert rows[1][12] == str(inbox / "二组") and rows[2][12] == str(inbox)  # same name, told apart by the folder
     # the rules by their title, traceable to their file
     assert rows[1][13] == f"财政部项目支出绩效自评表（默认规则），文件摘要 {national.hexdigest()[:12]}"
@@ -178,7 +178,9 @@ def test_grade_counts_in_the_words_of_the_rules_that_scored(inbox, tmp_path):
         for row in wb["统计"].iter_rows(min_col=1, max_col=3)
         if row[0].value == "湖北省项目支出绩效自评规则"
     ]
-    digest = hashlib.sha256((Path(xlsx_eval.__file__).parent / "profiles" / "hubei.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(
+        (Path(xlsx_eval.__file__).parent / "score" / "profiles" / "hubei.toml").read_bytes()
+    ).hexdigest()
     assert rules == [["湖北省项目支出绩效自评规则", "hubei", digest[:12]]]
     assert wb["项目汇总"]["N3"].value == f"湖北省项目支出绩效自评规则，文件摘要 {digest[:12]}"
     codes = {row[0].value: (row[1].value, row[2].value) for row in wb["统计"].iter_rows(min_row=3, max_col=3)}

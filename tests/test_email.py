@@ -24,15 +24,15 @@ from conftest import write_workbook
 from smtp_server import free_port
 from typer.testing import CliRunner
 
-from xlsx_eval.batch import convert_batch
+from xlsx_eval.batch.inputs import expand_inputs
+from xlsx_eval.batch.intake import convert_batch
+from xlsx_eval.batch.store import DB_NAME, Store
 from xlsx_eval.cli import app
 from xlsx_eval.errors import MailError, MailSettingsError
 from xlsx_eval.files import digest
-from xlsx_eval.inputs import expand_inputs
-from xlsx_eval.mail_settings import MailSettings, resolve_settings
-from xlsx_eval.mailer import Status, open_folder, plan_messages, send_messages
-from xlsx_eval.report import ReportOptions
-from xlsx_eval.store import DB_NAME, Store
+from xlsx_eval.mail.mailer import Status, open_folder, plan_messages, send_messages
+from xlsx_eval.mail.settings import MailSettings, resolve_settings
+from xlsx_eval.report.word import ReportOptions
 
 runner = CliRunner()
 FROM = "jxpj@czj.example.gov.cn"

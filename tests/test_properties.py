@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from xlsx_eval import convert, evaluate
 from xlsx_eval.model import Result
-from xlsx_eval.reader import TOTAL_WORDS, read_workbook
+from xlsx_eval.read import read_workbook
+from xlsx_eval.read.grid import TOTAL_WORDS
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

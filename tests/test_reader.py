@@ -3,7 +3,7 @@
 from conftest import SEED_INDICATORS, ind
 
 from xlsx_eval import evaluate
-from xlsx_eval.reader import read_workbook
+from xlsx_eval.read import read_workbook
 
 
 def codes(result):
@@ -180,7 +180,7 @@ def test_no_indicators_is_not_scored(build):
 
 
 def test_the_blank_template_says_what_to_fill(tmp_path):
-    from xlsx_eval.template import write_template
+    from xlsx_eval.write.template import write_template
 
     r = evaluate(write_template(tmp_path / "blank.xlsx"))
     assert not r.scored

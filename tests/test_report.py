@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 from xlsx_eval.cli import app
 from xlsx_eval.errors import ReportTemplateError
 from xlsx_eval.pipeline import _evaluate
-from xlsx_eval.report import VARIABLES, report_context, write_report
-from xlsx_eval.report_template import report_template_bytes
-from xlsx_eval.rules_file import national
+from xlsx_eval.report.template import report_template_bytes
+from xlsx_eval.report.word import VARIABLES, report_context, write_report
+from xlsx_eval.score.rules_file import national
 
 SHIPPED_TEMPLATE = Path(__file__).resolve().parent.parent / "workbook_templates" / "report-template.docx"
 
@@ -491,7 +491,7 @@ def test_fifty_thousand_indicators_give_a_report(tmp_path):
 
 def test_a_memory_failure_is_not_blamed_on_the_disk(example, tmp_path, monkeypatch):
     from xlsx_eval import pipeline
-    from xlsx_eval.report import ReportOptions
+    from xlsx_eval.report.word import ReportOptions
 
     def exhausted(*args, **kwargs):
         raise MemoryError

@@ -17,14 +17,14 @@ from lxml import etree
 import xlsx_eval
 from xlsx_eval import convert, evaluate
 from xlsx_eval.findings import finding
-from xlsx_eval.result_sheet import build_result_sheet
-from xlsx_eval.rules import DEFAULT_RULES
-from xlsx_eval.rules_file import load_rules
-from xlsx_eval.rules_file import national as national_rules
-from xlsx_eval.template import write_template
-from xlsx_eval.writeback import write_scored
+from xlsx_eval.score.rules import DEFAULT_RULES
+from xlsx_eval.score.rules_file import load_rules
+from xlsx_eval.score.rules_file import national as national_rules
+from xlsx_eval.write.result_sheet import build_result_sheet
+from xlsx_eval.write.template import write_template
+from xlsx_eval.write.writeback import write_scored
 
-PROFILES = Path(xlsx_eval.__file__).parent / "profiles"
+PROFILES = Path(xlsx_eval.__file__).parent / "score" / "profiles"
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 

@@ -14,10 +14,10 @@ import xlsx_eval
 from xlsx_eval import evaluate
 from xlsx_eval.cli import app
 from xlsx_eval.errors import RulesError
-from xlsx_eval.rules import DEFAULT_RULES
-from xlsx_eval.rules_file import load_rules, parse_rules, rules_toml
+from xlsx_eval.score.rules import DEFAULT_RULES
+from xlsx_eval.score.rules_file import load_rules, parse_rules, rules_toml
 
-PROFILES = Path(xlsx_eval.__file__).parent / "profiles"
+PROFILES = Path(xlsx_eval.__file__).parent / "score" / "profiles"
 
 
 def rules_from(tmp_path, text: str):

@@ -6,8 +6,8 @@ import pytest
 from conftest import SEED_INDICATORS, ind
 
 from xlsx_eval import evaluate
-from xlsx_eval.rules import Rules
-from xlsx_eval.scoring import execution
+from xlsx_eval.score.rules import Rules
+from xlsx_eval.score.scoring import execution
 from xlsx_eval.values import half_up
 
 

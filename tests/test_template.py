@@ -8,12 +8,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlsx_eval.template import write_template
+from xlsx_eval.write.template import write_template
 
 SHIPPED = Path(__file__).resolve().parent.parent / "workbook_templates"
 REGENERATE = (
     "请在项目根目录重新生成随附的工作簿 / regenerate the shipped workbooks from the project root:\n"
-    '  python -c "from pathlib import Path; from xlsx_eval.template import write_template as w; '
+    '  python -c "from pathlib import Path; from xlsx_eval.write.template import write_template as w; '
     "w(Path('workbook_templates/template.xlsx')); "
     "w(Path('workbook_templates/example.xlsx'), example=True)\""
 )

@@ -11,7 +11,7 @@ import pytest
 from conftest import INFO, SEED_INDICATORS, SEED_PAYMENTS, ind
 
 from xlsx_eval import convert, evaluate
-from xlsx_eval.reader import read_workbook
+from xlsx_eval.read import read_workbook
 
 
 def test_project_info_with_a_title_blank_rows_and_labels_in_any_order(build):

@@ -15,8 +15,8 @@ from conftest import soffice
 from lxml import etree
 from python_calamine import CalamineWorkbook
 
-from xlsx_eval.writeback import CellEdit, CellFormat, ColumnChart, FrontSheet, Series, write_scored
-from xlsx_eval.writeback.shared_formulas import _shift_formula
+from xlsx_eval.write.writeback import CellEdit, CellFormat, ColumnChart, FrontSheet, Series, write_scored
+from xlsx_eval.write.writeback.shared_formulas import _shift_formula
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -554,7 +554,7 @@ def test_fills_append_styles_without_renumbering(scored):
 
 def test_front_formats_for_a_styles_xml_seen_before_come_from_memory(tmp_path):
     """A second workbook with the same styles.xml gets the front sheet's formats without parsing it: the same parts."""
-    from xlsx_eval.writeback import styles
+    from xlsx_eval.write.writeback import styles
 
     src = make_src(tmp_path / "单位.xlsx")
     styles._FORMATS_ADDED.clear()

@@ -20,11 +20,11 @@ def __getattr__(name: str):
 
         return getattr(pipeline, name)
     if name == "write_template":
-        from .template import write_template
+        from .write.template import write_template
 
         return write_template
     if name == "Rules":
-        from .rules import Rules
+        from .score.rules import Rules
 
         return Rules
     if name == "Result":

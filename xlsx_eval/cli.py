@@ -75,12 +75,12 @@ def template(
 
     try:
         if report:
-            from .report_template import report_template_bytes
+            from .report.template import report_template_bytes
 
             with atomic_path(dest) as tmp:
                 tmp.write_bytes(report_template_bytes())
         else:
-            from .template import write_template
+            from .write.template import write_template
 
             write_template(dest, example=example)
     except Exception as exc:  # an OSError, or xlsxwriter's FileCreateError around one
@@ -108,7 +108,7 @@ def rules(
     示例：xlsx-eval rules > 我局规则.toml ，改好后 xlsx-eval rules --check 我局规则.toml ，
     再用 xlsx-eval convert inbox/ -o out --rules 我局规则.toml
     """
-    from .rules_file import rules_toml
+    from .score.rules_file import rules_toml
 
     if check_file is not None:
         loaded = _load_rules(str(check_file))
@@ -119,7 +119,7 @@ def rules(
 
 def _load_rules(spec: str | None):
     from .errors import RulesError
-    from .rules_file import load_rules
+    from .score.rules_file import load_rules
 
     try:
         return load_rules(spec)
@@ -140,7 +140,7 @@ def check(
 
     示例：xlsx-eval check 长安区委办.xlsx ，或 xlsx-eval check inbox/ --json
     """
-    from .inputs import expand_inputs
+    from .batch.inputs import expand_inputs
     from .pipeline import process
 
     rules_in_force = _load_rules(rules_spec)
@@ -189,9 +189,9 @@ def convert(
 
     一次处理整个文件夹：xlsx-eval convert inbox/ -o out --jobs 2 --changed-only
     """
-    from .batch import convert_batch
+    from .batch.inputs import expand_inputs
+    from .batch.intake import convert_batch
     from .errors import StoreError
-    from .inputs import expand_inputs
 
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(report or report_template is not None or pdf, report_template)
@@ -285,12 +285,57 @@ def report(
     raise typer.Exit(max(_exit_code([result]), EXIT_ERRORS if pdf_failed else EXIT_OK))
 
 
+@app.command()
+def export(
+    inputs: Annotated[list[str], typer.Argument(help="要导出的工作簿、文件夹或通配符")],
+    outdir: Annotated[Path, typer.Option("--output", "-o", help="输出文件夹：每个工作簿写出 <原名>.national.xlsx")],
+    form: Annotated[str, typer.Option("--form", help="导出的表式，目前为 national（全国通用的项目支出绩效自评表）")],
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
+) -> None:
+    """评分并写出全国通用的项目支出绩效自评表（A4 打印版式，宋体，填好计算出的执行率、得分和总分）。
+
+    示例：xlsx-eval export workbook_templates/example.xlsx -o out --form national
+    """
+    from .batch.inputs import expand_inputs
+    from .pipeline import export_national
+
+    if form != "national":
+        _err(f"不认识的表式“{form}”；目前可导出的表式只有 national（项目支出绩效自评表），如 --form national")
+        raise typer.Exit(EXIT_USAGE)
+    rules_in_force = _load_rules(rules_spec)
+    found = _inputs(inputs, expand_inputs, quiet)
+    if outdir.exists() and not outdir.is_dir():
+        _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _err(f"✘ 无法创建输出文件夹 {outdir}（{exc.strerror or exc}）")
+        raise typer.Exit(EXIT_USAGE) from None
+    with _Progress(len(found.paths), quiet) as progress:
+
+        def done(index: int, result) -> None:
+            progress.advance()
+            if not quiet:
+                r = result.to_dict()
+                progress.say(_verdict(r) + (f" → {r['output']}" if r["output"] else "（未导出：无法评分）"))
+
+        results = [
+            r.to_dict() for r in export_national(found.paths, outdir, rules_in_force, jobs=_jobs(jobs), done=done)
+        ]
+    written = sum(1 for r in results if r["output"])
+    _err(f"共 {len(results)} 个文件，导出 {written} 份自评表到 {outdir}")
+    raise typer.Exit(max(_exit_code(results), EXIT_ERRORS if written < len(results) else EXIT_OK))
+
+
 def _report_options(wanted: bool, template: Path | None):
     """The report settings, with a bureau's template checked before any workbook is read."""
     if not wanted:
         return None
     from .errors import ReportTemplateError
-    from .report import ReportOptions, check_template
+    from .report.word import ReportOptions, check_template
 
     if template is not None:
         try:
@@ -303,7 +348,7 @@ def _report_options(wanted: bool, template: Path | None):
 
 def _pdfs(documents: list[Path], quiet: bool) -> int:
     """PDFs of the reports; says which were made and why any was not. Returns how many failed."""
-    from .pdf import to_pdf
+    from .report.pdf import to_pdf
 
     if not documents:
         return 0
@@ -367,9 +412,9 @@ def email(
     import os
     from dataclasses import replace
 
-    from . import mailer
     from .errors import MailError, MailSettingsError, StoreError
-    from .mail_settings import resolve_settings
+    from .mail import mailer
+    from .mail.settings import resolve_settings
 
     if use_ssl and starttls:
         _err("--ssl 和 --starttls 只能选一个：端口 465 通常用 --ssl，587 用 --starttls")
@@ -433,8 +478,8 @@ def status(
 
     示例：xlsx-eval status out ，或 xlsx-eval status out --json
     """
+    from .batch.folder_status import STATES, folder_status
     from .errors import StoreError
-    from .folder_status import STATES, folder_status
 
     try:
         st = folder_status(outdir)
@@ -478,7 +523,7 @@ def _smtp_password(settings) -> str:
 
 
 def _mail_line(outcome, quiet: bool) -> str | None:
-    from .mailer import Status
+    from .mail.mailer import Status
 
     to = "、".join(outcome.recipients)
     if outcome.status is Status.SENT:
@@ -493,7 +538,7 @@ def _mail_line(outcome, quiet: bool) -> str | None:
 
 
 def _mail_closing(report, stopped: bool) -> str:
-    from .mailer import Status
+    from .mail.mailer import Status
 
     c = report.count
     tail = f"此前已发送 {c(Status.ALREADY_SENT)} 个，没有邮箱 {c(Status.NO_ADDRESS)} 个，失败 {c(Status.FAILED)} 个"

@@ -108,8 +108,8 @@ class Remark:
 
 
 @dataclass
-class Workbook:
-    """What the reader took from one filled workbook, and the problems it met on the way."""
+class Form:
+    """What the reader took from one form (today: our whole workbook), and the problems it met on the way."""
 
     path: Path
     kind: str  # what the file really is: "xlsx", "xlsm", "xls" or "ods"
@@ -188,6 +188,8 @@ class Result:
     grade: str | None
     findings: list[Finding]
     indicator_sheet: str = SHEET_INDICATORS
+    layout: str = "workbook"
+    sheet: str | None = None  # the national form's sheet (one workbook may hold several forms)
     rules: dict[str, Any] = field(
         default_factory=dict
     )  # {"name", "title", "digest", "grades"} of the rules that scored it
@@ -209,6 +211,8 @@ class Result:
         f = self.funds
         return {
             "file": str(self.file),
+            "layout": self.layout,
+            "sheet": self.sheet,
             "output": str(self.output) if self.output else None,
             "report": str(self.report) if self.report else None,
             "scored": self.scored,

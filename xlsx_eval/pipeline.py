@@ -14,13 +14,13 @@ from . import isolate
 from .errors import ReportTemplateError, UnreadableWorkbook
 from .files import MAX_STEM_BYTES, NAME_MAX, fault, shorten
 from .findings import Finding, finding
-from .model import SHEET_INDICATORS, Funds, Result, Workbook
-from .reader import read_workbook
-from .reconcile import ledger_total, reconcile
-from .report import ReportOptions, write_report
-from .rules import Rules
-from .rules_file import national
-from .scoring import score_workbook
+from .model import SHEET_INDICATORS, Form, Funds, Result
+from .read import read_workbook
+from .report.word import ReportOptions, write_report
+from .score.reconcile import ledger_total, reconcile
+from .score.rules import Rules
+from .score.rules_file import national
+from .score.scoring import score_workbook
 
 #: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods
 #: (which are read, not written back) become .xlsx.
@@ -85,15 +85,62 @@ def report_workbook(
     return _as_result(path, outcome, rules)
 
 
+def export_national(
+    paths: list[Path],
+    outdir: Path | str,
+    rules: Rules | None = None,
+    *,
+    jobs: int = 1,
+    done: Callable[[int, Result], None] | None = None,
+) -> list[Result]:
+    """Score each input and write its national 项目支出绩效自评表, ``<stem>.national.xlsx`` in ``outdir``
+    (``result.output``; None when the input could not be scored or the form not written). Two inputs of one
+    name get ``<stem> (2).national.xlsx`` and so on, in the order given."""
+    rules, outdir = rules or national(), Path(outdir)
+    taken: set[str] = set()
+    dests = []
+    for path in paths:
+        stem, n = shorten(path.stem, MAX_STEM_BYTES), 2
+        name = stem
+        while name.casefold() in taken:
+            name, n = f"{stem} ({n})", n + 1
+        taken.add(name.casefold())
+        dests.append(outdir / f"{name}.national.xlsx")
+    _import_before_forking(writing=True)
+    results: list[Result] = [None] * len(paths)  # type: ignore[list-item]  # each filled as its file finishes
+
+    def finished(index: int, outcome) -> None:
+        results[index] = _as_result(paths[index], outcome, rules)
+        if done:
+            done(index, results[index])
+
+    isolate.run_all(_export_job, [(p, rules, d) for p, d in zip(paths, dests)], jobs, done=finished)
+    return results
+
+
+def _export_job(path: Path, rules: Rules, dest: Path) -> Result:
+    from .write.national_form import write_national_form
+
+    wb, result = _evaluate(path, rules)
+    if not result.scored:
+        return result
+    try:
+        result.output = write_national_form(wb, result, dest)
+    except OSError as exc:
+        result.transient = True
+        result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"自评表无法写出（{exc}）"))
+    return result
+
+
 def _import_before_forking(writing: bool, reporting: bool = False) -> None:
     """Import what the workers need once, here: each forked worker inherits it instead of importing it again
     (about 0.1 s a worker, and workers are renewed every few dozen files)."""
     import python_calamine  # noqa: F401
 
-    from . import sheet_scan  # noqa: F401  (lxml)
+    from .read import sheet_scan  # noqa: F401  (lxml)
 
     if writing:
-        from . import writer  # noqa: F401
+        from .write import scored_copy  # noqa: F401
     if reporting:
         import docxtpl  # noqa: F401
 
@@ -113,7 +160,7 @@ def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) ->
     return result
 
 
-def _write_report(wb: Workbook, result: Result, dest: Path, options: ReportOptions) -> None:
+def _write_report(wb: Form, result: Result, dest: Path, options: ReportOptions) -> None:
     """The report of a scored workbook; a failure is this file's REPORT_FAILED finding, never a traceback."""
     if not result.scored:
         return
@@ -160,8 +207,8 @@ def _as_result(path: Path, outcome, rules: Rules) -> Result:
     )
 
 
-def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workbook, Result]:
-    from .writer import write_result
+def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Form, Result]:
+    from .write.scored_copy import write_result
 
     wb, result = _evaluate(path, rules)
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
@@ -209,7 +256,7 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Workboo
     return wb, result
 
 
-def _evaluate(path: Path, rules: Rules) -> tuple[Workbook, Result]:
+def _evaluate(path: Path, rules: Rules) -> tuple[Form, Result]:
     wb = read_workbook(path)
     p = wb.project
     findings = list(wb.findings) + reconcile(wb, rules)
