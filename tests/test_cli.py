@@ -40,7 +40,7 @@ def test_check_json_equals_the_library(example, tmp_path):
     result = runner.invoke(app, ["check", "--json", str(path)])
     assert result.exit_code == 1
     document = json.loads(result.stdout)
-    assert document["results"] == [evaluate(path).to_dict()]
+    assert document["results"] == [evaluate(path)[0].to_dict()]
     assert document["summary"] == {"files": 1, "scored": 1, "errors": 1, "warnings": 0}
 
 
@@ -75,7 +75,7 @@ def test_template_writes_and_does_not_overwrite(tmp_path):
     again = runner.invoke(app, ["template", str(dest)])
     assert again.exit_code == 2 and "--force" in again.output
     assert runner.invoke(app, ["template", "--example", "--force", str(dest)]).exit_code == 0
-    assert evaluate(dest).total == 99.4
+    assert evaluate(dest)[0].total == 99.4
 
 
 @pytest.mark.parametrize("command", [c.name or c.callback.__name__ for c in app.registered_commands])

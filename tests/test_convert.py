@@ -24,7 +24,7 @@ def digest(path):
 
 def test_convert_the_example(example, tmp_path):
     before = digest(example)
-    r = convert(example, tmp_path)
+    [r] = convert(example, tmp_path)
     assert digest(example) == before  # the input is never touched
     assert r.output == tmp_path / "example.scored.xlsx"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example.scored.xlsx"]  # no temporary left over
@@ -55,7 +55,7 @@ def test_convert_marks_the_slip_and_links_to_it(example, tmp_path):
     src.parent.mkdir()
     wb.save(src)
 
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     out = openpyxl.load_workbook(r.output)
     cell = out["项目信息"]["B21"]
     assert cell.value == 30.88
@@ -75,7 +75,7 @@ def test_a_workbook_without_a_score_column_gets_one(build, tmp_path):
         for col, name in enumerate(INDICATOR_HEADER[:8] + INDICATOR_HEADER[9:], start=1):
             ws.cell(1, col, name)
 
-    r = convert(build(indicators=rows, extra=header), tmp_path / "out")
+    [r] = convert(build(indicators=rows, extra=header), tmp_path / "out")
     assert r.total == 99.4
     ws = openpyxl.load_workbook(r.output)["绩效指标"]
     assert ws["J1"].value == "自评得分"
@@ -83,18 +83,18 @@ def test_a_workbook_without_a_score_column_gets_one(build, tmp_path):
 
 
 def test_the_scored_workbook_scores_the_same_again(example, tmp_path):
-    first = convert(example, tmp_path / "a")
-    again = evaluate(first.output)
+    [first] = convert(example, tmp_path / "a")
+    [again] = evaluate(first.output)
     assert again.total == 99.4 and again.findings == []
     # scoring an output again replaces its 评分结果 sheet rather than adding another
-    second = convert(first.output, tmp_path / "b")
+    [second] = convert(first.output, tmp_path / "b")
     assert openpyxl.load_workbook(second.output).sheetnames.count("评分结果") == 1
 
 
 def test_unreadable_input_writes_nothing(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"\xd0\xcf\x11\xe0 not really")
-    r = convert(bad, tmp_path / "out")
+    [r] = convert(bad, tmp_path / "out")
     assert r.output is None and [f.code for f in r.findings] == ["UNREADABLE_FILE"]
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
@@ -108,7 +108,7 @@ def test_cli_convert_json_and_exit_code(example, tmp_path):
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_scored_example(example, tmp_path):
-    r = convert(example, tmp_path)
+    [r] = convert(example, tmp_path)
     done = subprocess.run(
         [
             "soffice",
@@ -157,11 +157,11 @@ def test_a_scored_copy_with_not_applicable_checks_clean(build, tmp_path):
     rows = SEED_INDICATORS[:-1] + [
         [*SEED_INDICATORS[-1][:5], "不适用", *SEED_INDICATORS[-1][6:]]
     ]  # the last one (2 points) left out
-    first = convert(build(indicators=rows), tmp_path / "out")
+    [first] = convert(build(indicators=rows), tmp_path / "out")
     # (9.4 + 88) / (10 + 88) × 100 = 99.387… → 99.39
     assert first.total == 99.39
     assert openpyxl.load_workbook(first.output)["绩效指标"]["I10"].value == "不适用"
-    again = evaluate(first.output)
+    [again] = evaluate(first.output)
     assert again.total == 99.39 and again.errors == 0
 
 
@@ -170,6 +170,6 @@ def test_the_scored_copy_is_recalculated_on_opening(build, tmp_path):
         wb["绩效指标"]["A11"] = "合计"
         wb["绩效指标"]["I11"] = "=SUM(I2:I10)"
 
-    r = convert(build(extra=total_row), tmp_path / "out")
+    [r] = convert(build(extra=total_row), tmp_path / "out")
     assert openpyxl.load_workbook(r.output).calculation.fullCalcOnLoad
-    assert evaluate(r.output).findings == []  # its own mark does not make its values untrusted
+    assert evaluate(r.output)[0].findings == []  # its own mark does not make its values untrusted

@@ -40,7 +40,7 @@ def renamed(wb: openpyxl.Workbook, names: dict[str, str]) -> None:
 
 
 def test_a_workbook_without_its_ledger_says_spending_was_not_checked(build):
-    r = evaluate(build(omit_sheets=("支出明细",)))
+    [r] = evaluate(build(omit_sheets=("支出明细",)))
     assert codes(r) == [("LEDGER_MISSING", "支出明细", "")]
     assert message(r, "LEDGER_MISSING") == (
         "工作簿中没有“支出明细”工作表，全年执行数未能与逐笔支出核对；请按标准模板添加“支出明细”表，逐笔填写本年度支出"
@@ -61,7 +61,7 @@ def test_a_workbook_without_its_ledger_says_spending_was_not_checked(build):
     ],
 )
 def test_a_near_miss_sheet_name_is_read_and_named(build, names, used):
-    r = evaluate(build(extra=lambda wb: renamed(wb, names)))
+    [r] = evaluate(build(extra=lambda wb: renamed(wb, names)))
     assert r.total == 99.4  # read as the template's sheets: the seed's score
     near = [f for f in r.findings if f.code == "SHEET_NAME_NEAR"]
     assert [(f.severity.value, f.sheet) for f in near] == [
@@ -82,7 +82,7 @@ def test_two_sheets_alike_are_not_guessed_between(build):
         wb["绩效指标"].title = "绩效指标1"
         wb.copy_worksheet(wb["绩效指标1"]).title = "绩效指标2"
 
-    r = evaluate(build(extra=two))
+    [r] = evaluate(build(extra=two))
     assert not r.scored
     assert message(r, "MISSING_SHEET") == (
         "工作簿中没有“绩效指标”工作表，“绩效指标1”“绩效指标2”都像是它，无法确定用哪一张；请把其中一张改名为“绩效指标”"
@@ -105,7 +105,7 @@ def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path)
             wb["绩效指标"][ref].data_type = "f"
 
     src = write_workbook(tmp_path / "typed.xlsx", indicators=rows, extra=typed_as_formulas)
-    r = evaluate(soffice(src, tmp_path / "saved", "xlsx:Calc MS Excel 2007 XML"))
+    [r] = evaluate(soffice(src, tmp_path / "saved", "xlsx:Calc MS Excel 2007 XML"))
     # =1套 against =1套: equal, 10; =100% against 95%: an equality target, 10 × 95/100 = 9.5
     assert [(s.indicator.target, s.score) for s in r.indicators[:2]] == [("=1套", 10.0), ("=100%", 9.5)]
     assert r.total == 90 - 20 + 10 + 9.5 + 9.4
@@ -122,7 +122,7 @@ def test_a_target_typed_with_equals_in_a_general_cell_is_read_as_typed(tmp_path)
 
 
 def test_a_fraction_against_a_percentage_is_asked_about_not_scored_near_zero(build):
-    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", "≥100%", 0.95, 10), *SEED_INDICATORS[1:]]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", "≥100%", 0.95, 10), *SEED_INDICATORS[1:]]))
     assert r.indicators[0].score == 9.5 and r.total == 98.9  # 95 of 100: 9.5, not 0.95% of it
     [f] = [f for f in r.findings if f.code == "SCALE_MISMATCH"]
     assert (f.severity.value, f.cell) == ("warning", "F2")
@@ -133,14 +133,14 @@ def test_a_fraction_against_a_percentage_is_asked_about_not_scored_near_zero(bui
 
 
 def test_a_target_of_one_against_a_percentage(build):
-    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", 1, "95%", 10), *SEED_INDICATORS[1:]]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", 1, "95%", 10), *SEED_INDICATORS[1:]]))
     assert r.indicators[0].score == 9.5  # 1 read as 100%: 95/100 of 10
     [f] = [f for f in r.findings if f.code == "SCALE_MISMATCH"]
     assert f.cell == "D2" and f.message.startswith("年度指标值“1”没有%，实际完成值“95%”却是百分数：1 是否指 100%？")
 
 
 def test_numbers_of_one_scale_raise_nothing(build):
-    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", "≥100%", 95, 10), *SEED_INDICATORS[1:]]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "数量指标", "完成率", "≥100%", 95, 10), *SEED_INDICATORS[1:]]))
     assert r.indicators[0].score == 9.5 and not [f for f in r.findings if f.code == "SCALE_MISMATCH"]
 
 
@@ -155,7 +155,7 @@ def test_a_ledger_in_yuan_under_wan_is_called_mixed_up_not_copied(build):
             (dt.date(2020, 4, 7), "购置值班室无线话筒", 0.6),
         ]
     ]
-    r = evaluate(build(info={"全年执行数": 14.9}, payments=in_yuan))
+    [r] = evaluate(build(info={"全年执行数": 14.9}, payments=in_yuan))
     text = message(r, "EXECUTED_MISMATCH")
     # 149,000 元 typed as 万元 against 14.9 万元: about 10,000 times
     assert text == (
@@ -169,7 +169,7 @@ def test_a_ledger_in_yuan_under_wan_is_called_mixed_up_not_copied(build):
 
 
 def test_a_tiny_budget_is_a_finding_on_its_cell_not_an_unreadable_file(build):
-    r = evaluate(build(info={"全年预算数": 1e-60}))
+    [r] = evaluate(build(info={"全年预算数": 1e-60}))
     assert [c for c, _, _ in codes(r)] == ["BAD_NUMBER"]
     assert (r.findings[0].sheet, r.findings[0].cell) == ("项目信息", "B7")
     assert (
@@ -178,7 +178,7 @@ def test_a_tiny_budget_is_a_finding_on_its_cell_not_an_unreadable_file(build):
 
 
 def test_a_weight_below_a_hundredth_is_named_and_asks_no_reason(build):
-    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "x", "≥100%", "100%", 0.004), *SEED_INDICATORS[1:]]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "数量指标", "x", "≥100%", "100%", 0.004), *SEED_INDICATORS[1:]]))
     assert ("BAD_NUMBER", "绩效指标", "H2") in codes(r)
     assert (
         message(r, "BAD_NUMBER") == "分值0.004小于计分的最小单位0.01分，得分只能为0；请核对分值（如“4”误写成了“0.004”）"
@@ -187,7 +187,7 @@ def test_a_weight_below_a_hundredth_is_named_and_asks_no_reason(build):
 
 
 def test_minus_zero_is_zero(build):
-    r = evaluate(build(info={"全年执行数": -0.0}))
+    [r] = evaluate(build(info={"全年执行数": -0.0}))
     assert str(r.funds.executed) == "0.0" and str(r.funds.execution_rate) == "0.0"
     assert "-0" not in message(r, "EXECUTED_MISMATCH")
     assert message(r, "EXECUTED_MISMATCH").startswith("全年执行数为0.00万元，但支出明细金额合计为32.88万元")
@@ -211,7 +211,7 @@ def test_a_negative_shared_string_index_is_a_damaged_file(tmp_path, example):
 
     bad = _rewritten(example, tmp_path / "bad.xlsx", negative)
     assert b"<v>-1</v>" in zipfile.ZipFile(bad).read("xl/worksheets/sheet2.xml")
-    r = evaluate(bad)
+    [r] = evaluate(bad)
     assert [c for c, _, _ in codes(r)] == ["UNREADABLE_FILE"]
     assert r.findings[0].message.startswith("工作表“项目信息”的 A1 单元格指向不存在的文字")
     assert "单元格指向不存在的文字，文件已损坏；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交" in r.findings[0].message
@@ -222,7 +222,7 @@ def test_a_member_outside_the_package_is_dropped_and_said(tmp_path, example):
         return ("../../outside.txt", b"not part of any workbook") if name is None else data
 
     src = _rewritten(example, tmp_path / "odd.xlsx", climbing)
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert ("PART_DROPPED", "", "") in codes(r)
     assert message(r, "PART_DROPPED") == (
         "工作簿中的部件“../../outside.txt”的路径指向工作簿之外（文件可能被篡改或损坏），评分后的副本已将其删除"
@@ -238,7 +238,7 @@ def test_a_text_past_excels_limit_is_quoted_short(build, tmp_path):
     essay = "实际完成情况说明" * 5000  # 40,000 characters, past the 32,767 an Excel cell holds
     rows = [ind("产出指标", "数量指标", "完成率", "≥100%", essay, 10), *SEED_INDICATORS[1:]]
     src = build(indicators=rows)
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert message(r, "BAD_NUMBER") == (
         "实际完成值“" + essay[:40] + "…”不是数值，本项暂计0分；请填写实际完成的数值，如“94%”"
     )
@@ -280,7 +280,7 @@ def test_a_units_own_sheet_of_a_similar_name_is_not_taken_for_ours(build):
         ws.append(["类别", "合计"])
         ws.append(["设备购置", 32.88])
 
-    r = evaluate(build(extra=own_summary_instead))
+    [r] = evaluate(build(extra=own_summary_instead))
     assert codes(r) == [("LEDGER_MISSING", "支出明细", "")] and r.total == 99.4
 
 
@@ -288,7 +288,7 @@ def test_a_units_own_sheets_beside_ours_are_not_read_at_all(build):
     def big_own_sheet(wb):  # formatted to its last rows, as whole-column formats make it
         wb.create_sheet("支出明细汇总")["A250000"] = 1
 
-    r = evaluate(build(extra=big_own_sheet))
+    [r] = evaluate(build(extra=big_own_sheet))
     assert r.total == 99.4 and codes(r) == []
 
 
@@ -297,7 +297,7 @@ def test_our_sheet_renamed_beside_a_units_notes_is_still_ours(build):
         wb["绩效指标"].title = "绩效指标表"
         wb.create_sheet("绩效指标说明").append(["本表说明各指标的含义"])
 
-    r = evaluate(build(extra=with_notes))
+    [r] = evaluate(build(extra=with_notes))
     assert r.total == 99.4 and codes(r) == [("SHEET_NAME_NEAR", "绩效指标表", "")]
 
 
@@ -306,7 +306,7 @@ def test_a_renamed_sheet_with_a_header_slip_names_the_column(build):
         wb["绩效指标"].title = "绩效指标表"
         wb["绩效指标表"]["H1"] = "分数"
 
-    r = evaluate(build(extra=slip))
+    [r] = evaluate(build(extra=slip))
     assert ("MISSING_COLUMN", "绩效指标表", "K1") in codes(r) and "MISSING_SHEET" not in [c for c, _, _ in codes(r)]
 
 
@@ -320,6 +320,6 @@ def test_a_renamed_sheet_with_a_header_slip_names_the_column(build):
 )
 def test_the_scale_check_reads_the_unit_column_and_leaves_ceilings_alone(build, target, actual, unit, score, asked):
     rows = [ind("产出指标", "数量指标", "x", target, actual, 10, unit=unit), *SEED_INDICATORS[1:]]
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert r.indicators[0].score == score
     assert ("SCALE_MISMATCH" in [c for c, _, _ in codes(r)]) is asked

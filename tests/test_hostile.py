@@ -14,7 +14,7 @@ from xlsx_eval.cli import app
 
 def unreadable(path):
     """The one UNREADABLE_FILE message for ``path`` (and nothing else was reported)."""
-    r = evaluate(path)
+    [r] = evaluate(path)
     assert not r.scored and r.total is None
     assert [f.code for f in r.findings] == ["UNREADABLE_FILE"], r.findings
     return r.findings[0].message
@@ -52,7 +52,7 @@ def test_xls_renamed_xlsx_is_read_by_its_content(tmp_path):
         ind.write(1, c, value)
     path = tmp_path / "old.xlsx"  # an .xls under an .xlsx name
     book.save(str(path))
-    r = evaluate(path)
+    [r] = evaluate(path)
     # 9 / 10 = 90% → 9.0; one indicator met → 90; total 99
     assert (r.execution_score, r.total, r.grade) == (9.0, 99.0, "优秀")
 
@@ -80,7 +80,7 @@ def test_entity_expansion_is_refused(tmp_path, part):
 
 
 def test_claimed_dimension_of_the_whole_sheet_is_harmless(tmp_path):
-    r = evaluate(badfiles.claimed_dimension(tmp_path / "claim.xlsx"))
+    [r] = evaluate(badfiles.claimed_dimension(tmp_path / "claim.xlsx"))
     assert r.total == 99.4 and r.findings == []
 
 
@@ -111,7 +111,7 @@ def test_control_characters_are_cleaned_and_said(tmp_path):
                     ws.write(c.row - 1, c.column - 1, c.value)
     book.get_worksheet_by_name("支出明细").write_string(1, 1, "值班室视频\x01系统安装经费\x07")
     book.close()
-    r = evaluate(tmp_path / "ctrl2.xlsx")
+    [r] = evaluate(tmp_path / "ctrl2.xlsx")
     assert [(f.code, f.cell) for f in r.findings] == [("CONTROL_CHARS", "B2")]
     assert r.total == 99.4
 

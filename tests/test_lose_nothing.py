@@ -21,7 +21,7 @@ def members(path):
 
 
 def test_every_untouched_part_is_carried_byte_for_byte(example, tmp_path):
-    r = convert(example, tmp_path)
+    [r] = convert(example, tmp_path)
     before, after = members(example), members(r.output)
     scores = badfiles.sheet_part("绩效指标")
     selected = badfiles.sheet_part("填表说明")  # the template opens on its 填表说明 sheet
@@ -41,7 +41,7 @@ def test_every_cell_value_and_formula_is_kept(example, tmp_path):
     ws["C1"] = "备注：本表不参与评分"
     ws.sheet_state = "hidden"
     wb.save(src)
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     a = openpyxl.load_workbook(src)
     b = openpyxl.load_workbook(r.output)
     for name in a.sheetnames:
@@ -68,7 +68,7 @@ def test_text_from_the_workbook_is_never_a_formula(example, tmp_path):
         wb["支出明细"].cell(row, 2).data_type = "s"
     wb["支出明细"]["C2"] = "十四万"  # a finding on the ledger, so that the 评分结果 sheet lists it
     wb.save(src)
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert r.project.unit == INJECTIONS[0] and r.project.name == INJECTIONS[1]
     with zipfile.ZipFile(r.output) as zf:
         front = zf.read(badfiles.sheet_part("评分结果", r.output))
@@ -88,7 +88,7 @@ def test_libreoffice_opens_scored_copies(example, tmp_path, make):
         "slip": lambda: _slip(example, tmp_path / "slip.xlsx"),
         "xlsm": lambda: badfiles.macro_workbook(tmp_path / "macro.xlsm"),
     }[make]()
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     profile = f"-env:UserInstallation=file://{tmp_path}/lo"
     for target in ("pdf", "csv:Text - txt - csv (StarCalc):44,34,76"):
         done = subprocess.run(
@@ -162,7 +162,7 @@ def test_images_validations_conditional_formats_links_names_and_notes_are_kept(e
     book.define_name("分值区", "=绩效指标!$H$2:$H$10")
     book.close()
 
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert r.total == 99.4
     out = openpyxl.load_workbook(r.output)
     ws = out["绩效指标"]

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from xlsx_eval import convert, evaluate
 from xlsx_eval.model import Result
-from xlsx_eval.read import read_workbook
+from xlsx_eval.read import read_forms
 from xlsx_eval.read.grid import TOTAL_WORDS
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -153,7 +153,7 @@ def test_the_reader_gets_back_what_was_written(tmp_path_factory, case):
     info, indicators, payments, layout = case
     path = tmp_path_factory.mktemp("prop") / "case.xlsx"
     rows = write(path, info, indicators, payments, layout)
-    wb = read_workbook(path)
+    wb = read_forms(path)[0]
 
     p = wb.project
     assert (p.year, p.unit, p.name, p.money_unit) == (info["评价年度"], info["单位名称"], info["项目名称"], "万元")
@@ -177,7 +177,7 @@ def test_the_reader_gets_back_what_was_written(tmp_path_factory, case):
 
 
 def _survives(path: Path) -> None:
-    r = evaluate(path)
+    [r] = evaluate(path)
     assert isinstance(r, Result)
     json.dumps(r.to_dict(), ensure_ascii=False)
     if not r.scored:
@@ -243,7 +243,7 @@ def test_writing_back_damaged_workbooks_never_escapes(tmp_path_factory, part, cu
     folder = tmp_path_factory.mktemp("fuzz")
     path = _damaged(folder, part, cuts)
     before = path.read_bytes()
-    r = convert(path, folder / "out")
+    [r] = convert(path, folder / "out")
     assert isinstance(r, Result) and path.read_bytes() == before
     if r.output is not None:
         assert zipfile.ZipFile(r.output).testzip() is None

@@ -3,7 +3,7 @@
 from conftest import SEED_INDICATORS, ind
 
 from xlsx_eval import evaluate
-from xlsx_eval.read import read_workbook
+from xlsx_eval.read import read_forms
 
 
 def codes(result):
@@ -11,7 +11,7 @@ def codes(result):
 
 
 def test_reads_the_shipped_example(example):
-    wb = read_workbook(example)
+    wb = read_forms(example)[0]
     assert wb.project.year == 2020
     assert wb.project.unit == "长安区委办公室"
     assert wb.project.name == "值班视频系统安装经费"
@@ -25,7 +25,7 @@ def test_reads_the_shipped_example(example):
 
 
 def test_every_value_remembers_its_cell(build):
-    wb = read_workbook(build())
+    wb = read_forms(build())[0]
     first = wb.indicators[0]
     assert first.row == 2
     assert first.cells["actual"] == "F2" and first.cells["weight"] == "H2" and first.cells["claimed"] == "I2"
@@ -45,7 +45,7 @@ def test_groups_merged_down_or_left_blank_are_carried(build):
         wb["绩效指标"].merge_cells("A2:A4")
         wb["绩效指标"].merge_cells("B2:B3")
 
-    wb = read_workbook(build(indicators=rows, extra=merge))
+    wb = read_forms(build(indicators=rows, extra=merge))[0]
     assert [(i.level1, i.level2) for i in wb.indicators] == [
         ("产出指标", "质量指标"),
         ("产出指标", "质量指标"),
@@ -64,7 +64,7 @@ def test_title_rows_and_headers_with_stars_units_and_line_breaks(build):
         ledger = wb["支出明细"]
         ledger["C1"] = "金额（万元）"
 
-    r = evaluate(build(extra=retitle))
+    [r] = evaluate(build(extra=retitle))
     assert r.total == 99.4
     assert r.indicators[0].indicator.row == 4
     assert codes(r) == []
@@ -72,12 +72,12 @@ def test_title_rows_and_headers_with_stars_units_and_line_breaks(build):
 
 def test_total_rows_and_blank_rows_are_not_indicators(build):
     rows = SEED_INDICATORS[:4] + [[None] * 10] + SEED_INDICATORS[4:] + [ind(None, None, "合计", None, None, 90)]
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert len(r.indicators) == 9 and r.total == 99.4
 
 
 def test_missing_sheet(build):
-    r = evaluate(build(omit_sheets=("绩效指标",)))
+    [r] = evaluate(build(omit_sheets=("绩效指标",)))
     assert not r.scored and r.total is None and r.grade is None
     assert codes(r) == [("MISSING_SHEET", "绩效指标", "")]
     assert "xlsx-eval template" in r.findings[0].message
@@ -87,7 +87,7 @@ def test_missing_column(build):
     def drop(wb):
         wb["绩效指标"]["H1"] = "备注"  # no 分值 column any more
 
-    r = evaluate(build(extra=drop))
+    [r] = evaluate(build(extra=drop))
     assert not r.scored
     [f] = r.findings
     assert (f.code, f.sheet) == ("MISSING_COLUMN", "绩效指标")
@@ -95,14 +95,14 @@ def test_missing_column(build):
 
 
 def test_missing_field(build):
-    r = evaluate(build(info={"全年预算数": None}))
+    [r] = evaluate(build(info={"全年预算数": None}))
     assert not r.scored
     assert codes(r) == [("MISSING_FIELD", "项目信息", "")]
     assert "全年预算数" in r.findings[0].message
 
 
 def test_blank_required_field_points_at_its_cell(build):
-    r = evaluate(build(info={"单位名称": " "}))
+    [r] = evaluate(build(info={"单位名称": " "}))
     assert codes(r) == [("MISSING_FIELD", "项目信息", "B3")]
     assert r.scored  # the unit's name is needed for the report, not for the score
 
@@ -110,14 +110,14 @@ def test_blank_required_field_points_at_its_cell(build):
 def test_bad_numbers(build):
     rows = [list(x) for x in SEED_INDICATORS]
     rows[2][7] = "二十"
-    r = evaluate(build(info={"全年预算数": "三十五万"}, indicators=rows))
+    [r] = evaluate(build(info={"全年预算数": "三十五万"}, indicators=rows))
     assert ("BAD_NUMBER", "项目信息", "B7") in codes(r)
     assert ("BAD_NUMBER", "绩效指标", "H4") in codes(r)
     assert not r.scored
 
 
 def test_numbers_typed_as_text_are_read(build):
-    r = evaluate(build(info={"全年预算数": "35", "全年执行数": "32.88万元", "资金到位数": "350,000元"}))
+    [r] = evaluate(build(info={"全年预算数": "35", "全年执行数": "32.88万元", "资金到位数": "350,000元"}))
     assert r.funds.budget == 35 and r.funds.executed == 32.88 and r.funds.received == 35
     assert r.total == 99.4
 
@@ -128,7 +128,7 @@ def test_bad_target_missing_actual_unknown_level(build):
         ind("产出指标", "数量指标", "b", "≥100%", None, 30),
         ind("效益指标", "社会效益指标", "c", "效果明显", "还可以", 30, nature="定性"),
     ]
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert codes(r) == [
         ("BAD_TARGET", "绩效指标", "D2"),
         ("MISSING_ACTUAL", "绩效指标", "F3"),
@@ -139,7 +139,7 @@ def test_bad_target_missing_actual_unknown_level(build):
 
 
 def test_nature_and_target_that_disagree(build):
-    r = evaluate(build(indicators=[ind("产出指标", "成本指标", "成本", "≥35万元", "30万元", 90, nature="≤")]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "成本指标", "成本", "≥35万元", "30万元", 90, nature="≤")]))
     assert codes(r) == [("BAD_TARGET", "绩效指标", "D2")]
 
 
@@ -149,32 +149,32 @@ def test_full_width_and_look_alike_signs(build):
         ind("产出指标", "成本指标", "b", "≦35万元", "35万元", 30),  # look-alike ≤ → 30
         ind("产出指标", "质量指标", "c", "≥ 100 ％", "100%", 30),  # spaces and full-width % → 30
     ]
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert [s.nature for s in r.indicators] == ["≥", "≤", "≥"]
     assert [s.score for s in r.indicators] == [28.2, 30.0, 30.0]
 
 
 def test_bad_email(build):
-    r = evaluate(build(info={"联系人邮箱": "office at example"}))
+    [r] = evaluate(build(info={"联系人邮箱": "office at example"}))
     assert codes(r) == [("BAD_EMAIL", "项目信息", "B5")]
 
 
 def test_not_a_workbook_is_one_unreadable_finding(tmp_path):
     path = tmp_path / "notes.xlsx"
     path.write_text("这不是工作簿", encoding="utf-8")
-    r = evaluate(path)
+    [r] = evaluate(path)
     assert not r.scored
     assert [f.code for f in r.findings] == ["UNREADABLE_FILE"]
     assert "另存为" in r.findings[0].message
 
 
 def test_missing_file_is_unreadable(tmp_path):
-    r = evaluate(tmp_path / "nope.xlsx")
+    [r] = evaluate(tmp_path / "nope.xlsx")
     assert [f.code for f in r.findings] == ["UNREADABLE_FILE"]
 
 
 def test_no_indicators_is_not_scored(build):
-    r = evaluate(build(indicators=[]))
+    [r] = evaluate(build(indicators=[]))
     assert not r.scored
     assert codes(r) == [("NO_INDICATORS", "绩效指标", "A2")]
 
@@ -182,7 +182,7 @@ def test_no_indicators_is_not_scored(build):
 def test_the_blank_template_says_what_to_fill(tmp_path):
     from xlsx_eval.write.template import write_template
 
-    r = evaluate(write_template(tmp_path / "blank.xlsx"))
+    [r] = evaluate(write_template(tmp_path / "blank.xlsx"))
     assert not r.scored
     assert {f.code for f in r.findings} == {"MISSING_FIELD", "NO_INDICATORS", "NO_LEDGER"}
     assert sorted(f.cell for f in r.findings if f.code == "MISSING_FIELD") == ["B18", "B2", "B21", "B3", "B5"]
@@ -194,13 +194,13 @@ def test_a_copied_sheet_is_not_the_sheet(build):
         ws.append(["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值"])
         ws.append(["产出指标", "数量指标", "旧指标", "≥100", "1", 90])
 
-    assert evaluate(build(extra=copy_with_other_figures)).total == 99.4
+    assert evaluate(build(extra=copy_with_other_figures))[0].total == 99.4
 
 
 def test_text_that_pandas_would_take_for_missing_is_kept(build):
     rows = [list(x) for x in SEED_INDICATORS]
     rows[0][5] = "N/A"
-    r = evaluate(build(info={"项目名称": "NA"}, indicators=rows))
+    [r] = evaluate(build(info={"项目名称": "NA"}, indicators=rows))
     assert r.project.name == "NA"
     assert codes(r) == [("BAD_NUMBER", "绩效指标", "F2")]  # "N/A" is text, not a blank cell
 
@@ -212,7 +212,7 @@ def test_formula_error_and_unsaved_formula_are_reported_where_used(build):
         wb["绩效指标"]["A12"] = "合计"
         wb["绩效指标"]["H12"] = "=SUM(H2:H10)"  # not read: a 合计 row
 
-    r = evaluate(build(extra=formulas))
+    [r] = evaluate(build(extra=formulas))
     assert codes(r) == [("FORMULA_ERROR", "项目信息", "B8"), ("FORMULA_NO_VALUE", "项目信息", "B10")]
     assert "#DIV/0!" in r.findings[0].message
     assert not r.scored  # 全年执行数 has no value to score with
@@ -221,7 +221,7 @@ def test_formula_error_and_unsaved_formula_are_reported_where_used(build):
 def test_a_number_too_large_for_any_form_is_a_bad_number(build):
     rows = [list(x) for x in SEED_INDICATORS]
     rows[0][7] = 1e27
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert ("BAD_NUMBER", "绩效指标", "H2") in codes(r)
     assert r.scored
 
@@ -231,6 +231,6 @@ def test_weights_and_proposed_scores_that_are_not_positive(build):
     rows[0][7] = 0
     rows[1][8] = 0  # a proposed score of 0 is a number like any other
     rows[2][8] = "不适用"  # what a scored copy holds for an indicator left out
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert [c for c in codes(r) if c[0] == "BAD_NUMBER"] == [("BAD_NUMBER", "绩效指标", "H2")]
     assert "应大于0" in r.findings[0].message

@@ -77,7 +77,7 @@ def body_lines(path: Path) -> list[str]:
 
 
 def render(workbook: Path, dest: Path, template: Path | None = None) -> list[str]:
-    wb, result = _evaluate(workbook, national())
+    [(wb, result)] = _evaluate(workbook, national())
     write_report(wb, result, dest, template)
     return body_lines(dest)
 
@@ -191,7 +191,7 @@ def test_user_text_with_markup_characters_is_written_as_text(build, tmp_path):
 
 def test_the_same_report_is_the_same_bytes(example, tmp_path):
     # the send log of `email` keys on the attachment's digest: a rerun must not look like a new report
-    wb, result = _evaluate(example, national())
+    [(wb, result)] = _evaluate(example, national())
     first, second = tmp_path / "a.docx", tmp_path / "b.docx"
     write_report(wb, result, first)
     time.sleep(2.1)  # a rerun, later by more than the two-second step of zip times
@@ -200,7 +200,7 @@ def test_the_same_report_is_the_same_bytes(example, tmp_path):
 
 
 def test_context_offers_exactly_the_documented_variables(example):
-    wb, result = _evaluate(example, national())
+    [(wb, result)] = _evaluate(example, national())
     assert set(report_context(wb, result)) == VARIABLES
 
 
@@ -497,7 +497,7 @@ def test_a_memory_failure_is_not_blamed_on_the_disk(example, tmp_path, monkeypat
         raise MemoryError
 
     monkeypatch.setattr(pipeline, "write_report", exhausted)
-    wb, result = _evaluate(example, national())
+    [(wb, result)] = _evaluate(example, national())
     pipeline._write_report(wb, result, tmp_path / "r.docx", ReportOptions())
     [failed] = [f for f in result.findings if f.code == "REPORT_FAILED"]
     assert failed.message.startswith("自评报告过大，超出可用内存，未能写出")

@@ -42,7 +42,7 @@ def chart_xml(path):
 
 @pytest.fixture
 def example_out(example, tmp_path):
-    return convert(example, tmp_path).output
+    return convert(example, tmp_path)[0].output
 
 
 def test_the_result_sheet_of_the_example(example_out):
@@ -95,7 +95,7 @@ def test_next_to_a_units_own_result_sheet(build, tmp_path):
     def own(wb):
         wb.create_sheet("评分结果", 0)["A1"] = "单位自己的评分表"
 
-    out = convert(build(extra=own), tmp_path / "out").output
+    out = convert(build(extra=own), tmp_path / "out")[0].output
     assert openpyxl.load_workbook(out).sheetnames[:2] == ["评分结果 (2)", "评分结果"]
     assert "'评分结果 (2)'!$B$18:$B$21" in chart_xml(out)
     assert 'codeName="xlsx_eval_result"' in front_xml(out, "评分结果 (2)")
@@ -107,7 +107,7 @@ def test_findings_link_to_their_cells_and_rows_fit_the_message(build, tmp_path):
         wb.create_sheet("O'Neil 表")
 
     src = build(extra=sheet)
-    result = evaluate(src)
+    [result] = evaluate(src)
     long = "说明" * 60  # 120 characters: four lines of about 38
     result.findings = [
         finding("BAD_AMOUNT", "O'Neil 表", "C3", long),
@@ -129,7 +129,7 @@ def test_findings_link_to_their_cells_and_rows_fit_the_message(build, tmp_path):
 
 def test_text_from_the_workbook_is_escaped_inline_text(build, tmp_path):
     unit = '=HYPERLINK("http://x","<b>")&"A&B"'
-    out = convert(build(info={"单位名称": unit}), tmp_path / "out").output
+    out = convert(build(info={"单位名称": unit}), tmp_path / "out")[0].output
     xml = front_xml(out)
     assert "<f>" not in xml and "<f " not in xml and 't="s"' not in xml
     root = etree.fromstring(xml.encode())
@@ -140,7 +140,7 @@ def test_text_from_the_workbook_is_escaped_inline_text(build, tmp_path):
 
 
 def test_an_unscored_workbook_has_no_chart(build, tmp_path):
-    out = convert(build(omit_sheets=("绩效指标",)), tmp_path / "out").output
+    out = convert(build(omit_sheets=("绩效指标",)), tmp_path / "out")[0].output
     ws = openpyxl.load_workbook(out)["评分结果"]
     assert ws["F3"].value == "未评分" and ws["F5"].value == "请先修正下列错误"
     with zipfile.ZipFile(out) as zf:
@@ -165,7 +165,7 @@ def test_errors_are_shown_by_the_total(build, tmp_path):
     # 全年执行数 30 against a ledger of 32.88: EXECUTED_MISMATCH; a payment of "若干": BAD_AMOUNT (left out of the
     # ledger total). Scored as filled: 30 / 35 = 85.7% → 86% → 8.6 + the nine indicators' 90 = 98.6.
     payments = [(dt.date(2020, 3, 1), "办公用品", "若干"), *SEED_PAYMENTS]
-    result = convert(build(info={"全年执行数": 30}, payments=payments), tmp_path / "out")
+    [result] = convert(build(info={"全年执行数": 30}, payments=payments), tmp_path / "out")
     assert sorted(f.code for f in result.findings if f.severity.value == "error") == ["BAD_AMOUNT", "EXECUTED_MISMATCH"]
     ws = openpyxl.load_workbook(result.output)["评分结果"]
     assert ws["F3"].value == 98.6 and ws["F5"].value == "优秀"
@@ -174,14 +174,14 @@ def test_errors_are_shown_by_the_total(build, tmp_path):
 
 
 def test_an_unscored_workbook_says_how_many_errors_stop_it(build, tmp_path):
-    out = convert(build(omit_sheets=("绩效指标",)), tmp_path / "out").output  # MISSING_SHEET: the one error
+    out = convert(build(omit_sheets=("绩效指标",)), tmp_path / "out")[0].output  # MISSING_SHEET: the one error
     ws = openpyxl.load_workbook(out)["评分结果"]
     assert ws["E7"].value == "有 1 个错误，未能评分"
 
 
 def test_a_bureaus_rules_by_their_title(example, tmp_path):
     rules = load_rules("hubei")
-    out = convert(example, tmp_path, rules).output
+    out = convert(example, tmp_path, rules)[0].output
     ws = openpyxl.load_workbook(out)["评分结果"]
     assert ws["B6"].value == "湖北省项目支出绩效自评规则"
     digest = hashlib.sha256((PROFILES / "hubei.toml").read_bytes()).hexdigest()
@@ -190,7 +190,7 @@ def test_a_bureaus_rules_by_their_title(example, tmp_path):
 
 
 def test_the_built_in_rules_have_no_file_to_name(example, tmp_path):
-    out = convert(example, tmp_path, DEFAULT_RULES).output
+    out = convert(example, tmp_path, DEFAULT_RULES)[0].output
     ws = openpyxl.load_workbook(out)["评分结果"]
     assert ws["B6"].value == "财政部项目支出绩效自评表（默认规则）" and ws["B7"].value == "规则 national（内置默认）"
 
@@ -198,7 +198,7 @@ def test_the_built_in_rules_have_no_file_to_name(example, tmp_path):
 @pytest.mark.parametrize("case", ["no ledger sheet", "empty ledger"])
 def test_without_a_ledger_the_reconciliation_reads_not_checked(build, tmp_path, case):
     src = build(omit_sheets=("支出明细",)) if case == "no ledger sheet" else build(payments=[])
-    result = convert(src, tmp_path / "out")
+    [result] = convert(src, tmp_path / "out")
     code = "LEDGER_MISSING" if case == "no ledger sheet" else "NO_LEDGER"
     assert [f.code for f in result.findings] == [code]
     ws = openpyxl.load_workbook(result.output)["评分结果"]
@@ -210,7 +210,7 @@ def test_without_a_ledger_the_reconciliation_reads_not_checked(build, tmp_path, 
 
 def test_no_cell_holds_more_than_excel_allows(build, tmp_path):
     src = build()
-    result = evaluate(src)
+    [result] = evaluate(src)
     long = "长" * 40000
     astral = "𠀀" * 20000  # outside the BMP: two UTF-16 units each, 40000 in all
     result.findings = [finding("BAD_AMOUNT", "支出明细", "C2", long), finding("BAD_AMOUNT", "支出明细", "C3", astral)]
@@ -275,7 +275,7 @@ WORKSHEET_ORDER = [
 
 
 def test_the_sheet_xml_is_in_the_schemas_order_and_prints_on_a4_one_page_wide(build, tmp_path):
-    result = evaluate(build(info={"全年执行数": 30}))  # findings (with links) and a chart: every element used
+    [result] = evaluate(build(info={"全年执行数": 30}))  # findings (with links) and a chart: every element used
     dest = tmp_path / "out.xlsx"
     write_scored(build(), dest, [], build_result_sheet(result, DEFAULT_RULES))
     root = etree.fromstring(front_xml(dest).encode())
@@ -325,7 +325,7 @@ def test_libreoffice_prints_every_sheet_we_write_on_a4_in_a_c_locale(tmp_path):
     # The example as template.py writes it (every sheet A4), scored: LibreOffice's own default in a C locale
     # is Letter (612 x 792 points); A4 is 595.3 x 841.9.
     src = write_template(tmp_path / "example.xlsx", example=True)
-    out = convert(src, tmp_path / "out").output
+    out = convert(src, tmp_path / "out")[0].output
     pages = _pdf_pages(soffice(out, tmp_path / "pdf", "pdf", c_locale=True))
     assert pages[0] == ("841.89", "595.304")  # 评分结果: A4 landscape, on one page
     assert len(pages) >= 6 and {tuple(sorted(p)) for p in pages} == {("595.304", "841.89")}

@@ -100,7 +100,7 @@ def test_an_unknown_profile_lists_the_known_ones():
 
 def test_hubei_execution_weight_labels_and_bands(build):
     rules = load_rules("hubei")
-    r = evaluate(
+    [r] = evaluate(
         build(
             info={"预算执行率分值": None},
             indicators=[  # indicators worth 80, as Hubei's forms
@@ -126,7 +126,7 @@ def test_hubei_execution_weight_labels_and_bands(build):
 
 
 def test_the_workbook_weights_win_over_the_profile(build):
-    r = evaluate(build(), load_rules("hubei"))  # the seed states 预算执行率分值 10
+    [r] = evaluate(build(), load_rules("hubei"))  # the seed states 预算执行率分值 10
     assert (r.execution_weight, r.execution_score, r.total) == (10, 9.4, 99.4)
 
 
@@ -135,8 +135,8 @@ def test_satisfaction_scored_as_the_rate(build, tmp_path):
         ind("满意度指标", "服务对象满意度指标", "群众满意度", "≥95%", "98%", 20),
         ind("产出指标", "数量指标", "a", "≥100%", "100%", 70),
     ]
-    target = evaluate(build(indicators=rows))
-    rate = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nsatisfaction = "rate"\n'))
+    [target] = evaluate(build(indicators=rows))
+    [rate] = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nsatisfaction = "rate"\n'))
     assert target.indicators[0].score == 20.0  # 98 / 95 ≥ 1: full marks against the target
     assert rate.indicators[0].score == 19.6  # 20 × 98%
 
@@ -146,7 +146,7 @@ def test_whole_point_rounding(build, tmp_path):
         ind("产出指标", "质量指标", "a", "≥100%", "86.2%", 10),
         ind("产出指标", "数量指标", "b", "≥100%", "100%", 80),
     ]
-    r = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\nscore_decimals = 0\n"))
+    [r] = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\nscore_decimals = 0\n"))
     # 10 × 86.2% = 8.62 → 9; execution 94% of 10 = 9.4 → 9; 9 + 9 + 80 = 98
     assert [s.score for s in r.indicators] == [9.0, 80.0]
     assert (r.execution_score, r.total) == (9.0, 98.0)
@@ -158,8 +158,8 @@ def test_reverse_indicators_by_linear_deduction(build, tmp_path):
         ind("产出指标", "成本指标", "b", "≤35万元", "80万元", 10),
         ind("产出指标", "数量指标", "c", "≥100%", "100%", 70),
     ]
-    ratio = evaluate(build(indicators=rows))
-    linear = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nreverse = "linear"\n'))
+    [ratio] = evaluate(build(indicators=rows))
+    [linear] = evaluate(build("b.xlsx", indicators=rows), rules_from(tmp_path, '[scoring]\nreverse = "linear"\n'))
     # ratio: 10 × 35 / 38.5 = 9.09; 10 × 35 / 80 = 4.375 → 4.38
     assert [s.score for s in ratio.indicators[:2]] == [9.09, 4.38]
     # linear: 10 × (1 − 3.5 / 35) = 9; beyond twice the target: 0
@@ -171,7 +171,7 @@ def test_deviation_deduction(build, tmp_path):
         ind("产出指标", "数量指标", "培训人次", "≥100人次", "135人次", 10),
         ind("产出指标", "数量指标", "b", "≥100%", "100%", 80),
     ]
-    r = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\ndeviation_ratio = 1.3\n"))
+    [r] = evaluate(build(indicators=rows), rules_from(tmp_path, "[scoring]\ndeviation_ratio = 1.3\n"))
     # 135 ≥ 1.3 × 100: 指标偏离, 10 − 2 = 8
     assert r.indicators[0].score == 8.0
     [f] = [f for f in r.findings if f.code == "DEVIATION_DEDUCTION"]
@@ -180,7 +180,7 @@ def test_deviation_deduction(build, tmp_path):
 
 def test_total_capped_by_the_execution_rate(build, tmp_path):
     caps = "[execution]\ncaps = [[80, 89], [70, 79], [60, 69], [50, 59]]\n"
-    r = evaluate(
+    [r] = evaluate(
         build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 75}, payments=[]),
         rules_from(tmp_path, caps),
     )
@@ -192,7 +192,7 @@ def test_total_capped_by_the_execution_rate(build, tmp_path):
 
 def test_tiered_execution_scoring(build, tmp_path):
     tiers = "[execution]\ntiers = [[90, 1], [80, 0.8], [0, 0]]\n"
-    r = evaluate(
+    [r] = evaluate(
         build(info={"全年预算数": 100, "资金到位数": 100, "其中财政资金": 100, "全年执行数": 85}, payments=[]),
         rules_from(tmp_path, tiers),
     )
@@ -229,7 +229,7 @@ def test_the_rules_are_named_on_the_result_sheet(example, tmp_path):
 
     from xlsx_eval import convert
 
-    r = convert(example, tmp_path, load_rules("hubei"))
+    [r] = convert(example, tmp_path, load_rules("hubei"))
     shown = [c.value for row in openpyxl.load_workbook(r.output)["评分结果"].iter_rows() for c in row]
     assert "湖北省项目支出绩效自评规则" in shown  # the title, in full; the digest in small print under it
     assert openpyxl.load_workbook(r.output)["评分结果"]["B7"].value == f"规则 hubei，文件摘要 {r.rules['digest'][:12]}"

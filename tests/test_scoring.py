@@ -16,7 +16,7 @@ def codes_at(result, code):
 
 
 def test_seed_scores_as_the_report(build):
-    r = evaluate(build())
+    [r] = evaluate(build())
     # 32.88 / 35 = 93.94% → shown and scored as 94% → 10 × 94% = 9.4; nine indicators met: 90.
     assert r.funds.execution_rate == 94.0
     assert r.execution_score == 9.4
@@ -27,7 +27,7 @@ def test_seed_scores_as_the_report(build):
 
 
 def test_the_shipped_example_scores_as_the_report(example):
-    r = evaluate(example)
+    [r] = evaluate(example)
     assert (r.funds.execution_rate, r.execution_score, r.total, r.grade) == (94.0, 9.4, 99.4, "优秀")
     assert r.funds.ledger_total == pytest.approx(32.88)
     assert r.errors == 0
@@ -53,7 +53,7 @@ EVERY_RULE = [
 
 
 def test_every_rule_by_hand(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             info={"全年预算数": 200, "资金到位数": 200, "其中财政资金": 200, "全年执行数": 150},
             indicators=EVERY_RULE,
@@ -94,7 +94,7 @@ def test_execution_rate_is_scored_from_the_rounded_percentage():
 
 
 def test_reverse_and_zero_edges(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("产出指标", "成本指标", "成本", "≤35万元", "0", 45),  # A = 0 → 1 → 45
@@ -106,7 +106,7 @@ def test_reverse_and_zero_edges(build):
 
 
 def test_blank_nature_read_from_target_and_bare_number_means_at_least(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("产出指标", "数量指标", "设备", "=1套", "1套", 30),
@@ -120,7 +120,7 @@ def test_blank_nature_read_from_target_and_bare_number_means_at_least(build):
 
 
 def test_qualitative_levels(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("效益指标", "社会效益指标", "a", "效果明显", "效果明显", 20, nature="定性"),  # = target text: 达成
@@ -144,7 +144,7 @@ def test_claimed_score_the_rule_does_not_give(build):
     # a "≥100%" indicator met at 100% but scored 7 of 10 by the unit (scoring.md §7)
     rows = [list(r) for r in SEED_INDICATORS]
     rows[0][8] = 7
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert r.indicators[0].score == 10.0
     [f] = [f for f in r.findings if f.code == "CLAIMED_SCORE_MISMATCH"]
     assert (f.sheet, f.cell) == ("绩效指标", "I2")
@@ -153,21 +153,21 @@ def test_claimed_score_the_rule_does_not_give(build):
 
 def test_overachieved(build):
     rows = [ind("产出指标", "数量指标", "培训人数", "≥50人", "80人", 90)]  # 80 ≥ 1.5 × 50
-    r = evaluate(build(indicators=rows))
+    [r] = evaluate(build(indicators=rows))
     assert r.indicators[0].score == 90.0
     assert codes_at(r, "OVERACHIEVED") == ["F2"]
 
 
 def test_percent_formatted_cell_is_read_as_percent(build):
     rows = [ind("产出指标", "质量指标", "合格率", "≥95%", 0.94, 90)]
-    r = evaluate(build(indicators=rows, percent_cells=["F2"]))
+    [r] = evaluate(build(indicators=rows, percent_cells=["F2"]))
     # 94 / 95 = 0.98947… → 90 × that = 89.0526… → 89.05
     assert r.indicators[0].indicator.actual == "94%"
     assert r.indicators[0].score == 89.05
 
 
 def test_unit_conversion_and_mismatch(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind(
@@ -194,7 +194,7 @@ def test_grades_at_their_thresholds():
 
 
 def test_the_forms_own_phrases_for_partly_and_not_met(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("效益指标", "社会效益指标", "a", "效果明显", "部分达成预期指标并具有一定效果", 15, nature="定性"),
@@ -211,13 +211,13 @@ def test_the_forms_own_phrases_for_partly_and_not_met(build):
 
 
 def test_negative_target_is_refused_not_scored_backwards(build):
-    r = evaluate(build(indicators=[ind("产出指标", "数量指标", "a", "≥-5", "-3", 90)]))
+    [r] = evaluate(build(indicators=[ind("产出指标", "数量指标", "a", "≥-5", "-3", 90)]))
     assert codes_at(r, "BAD_TARGET") == ["D2"]
     assert r.indicators[0].score == 0.0
 
 
 def test_not_applicable_in_nature_is_reported_there(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=SEED_INDICATORS
             + [ind("效益指标", "经济效益指标", "带动收入", "≥10万元", None, 10, nature="不适用")]

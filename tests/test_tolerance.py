@@ -11,7 +11,7 @@ import pytest
 from conftest import INFO, SEED_INDICATORS, SEED_PAYMENTS, ind
 
 from xlsx_eval import convert, evaluate
-from xlsx_eval.read import read_workbook
+from xlsx_eval.read import read_forms
 
 
 def test_project_info_with_a_title_blank_rows_and_labels_in_any_order(build):
@@ -25,7 +25,7 @@ def test_project_info_with_a_title_blank_rows_and_labels_in_any_order(build):
             ws.append([f" {label} *", value])
             ws.append([])
 
-    r = evaluate(build(extra=shuffle))
+    [r] = evaluate(build(extra=shuffle))
     assert r.total == 99.4 and r.findings == []
 
 
@@ -40,14 +40,14 @@ def test_extra_columns_and_hidden_rows_and_columns(build):
         ws.row_dimensions[5].hidden = True
         ws.column_dimensions["B"].hidden = True
 
-    wb = read_workbook(build(extra=extra))
+    wb = read_forms(build(extra=extra))[0]
     assert len(wb.indicators) == 9
     assert wb.indicators[3].row == 5 and wb.indicators[3].cells["actual"] == "G5"
-    assert evaluate(build("again.xlsx", extra=extra)).total == 99.4
+    assert evaluate(build("again.xlsx", extra=extra))[0].total == 99.4
 
 
 def test_actual_written_as_a_bound_or_as_the_target_text(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("产出指标", "质量指标", "a", "≥95%", "≥90%", 45),  # read as 90: 90 / 95 × 45 = 42.63
@@ -59,7 +59,7 @@ def test_actual_written_as_a_bound_or_as_the_target_text(build):
 
 
 def test_words_and_signs_pasted_from_pdfs_and_input_methods(build):
-    r = evaluate(
+    [r] = evaluate(
         build(
             indicators=[
                 ind("产出指标", "质量指标", "a", "不低于95%", "94%", 30),  # ≥: 94/95 × 30 = 29.68
@@ -75,7 +75,7 @@ def test_words_and_signs_pasted_from_pdfs_and_input_methods(build):
 
 def test_amounts_in_yuan(build):
     yuan = [(d, s, round(a * 10000, 2)) for d, s, a in SEED_PAYMENTS]
-    r = evaluate(
+    [r] = evaluate(
         build(
             payments=yuan,
             info={
@@ -93,7 +93,7 @@ def test_amounts_in_yuan(build):
 
 def test_xlsm_keeps_its_macros_and_its_kind(tmp_path):
     src = badfiles.macro_workbook(tmp_path / "宏.xlsm")
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert r.output.name == "宏.scored.xlsm" and r.total == 99.4
     with zipfile.ZipFile(r.output) as zf:
         assert zf.read("xl/vbaProject.bin") == badfiles.VBA_STANDIN
@@ -101,7 +101,7 @@ def test_xlsm_keeps_its_macros_and_its_kind(tmp_path):
 
 
 def test_a_macro_workbook_named_xlsx_becomes_xlsm(tmp_path):
-    r = convert(badfiles.macro_workbook(tmp_path / "named.xlsx"), tmp_path / "out")
+    [r] = convert(badfiles.macro_workbook(tmp_path / "named.xlsx"), tmp_path / "out")
     assert r.output.name == "named.scored.xlsm"  # never an .xlsx holding VBA
 
 
@@ -139,7 +139,7 @@ def _write_xls(frames, path, style_of=lambda value: None):
 def test_ods_is_read_and_its_scored_copy_is_xlsx(tmp_path):
     pytest.importorskip("odf")
     src = _write_ods(_seed_frames(), tmp_path / "seed.ods")
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert r.total == 99.4 and r.findings == []
     out = openpyxl.load_workbook(r.output)
     assert r.output.name == "seed.scored.xlsx"
@@ -151,7 +151,7 @@ def test_ods_is_read_and_its_scored_copy_is_xlsx(tmp_path):
 def test_xls_is_read_and_its_scored_copy_is_xlsx(tmp_path):
     pytest.importorskip("xlwt")
     src = _write_xls(_seed_frames(), tmp_path / "seed.xls")
-    r = convert(src, tmp_path / "out")
+    [r] = convert(src, tmp_path / "out")
     assert r.output.name == "seed.scored.xlsx" and r.total == 99.4
     assert openpyxl.load_workbook(r.output)["支出明细"]["B9"].value == "视频会议通信费及购置机柜等"
 
@@ -162,7 +162,7 @@ def test_dates_typed_as_text_and_as_excel_serials(build):
         (43928, "话筒", 0.6),  # 43928 is 2020-04-07
         (dt.datetime(2020, 10, 25, 9, 30), "通信费", 17.98),
     ]
-    wb = read_workbook(build(payments=payments))
+    wb = read_forms(build(payments=payments))[0]
     assert [p.date for p in wb.payments] == [dt.date(2020, 1, 30), dt.date(2020, 4, 7), dt.date(2020, 10, 25)]
 
 
@@ -176,7 +176,7 @@ def test_cells_without_references_are_placed_by_counting(build, tmp_path):
         wb["绩效指标"]["H4"] = "=10+10"  # openpyxl saves no value: never read as 0
 
     src = badfiles.without_refs(tmp_path / "norefs.xlsx", build(indicators=rows, extra=formulas))
-    r = evaluate(src)
+    [r] = evaluate(src)
     assert r.indicators[1].indicator.actual == "94%"  # the percent format, found by position
     assert [(f.code, f.cell) for f in r.findings if f.code == "FORMULA_NO_VALUE"] == [("FORMULA_NO_VALUE", "H4")]
 
@@ -186,11 +186,11 @@ def test_a_units_own_sheet_named_like_ours_is_kept(build, tmp_path):
         ws = wb.create_sheet("评分结果", 0)
         ws["A1"] = "单位自己的评分表"
 
-    r = convert(build(extra=own), tmp_path / "out")
+    [r] = convert(build(extra=own), tmp_path / "out")
     out = openpyxl.load_workbook(r.output)
     assert out.sheetnames[:2] == ["评分结果 (2)", "评分结果"]
     assert out["评分结果"]["A1"].value == "单位自己的评分表"
-    again = convert(r.output, tmp_path / "again")  # scoring the scored copy replaces only our sheet
+    [again] = convert(r.output, tmp_path / "again")  # scoring the scored copy replaces only our sheet
     assert openpyxl.load_workbook(again.output).sheetnames[:2] == ["评分结果 (2)", "评分结果"]
 
 
@@ -219,7 +219,7 @@ def test_xls_percent_cells_and_dates(tmp_path):
         tmp_path / "pct.xls",
         lambda value: percent if value == 0.94 else date if isinstance(value, dt.datetime) else None,
     )
-    r = evaluate(src)
+    [r] = evaluate(src)
     assert r.indicators[2].indicator.actual == "94%"
     assert r.total == PERCENT_TOTAL
     assert r.findings[0].code == "MISSING_DEVIATION_REASON" and len(r.findings) == 1
@@ -237,10 +237,10 @@ def test_ods_percent_cells_and_dates(tmp_path):
         },
         src=plain,
     )
-    r = evaluate(src)
+    [r] = evaluate(src)
     assert r.indicators[2].indicator.actual == "94%"
     assert r.total == PERCENT_TOTAL
-    assert [p.date for p in read_workbook(src).payments] == [d for d, _, _ in SEED_PAYMENTS]
+    assert [p.date for p in read_forms(src)[0].payments] == [d for d, _, _ in SEED_PAYMENTS]
 
 
 def test_the_same_input_gives_the_same_scored_bytes(tmp_path, example):
@@ -252,7 +252,7 @@ def test_the_same_input_gives_the_same_scored_bytes(tmp_path, example):
         _write_ods(_seed_frames(), tmp_path / "seed.ods"),
         _write_xls(_seed_frames(), tmp_path / "seed2.xls"),
     ]
-    first = [convert(p, tmp_path / "first").output.read_bytes() for p in inputs]
+    first = [convert(p, tmp_path / "first")[0].output.read_bytes() for p in inputs]
     time.sleep(2.1)  # more than the two-second step of zip member times
-    again = [convert(p, tmp_path / "again").output.read_bytes() for p in inputs]
+    again = [convert(p, tmp_path / "again")[0].output.read_bytes() for p in inputs]
     assert first == again

@@ -201,9 +201,9 @@ def convert(
         raise typer.Exit(EXIT_USAGE)
     with _Progress(len(found.paths), quiet or as_json) as progress:
 
-        def done(result: dict) -> None:
+        def done(file_results: list[dict]) -> None:
             progress.advance()
-            if not quiet:
+            for result in file_results if not quiet else ():
                 progress.say(_verdict(result) + (f" → {result['output']}" if result["output"] else ""))
 
         def pdf_done(document: Path) -> None:
@@ -316,9 +316,9 @@ def export(
         raise typer.Exit(EXIT_USAGE) from None
     with _Progress(len(found.paths), quiet) as progress:
 
-        def done(index: int, result) -> None:
+        def done(index: int, file_results) -> None:
             progress.advance()
-            if not quiet:
+            for result in file_results if not quiet else ():
                 r = result.to_dict()
                 progress.say(_verdict(r) + (f" → {r['output']}" if r["output"] else "（未导出：无法评分）"))
 
@@ -648,7 +648,7 @@ def _unreadable(r: dict) -> bool:
 
 
 def _verdict(r: dict) -> str:
-    name = Path(r["file"]).name
+    name = Path(r["file"]).name + (f"（{r['sheet']}）" if r.get("sheet") else "")
     if _unreadable(r):
         message = next(f["message"] for f in r["findings"] if f["code"] == "UNREADABLE_FILE")
         return f"✘ {name}：无法读取。{message}"

@@ -67,6 +67,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "FORMULA_LITERAL": (Severity.INFO, "以“=”开头的指标值被当作公式，已按输入的文字读取"),
     "SCALE_MISMATCH": (Severity.WARNING, "指标值与实际值一个是百分数、一个不是，数量级可能不一致"),
     "PART_DROPPED": (Severity.WARNING, "工作簿中有路径异常的部件，评分后的副本已将其删除"),
+    # the national form (national-form.md)
+    "CLAIMED_TOTAL_MISMATCH": (Severity.WARNING, "填报的总分与计算结果不符"),
+    "EXECUTION_RATE_MISMATCH": (Severity.WARNING, "填报的执行率不等于全年执行数除以全年预算数"),
+    "FUNDS_ROWS_MISMATCH": (Severity.ERROR, "项目资金的“其中”各行之和与合计行不符"),
 }
 
 

@@ -108,8 +108,32 @@ class Remark:
 
 
 @dataclass
+class Claim:
+    """A figure the unit wrote on a national form that the toolkit computes itself (national-form.md): ``what``
+    is "execution_rate", "execution_score" or "total"; ``value`` as read (None: left blank), in ``cell``."""
+
+    what: str
+    cell: str
+    value: Any
+    percent: bool = False  # the cell is formatted as a percentage (0.94 shown as 94%)
+
+
+@dataclass
+class MoneyRow:
+    """A row of the national form's money block: ``kind`` total, fiscal (当年财政拨款), part (the other 其中 rows)
+    or source (a funding source). ``amounts`` by money column (initial_budget, budget, executed), None when
+    blank or a dash; ``cells`` the same columns' A1 references."""
+
+    label: str
+    kind: str
+    amounts: dict[str, float | None]
+    cells: dict[str, str]
+
+
+@dataclass
 class Form:
-    """What the reader took from one form (today: our whole workbook), and the problems it met on the way."""
+    """What the reader took from one form (our whole workbook, or one national form's sheet), and the problems it
+    met on the way."""
 
     path: Path
     kind: str  # what the file really is: "xlsx", "xlsm", "xls" or "ods"
@@ -124,6 +148,10 @@ class Form:
     indicator_header: dict[str, str]  # 绩效指标 field -> its header cell, e.g. "weight": "H1"
     findings: list[Finding]
     scorable: bool  # False when a required sheet, column or figure is missing
+    layout: str = "workbook"  # or "national"
+    form_sheet: str | None = None  # the national form's sheet
+    claims: list[Claim] = field(default_factory=list)  # a national form's own figures, checked by score.claims
+    money_rows: list[MoneyRow] = field(default_factory=list)
 
     def sheet(self, canonical: str) -> str:
         """The sheet's name as written in the file (names may carry stray spaces)."""

@@ -15,8 +15,9 @@ from .errors import ReportTemplateError, UnreadableWorkbook
 from .files import MAX_STEM_BYTES, NAME_MAX, fault, shorten
 from .findings import Finding, finding
 from .model import SHEET_INDICATORS, Form, Funds, Result
-from .read import read_workbook
+from .read import read_forms
 from .report.word import ReportOptions, write_report
+from .score.claims import check_claims, check_funds_rows
 from .score.reconcile import ledger_total, reconcile
 from .score.rules import Rules
 from .score.rules_file import national
@@ -27,18 +28,20 @@ from .score.scoring import score_workbook
 OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx"}
 
 
-def evaluate(path: Path | str, rules: Rules | None = None) -> Result:
-    """Check and score one workbook without writing anything (``rules``: default the national profile)."""
-    return process([Path(path)], rules)[0]
+def evaluate(path: Path | str, rules: Rules | None = None) -> list[Result]:
+    """Check and score one workbook without writing anything (``rules``: default the national profile): a result
+    per form it holds (our workbook is one form; a workbook of national forms has one a sheet)."""
+    return process([Path(path)], rules)
 
 
-def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, stem: str | None = None) -> Result:
-    """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``.
+def convert(path: Path | str, outdir: Path | str, rules: Rules | None = None, stem: str | None = None) -> list[Result]:
+    """Score one workbook and write ``<stem>.scored.xlsx`` (``.xlsm`` for a macro workbook) into ``outdir``: a
+    result per form, all naming the one scored copy.
 
     ``stem`` defaults to the input's; a caller converting several inputs of the same name gives each its own.
     """
     path = Path(path)
-    return process([path], rules, Path(outdir), stems={path: stem or shorten(path.stem, MAX_STEM_BYTES)})[0]
+    return process([path], rules, Path(outdir), stems={path: stem or shorten(path.stem, MAX_STEM_BYTES)})
 
 
 def process(
@@ -48,28 +51,29 @@ def process(
     *,
     jobs: int = 1,
     stems: dict[Path, str] | None = None,
-    done: Callable[[int, Result], None] | None = None,
+    done: Callable[[int, list[Result]], None] | None = None,
     report: ReportOptions | None = None,
 ) -> list[Result]:
     """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes; with ``report``,
     a converted workbook also gets its 自评报告, ``<stem>.report.docx``, beside the scored copy.
 
-    Results come in the order of ``paths``, whatever ``jobs``; ``done(index, result)`` is called as each
-    file finishes. A file that crashes, hangs or exhausts its worker becomes an UNREADABLE_FILE result.
+    Each workbook gives a result per form it holds; they come in the order of ``paths``, whatever ``jobs``.
+    ``done(index, results)`` is called with a file's results as it finishes. A file that crashes, hangs or
+    exhausts its worker becomes one UNREADABLE_FILE result.
     """
     rules = rules or national()
     tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report) for p in paths]
     _import_before_forking(writing=outdir is not None, reporting=report is not None)
 
-    results: list[Result] = [None] * len(paths)  # type: ignore[list-item]  # each filled as its file finishes
+    results: list[list[Result]] = [[] for _ in paths]  # each filled as its file finishes
 
     def finished(index: int, outcome) -> None:
-        results[index] = _as_result(paths[index], outcome, rules)
+        results[index] = _as_results(paths[index], outcome, rules)
         if done:
             done(index, results[index])
 
     isolate.run_all(_job, tasks, jobs, done=finished)
-    return results
+    return [r for file_results in results for r in file_results]
 
 
 def report_workbook(
@@ -82,7 +86,7 @@ def report_workbook(
     path, rules = Path(path), rules or national()
     _import_before_forking(writing=False, reporting=True)
     [outcome] = isolate.run_all(_report_job, [(path, rules, Path(dest), options or ReportOptions())], jobs=1)
-    return _as_result(path, outcome, rules)
+    return _as_results(path, outcome, rules)[0]
 
 
 def export_national(
@@ -91,7 +95,7 @@ def export_national(
     rules: Rules | None = None,
     *,
     jobs: int = 1,
-    done: Callable[[int, Result], None] | None = None,
+    done: Callable[[int, list[Result]], None] | None = None,
 ) -> list[Result]:
     """Score each input and write its national 项目支出绩效自评表, ``<stem>.national.xlsx`` in ``outdir``
     (``result.output``; None when the input could not be scored or the form not written). Two inputs of one
@@ -107,29 +111,41 @@ def export_national(
         taken.add(name.casefold())
         dests.append(outdir / f"{name}.national.xlsx")
     _import_before_forking(writing=True)
-    results: list[Result] = [None] * len(paths)  # type: ignore[list-item]  # each filled as its file finishes
+    results: list[list[Result]] = [[] for _ in paths]  # each filled as its file finishes
 
     def finished(index: int, outcome) -> None:
-        results[index] = _as_result(paths[index], outcome, rules)
+        results[index] = _as_results(paths[index], outcome, rules)
         if done:
             done(index, results[index])
 
     isolate.run_all(_export_job, [(p, rules, d) for p, d in zip(paths, dests)], jobs, done=finished)
-    return results
+    return [r for file_results in results for r in file_results]
 
 
-def _export_job(path: Path, rules: Rules, dest: Path) -> Result:
+def _export_job(path: Path, rules: Rules, dest: Path) -> list[Result]:
+    """Each form's national form; a workbook of several forms gets ``<stem>.<sheet>.national.xlsx`` for each."""
     from .write.national_form import write_national_form
 
-    wb, result = _evaluate(path, rules)
-    if not result.scored:
-        return result
-    try:
-        result.output = write_national_form(wb, result, dest)
-    except OSError as exc:
-        result.transient = True
-        result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"自评表无法写出（{exc}）"))
-    return result
+    forms = _evaluate(path, rules)
+    for wb, result in forms:
+        if not result.scored:
+            continue
+        where = (
+            dest
+            if len(forms) == 1
+            else dest.with_name(f"{dest.name.removesuffix('.national.xlsx')}.{_sheet_stem(wb)}.national.xlsx")
+        )
+        try:
+            result.output = write_national_form(wb, result, where)
+        except OSError as exc:
+            result.transient = True
+            result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, where) or f"自评表无法写出（{exc}）"))
+    return [result for _, result in forms]
+
+
+def _sheet_stem(wb: Form) -> str:
+    """A form's sheet name as a part of a file name."""
+    return shorten("".join("_" if ch in '\\/:*?"<>|' else ch for ch in wb.form_sheet or ""), 60) or "form"
 
 
 def _import_before_forking(writing: bool, reporting: bool = False) -> None:
@@ -145,19 +161,22 @@ def _import_before_forking(writing: bool, reporting: bool = False) -> None:
         import docxtpl  # noqa: F401
 
 
-def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: ReportOptions | None) -> Result:
+def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: ReportOptions | None) -> list[Result]:
     if outdir is None:
-        return _evaluate(path, rules)[1]
-    wb, result = _convert(path, rules, outdir, stem)
-    if report is not None and result.output is not None:
-        _write_report(wb, result, outdir / f"{stem}.report.docx", report)
-    return result
+        return [result for _, result in _evaluate(path, rules)]
+    forms = _convert(path, rules, outdir, stem)
+    if report is not None:
+        for wb, result in forms:
+            if result.output is not None:
+                own = stem if len(forms) == 1 else f"{stem}.{_sheet_stem(wb)}"
+                _write_report(wb, result, outdir / f"{own}.report.docx", report)
+    return [result for _, result in forms]
 
 
-def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) -> Result:
-    wb, result = _evaluate(path, rules)
+def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) -> list[Result]:
+    wb, result = _evaluate(path, rules)[0]
     _write_report(wb, result, dest, options)
-    return result
+    return [result]
 
 
 def _write_report(wb: Form, result: Result, dest: Path, options: ReportOptions) -> None:
@@ -189,32 +208,37 @@ def _write_report(wb: Form, result: Result, dest: Path, options: ReportOptions) 
         )
 
 
-def _as_result(path: Path, outcome, rules: Rules) -> Result:
-    if isinstance(outcome, Result):
+def _as_results(path: Path, outcome, rules: Rules) -> list[Result]:
+    if isinstance(outcome, list):
         return outcome
     if isinstance(outcome, isolate.ChildFailed):  # a worker killed or stopped: worth another try next run
         result = _unreadable(path, str(outcome), rules)
         result.transient = True
-        return result
+        return [result]
     if isinstance(outcome, UnreadableWorkbook):
-        return _unreadable(path, str(outcome), rules)
+        return [_unreadable(path, str(outcome), rules)]
     # a parser choking on a damaged file: one line for this file, never a traceback
-    return _unreadable(
-        path,
-        f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
-        f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）",
-        rules,
-    )
+    return [
+        _unreadable(
+            path,
+            f"读取该文件时出错，文件可能已损坏；请确认它能在 Excel 或 WPS 中正常打开，"
+            f"另存为 .xlsx 后重试（技术信息：{type(outcome).__name__}: {outcome}）",
+            rules,
+        )
+    ]
 
 
-def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Form, Result]:
+def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> list[tuple[Form, Result]]:
     from .write.scored_copy import write_result
 
-    wb, result = _evaluate(path, rules)
+    forms = _evaluate(path, rules)
+    wb = forms[0][0]
+    results = [result for _, result in forms]
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
+    problems = []
     if len(path.stem.encode("utf-8")) > MAX_STEM_BYTES:  # the store gave it a shorter stem
         full = len(f"{path.stem}.scored{OUTPUT_SUFFIX[wb.kind]}".encode())
-        result.findings.append(
+        problems.append(
             finding(
                 "NAME_SHORTENED",
                 "",
@@ -226,9 +250,9 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Form, R
             )
         )
     try:
-        write_result(wb, result, dest, rules)
+        write_result(forms, dest, rules)
     except MemoryError:  # the workbook, not the folder
-        result.findings.append(
+        problems.append(
             finding(
                 "WRITE_FAILED",
                 "",
@@ -236,13 +260,12 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Form, R
                 "评分后的工作簿过大，超出可用内存，未能写出；请删去工作簿中多余的空行、图片后重试，评分结果不受影响",
             )
         )
-        return wb, result
     except OSError as exc:  # a full disk, a read-only folder: this file's finding, and another try next run
-        result.transient = True
-        result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"评分后的工作簿无法写出（{exc}）"))
-        return wb, result
+        for result in results:
+            result.transient = True
+        problems.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"评分后的工作簿无法写出（{exc}）"))
     except Exception as exc:  # one file's odd package must not end a batch with a traceback
-        result.findings.append(
+        problems.append(
             finding(
                 "WRITE_FAILED",
                 "",
@@ -251,15 +274,21 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> tuple[Form, R
                 f"另存为 .xlsx 后重试（技术信息：{type(exc).__name__}: {exc}）",
             )
         )
-        return wb, result
-    result.output = dest
-    return wb, result
+    for result in results:
+        result.findings.extend(problems)
+        if not any(p.code == "WRITE_FAILED" for p in problems):
+            result.output = dest
+    return forms
 
 
-def _evaluate(path: Path, rules: Rules) -> tuple[Form, Result]:
-    wb = read_workbook(path)
+def _evaluate(path: Path, rules: Rules) -> list[tuple[Form, Result]]:
+    """Each form of the workbook, read and scored."""
+    return [_score(wb, path, rules) for wb in read_forms(path)]
+
+
+def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
     p = wb.project
-    findings = list(wb.findings) + reconcile(wb, rules)
+    findings = list(wb.findings) + reconcile(wb, rules) + check_funds_rows(wb, rules)
     funds = Funds(
         unit=p.money_unit,
         budget=p.budget,
@@ -282,6 +311,8 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Form, Result]:
         grade=None,
         findings=findings,
         indicator_sheet=wb.sheet(SHEET_INDICATORS),
+        layout=wb.layout,
+        sheet=wb.form_sheet,
         rules=rules_record(rules),
     )
     if wb.scorable:
@@ -294,6 +325,7 @@ def _evaluate(path: Path, rules: Rules) -> tuple[Form, Result]:
         result.total = float(s.total)
         result.grade = s.grade
         result.findings.extend(s.findings)
+        result.findings.extend(check_claims(wb, s, rules))
     result.findings = _formula_explains(result.findings)
     return wb, result
 

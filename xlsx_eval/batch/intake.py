@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import StoreError
 from ..files import digest, fault
+from ..model import Result
 from ..pipeline import process
 from ..report.word import ReportOptions
 from ..score.rules import Rules
@@ -22,7 +23,8 @@ from .summary import write_summary
 
 @dataclass
 class Batch:
-    """What a batch convert did: a JSON result per input of this run (in input order), and what it passed over."""
+    """What a batch convert did: a JSON result per form of each input of this run (in input order), and what it
+    passed over."""
 
     results: list[dict[str, Any]]
     skipped: list[tuple[Path, str]] = field(default_factory=list)
@@ -39,7 +41,7 @@ def convert_batch(
     *,
     jobs: int = 1,
     changed_only: bool = False,
-    done: Callable[[dict[str, Any]], None] | None = None,
+    done: Callable[[list[dict[str, Any]]], None] | None = None,
     report: ReportOptions | None = None,
     pdf: bool = False,
     pdf_done: Callable[[Path], None] | None = None,
@@ -52,7 +54,7 @@ def convert_batch(
     input keeps the output names it was first given there. With ``changed_only``, inputs whose bytes, settings
     (rules, report) and recorded outputs are unchanged keep their result. ``done`` sees each result as it
     comes (reused ones first). Raises StoreError when the folder cannot be used or the store cannot record
-    (what finished before is kept).
+    (what finished before is kept). ``done`` gets a file's results, one per form.
     """
     rules = rules or national()
     outdir = Path(outdir)
@@ -69,7 +71,7 @@ def convert_batch(
         skipped = inputs.skipped + [(p, "xlsx-eval 的输出文件") for p in inputs.paths if p.resolve() in own]
         stems = store.assign(paths)
         digests = {p: digest(p) for p in paths}
-        records: dict[Path, dict[str, Any]] = {}
+        records: dict[Path, list[dict[str, Any]]] = {}  # each input's results, one per form
         if changed_only:
             for p in paths:
                 previous = store.reusable(p, digests[p], key)
@@ -79,15 +81,16 @@ def convert_batch(
                         done(previous)
         todo = [p for p in paths if p not in records]
 
-        def finished(index: int, result) -> None:
+        def finished(index: int, results: list[Result]) -> None:
             path = todo[index]
-            records[path] = result.to_dict()
-            store.record(path, digests[path], key, records[path], transient=result.transient or not digests[path])
+            records[path] = [r.to_dict() for r in results]
+            transient = any(r.transient for r in results) or not digests[path]
+            store.record(path, digests[path], key, records[path], transient=transient)
             if done:
                 done(records[path])
 
         process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report)
-        batch = Batch([records[p] for p in paths], skipped, reused=len(paths) - len(todo))
+        batch = Batch([r for p in paths for r in records[p]], skipped, reused=len(paths) - len(todo))
         if pdf:
             batch.pdf_failed = _pdfs(store, paths, records, pdf_done)
         summary = store.folder_file("summary", SUMMARY_NAME)
@@ -102,7 +105,7 @@ def convert_batch(
 
 
 def _pdfs(
-    store: Store, paths: list[Path], records: dict[Path, dict[str, Any]], done: Callable[[Path], None] | None
+    store: Store, paths: list[Path], records: dict[Path, list[dict[str, Any]]], done: Callable[[Path], None] | None
 ) -> dict[Path, str]:
     """PDFs of this run's reports that have none as recorded, each recorded with its input."""
     from ..report.pdf import to_pdf
@@ -112,7 +115,9 @@ def _pdfs(
         return entry is not None and "pdf" in entry.outputs and store.intact(entry.outputs["pdf"])
 
     by_report = {
-        store.outdir / Path(records[p]["report"]).name: p for p in paths if records[p].get("report") and not has_pdf(p)
+        store.outdir / Path(records[p][0]["report"]).name: p
+        for p in paths
+        if records[p][0].get("report") and not has_pdf(p)
     }
     if not by_report:
         return {}

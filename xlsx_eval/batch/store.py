@@ -99,10 +99,15 @@ class Entry:
     stem: str
     digest: str | None
     settings: str | None
-    result: dict[str, Any] | None
+    results: list[dict[str, Any]]  # a result per form: our workbook has one, a workbook of national forms several
     transient: bool
     outputs: dict[str, Output]
     converted: str | None
+
+    @property
+    def result(self) -> dict[str, Any] | None:
+        """The input's (first form's) result; None when it has none yet."""
+        return self.results[0] if self.results else None
 
 
 class Store:
@@ -284,7 +289,7 @@ class Store:
             stem,
             file_digest,
             settings,
-            json.loads(result) if result else None,
+            _results(result),
             bool(transient),
             outputs,
             converted,
@@ -294,8 +299,8 @@ class Store:
         """Whether the file is in the folder with the bytes the store recorded for it."""
         return digest(self.outdir / output.name) == output.sha256
 
-    def reusable(self, path: Path, file_digest: str, settings: str) -> dict[str, Any] | None:
-        """The recorded result of ``path`` when the input's bytes, the settings and every file written for it
+    def reusable(self, path: Path, file_digest: str, settings: str) -> list[dict[str, Any]] | None:
+        """The recorded results of ``path`` when the input's bytes, the settings and every file written for it
         are as recorded; None when anything differs (the input is then scored again)."""
         e = self.entry(path)
         if (
@@ -307,30 +312,32 @@ class Store:
             or e.settings != settings
         ):
             return None
-        for kind, result_field in RESULT_FIELDS.items():
-            if e.result.get(result_field) and kind not in e.outputs:
-                return None
+        if any(kind not in e.outputs for kind, _, _ in _files(e.results)):
+            return None
         if not all(self.intact(o) for o in e.outputs.values()):
             return None
-        here = {
-            RESULT_FIELDS[kind]: str(self.outdir / o.name) for kind, o in e.outputs.items() if kind in RESULT_FIELDS
-        }
-        return {**e.result, **here}  # the files where they are now, as this run names the folder
+        here = [{**result} for result in e.results]  # the files where they are now, as this run names the folder
+        for kind, field, result in _files(here):
+            result[field] = str(self.outdir / e.outputs[kind].name)
+        return here
 
-    def record(self, path: Path, file_digest: str, settings: str, result: dict[str, Any], transient: bool) -> None:
-        """Commit ``path``'s new result, with the digest of each file it names; the earlier one is replaced."""
+    def record(
+        self, path: Path, file_digest: str, settings: str, results: list[dict[str, Any]], transient: bool
+    ) -> None:
+        """Commit ``path``'s new results (one per form), with the digest of each file they name; the earlier ones
+        are replaced."""
         outputs = []
-        for kind, result_field in RESULT_FIELDS.items():
-            if result.get(result_field):
-                name = Path(result[result_field]).name
-                sha = digest(self.outdir / name)
-                if sha:
-                    outputs.append((kind, name, sha))
+        for kind, field, result in _files(results):
+            name = Path(result[field]).name
+            sha = digest(self.outdir / name)
+            if sha:
+                outputs.append((kind, name, sha))
+        stored = results[0] if len(results) == 1 else results  # one form: the result as earlier versions kept it
         with self._writing() as db:
             (id_,) = db.execute("SELECT id FROM inputs WHERE path = ?", (_key(path),)).fetchone()
             db.execute(
                 "UPDATE inputs SET digest = ?, settings = ?, result = ?, transient = ?, converted = ? WHERE id = ?",
-                (file_digest or None, settings, json.dumps(result, ensure_ascii=False), int(transient), _now(), id_),
+                (file_digest or None, settings, json.dumps(stored, ensure_ascii=False), int(transient), _now(), id_),
             )
             db.execute("DELETE FROM outputs WHERE input_id = ?", (id_,))
             db.executemany(
@@ -350,8 +357,9 @@ class Store:
             )
 
     def results(self) -> list[dict[str, Any]]:
-        """The latest result of every input the folder holds, in the order the store first saw them."""
-        return [e.result for e in self.entries() if e.result is not None]
+        """The latest results of every input the folder holds (one per form), in the order the store first saw
+        them."""
+        return [result for e in self.entries() for result in e.results]
 
     # -------------------------------------------------------------------------------------- folder files
 
@@ -458,6 +466,7 @@ class Store:
         problems = []
         manifest_entries = {
             e.path: {"digest": e.digest or "", "settings": e.settings, "result": e.result}
+            | ({"results": e.results} if len(e.results) > 1 else {})
             for e in self.entries()
             if not e.transient
         }
@@ -555,6 +564,29 @@ class Store:
 
 
 _ENTRY_COLUMNS = "id, path, stem, digest, settings, result, transient, converted"
+
+
+def _results(stored: str | None) -> list[dict[str, Any]]:
+    """The results kept in the store's column: one result (our workbook, and every earlier version's), or a
+    list of them (a workbook of several national forms)."""
+    if not stored:
+        return []
+    value = json.loads(stored)
+    return value if isinstance(value, list) else [value]
+
+
+def _files(results: list[dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(output kind, result field, result) of each file the results name: the scored copy once (every form's
+    result names the same one), then each form's report, the second form's as report-2 and so on."""
+    seen = set()
+    for n, result in enumerate(results, 1):
+        for kind, field in RESULT_FIELDS.items():
+            if not result.get(field):
+                continue
+            own = kind if kind == "scored" or n == 1 else f"{kind}-{n}"
+            if own not in seen:
+                seen.add(own)
+                yield own, field, result
 
 
 def _key(path: Path | str) -> str:

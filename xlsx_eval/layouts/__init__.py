@@ -8,7 +8,7 @@ same description (``write.template``), so the two cannot drift apart. ``workbook
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..values import label_key
@@ -28,15 +28,15 @@ class Label:
     required: bool = False
     kind: str = "text"
 
-    def keys(self) -> tuple[str, ...]:
-        """The normalised spellings that mean this label (values.label_key)."""
-        return tuple(dict.fromkeys(label_key(s) for s in (self.name, *self.variants)))
+    def keys(self, key: Callable[[object], str] = label_key) -> tuple[str, ...]:
+        """The normalised spellings that mean this label (by ``key``, default values.label_key)."""
+        return tuple(dict.fromkeys(key(s) for s in (self.name, *self.variants)))
 
 
-def lookup(labels: Iterable[Label]) -> dict[str, Label]:
+def lookup(labels: Iterable[Label], key: Callable[[object], str] = label_key) -> dict[str, Label]:
     """Normalised spelling → label; the first label to claim a spelling keeps it."""
     found: dict[str, Label] = {}
     for label in labels:
-        for key in label.keys():
-            found.setdefault(key, label)
+        for spelling in label.keys(key):
+            found.setdefault(spelling, label)
     return found

@@ -8,7 +8,7 @@ saved value or show an error) comes from ``sniff``'s look at the file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -165,12 +165,13 @@ def find_header(
     findings: list[Finding],
     rows: range | None = None,
     what: str | None = None,
+    key: Callable[[object], str] = label_key,
 ) -> tuple[int, dict[str, int]] | None:
     """The header row (the first of ``rows``, default the first ten, holding every required column) and
-    field → column. When no row holds them all, one MISSING_COLUMN finding per missing column, against the row
-    that came closest (``what`` names the table in the message); returns None."""
+    field → column, headers matched by ``key``. When no row holds them all, one MISSING_COLUMN finding per
+    missing column, against the row that came closest (``what`` names the table in the message); returns None."""
     rows = rows if rows is not None else range(min(10, len(grid.rows)))
-    keys = lookup(columns)
+    keys = lookup(columns, key)
     required = [c for c in columns if c.required]
     best: tuple[int, dict[str, int]] = (-1, {})
     for r in rows:
@@ -178,7 +179,7 @@ def find_header(
             break
         found: dict[str, int] = {}
         for c, v in enumerate(grid.rows[r]):
-            label = keys.get(label_key(v)) if text(v) is not None else None
+            label = keys.get(key(v)) if text(v) is not None else None
             if label is not None and label.field not in found:
                 found[label.field] = c
         if all(c.field in found for c in required):

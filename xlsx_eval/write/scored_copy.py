@@ -10,6 +10,7 @@ from .. import a1
 from ..findings import SEVERITY_COLOURS, SEVERITY_RANK, Finding
 from ..model import SHEET_RESULT, Form, Result
 from ..score.rules import Rules
+from ..values import plain, to_decimal
 from .result_sheet import build_result_sheet
 from .values_copy import values_copy
 from .writeback import CellEdit, write_scored
@@ -17,25 +18,34 @@ from .writeback import CellEdit, write_scored
 SCORE_HEADER = "自评得分"
 
 
-def write_result(wb: Form, result: Result, dest: Path, rules: Rules) -> None:
-    """Write the scored copy of ``wb`` to ``dest`` (atomically; the input is never touched)."""
-    edits = score_edits(wb, result) + finding_edits(result.findings)
-    front = build_result_sheet(result, rules, result_sheet_name(wb))
+def write_result(forms: list[tuple[Form, Result]], dest: Path, rules: Rules) -> None:
+    """Write the scored copy of a workbook's forms to ``dest`` (atomically; the input is never touched): one
+    评分结果 sheet per form, first, in the forms' order."""
+    wb = forms[0][0]
+    edits = [e for form, result in forms for e in score_edits(form, result) + finding_edits(result.findings)]
+    names = result_sheet_names(wb, [form for form, _ in forms])
+    fronts = [build_result_sheet(result, rules, name) for (_, result), name in zip(forms, names, strict=True)]
     src: Path | io.BytesIO = wb.path
     if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
         src = io.BytesIO()
         values_copy(wb.path, src)
-    write_scored(src, dest, edits, front)
+    write_scored(src, dest, edits, *fronts)
 
 
-def result_sheet_name(wb: Form) -> str:
-    """评分结果, unless the unit has a sheet of its own by that name: then 评分结果 (2), (3) …
-    A 评分结果 written by an earlier run is ours to replace."""
-    taken = set(wb.all_sheets) - {wb.scored_sheet}
-    name, n = SHEET_RESULT, 2
-    while name in taken:
-        name, n = f"{SHEET_RESULT} ({n})", n + 1
-    return name
+def result_sheet_names(wb: Form, forms: list[Form]) -> list[str]:
+    """评分结果, or for a workbook of several forms 评分结果-<its sheet>, unless the unit has a sheet of its own by
+    that name: then with (2), (3) … A 评分结果 written by an earlier run is ours to replace."""
+    taken = {name.casefold() for name in wb.all_sheets if name != wb.scored_sheet}
+    names = []
+    for form in forms:
+        wanted = SHEET_RESULT if len(forms) == 1 else f"{SHEET_RESULT}-{form.form_sheet}"[:31]
+        name, n = wanted, 2
+        while name.casefold() in taken:
+            suffix = f" ({n})"
+            name, n = wanted[: 31 - len(suffix)] + suffix, n + 1
+        taken.add(name.casefold())
+        names.append(name)
+    return names
 
 
 def score_edits(wb: Form, result: Result) -> list[CellEdit]:
@@ -54,6 +64,23 @@ def score_edits(wb: Form, result: Result) -> list[CellEdit]:
     for s in result.indicators:
         value = s.score if s.applicable else "不适用"
         edits.append(CellEdit(sheet, f"{column}{s.indicator.row}", value=value))
+    return edits + claim_edits(wb, result)
+
+
+def claim_edits(wb: Form, result: Result) -> list[CellEdit]:
+    """A national form's own figures replaced by ours: 执行率 (as the cell shows it: a fraction in a cell
+    formatted as a percentage, else "94%"), the execution 得分 and the 总分."""
+    assert result.funds is not None  # a scored result has its funds
+    ours: dict[str, float | str | None] = {"execution_score": result.execution_score, "total": result.total}
+    edits = []
+    for claim in wb.claims:
+        rate = result.funds.execution_rate
+        if claim.what == "execution_rate" and rate is not None:
+            value: float | str | None = rate / 100 if claim.percent else f"{plain(to_decimal(rate))}%"
+        else:
+            value = ours.get(claim.what)
+        if value is not None:
+            edits.append(CellEdit(wb.form_sheet or "", claim.cell, value=value))
     return edits
 
 

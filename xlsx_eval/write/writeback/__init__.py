@@ -30,21 +30,28 @@ from .workbook import _Book, _update_app_titles
 __all__ = ["CellEdit", "CellFormat", "ColumnChart", "FrontSheet", "Series", "write_scored"]
 
 
-def write_scored(src: Path | BinaryIO, dest: Path, edits: Sequence[CellEdit], front: FrontSheet) -> None:
-    """Write src + edits + `front`, inserted as the first and active sheet, to dest, atomically.
+def write_scored(
+    src: Path | BinaryIO, dest: Path, edits: Sequence[CellEdit], front: FrontSheet, *more: FrontSheet
+) -> None:
+    """Write src + edits + `front`, inserted as the first and active sheet, to dest, atomically; ``more``
+    front sheets (one per form of a workbook of several) follow it, in their order.
 
-    Parts that need no change are copied byte for byte. A sheet already named like front (an
+    Parts that need no change are copied byte for byte. A sheet already named like a front sheet (an
     earlier scored copy) is replaced. Raises ValueError when src is not an OOXML workbook or when
     an edit names a sheet that is not in it.
     """
+    fronts = (front, *more)
     pkg = _Package.open(src if not isinstance(src, (str, Path)) else Path(src), "src")
     try:
         book = _Book(pkg, str(src))
-        by_sheet = _merge_edits(edits, book, front.name)
+        by_sheet = _merge_edits(edits, book, {f.name for f in fronts})
 
-        old_front = book.sheet_named(front.name)
-        if old_front is not None:
-            book.remove_sheet(old_front)
+        replaced = set()
+        for f in fronts:
+            old_front = book.sheet_named(f.name)
+            if old_front is not None:
+                book.remove_sheet(old_front)
+                replaced.add(f.name)
         dropped_formula = False
         for sheet, cells in by_sheet.items():
             dropped_formula |= _edit_sheet(book, sheet, cells)
@@ -54,8 +61,9 @@ def write_scored(src: Path | BinaryIO, dest: Path, edits: Sequence[CellEdit], fr
             if sheet not in by_sheet and sheet.part:
                 _clear_tab_selected_raw(pkg, sheet.part)
 
-        _add_front(book, front)
-        _update_app_titles(book, front.name, old_front is not None)
+        for f in reversed(fronts):  # each goes in first
+            _add_front(book, f, selected=f is front)
+            _update_app_titles(book, f.name, f.name in replaced)
         book.finish()
         with atomic_path(Path(dest)) as tmp:
             pkg.write(tmp)

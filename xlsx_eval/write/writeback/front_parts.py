@@ -19,11 +19,13 @@ from .ooxml import (
 from .package import _Rels
 from .workbook import _Book
 
+_SELECTED = ' tabSelected="1"'
 _ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
-def _add_front(book: _Book, front: FrontSheet) -> None:
-    """Add the front sheet's parts and formats to the book, and the sheet first in its list."""
+def _add_front(book: _Book, front: FrontSheet, selected: bool = True) -> None:
+    """Add the front sheet's parts and formats to the book, and the sheet first in its list (``selected``: its
+    tab selected, as the active sheet's is)."""
     pkg = book.pkg
     part = pkg.fresh("xl/worksheets/sheet1.xml")
     drawing_rid = None
@@ -37,12 +39,12 @@ def _add_front(book: _Book, front: FrontSheet) -> None:
     # By identity: a layout shares a few format objects among its cells (equal ones get one xf anyway).
     formats = list({id(cell.fmt): cell.fmt for cell in front.cells.values() if cell.fmt is not None}.values())
     styles = dict(zip(map(id, formats), book.styles.add_formats(formats), strict=True))
-    pkg.put(part, sheet_xml(front, styles, drawing_rid))
+    pkg.put(part, sheet_xml(front, styles, drawing_rid, selected))
     book.ct.set(part, _CT_WORKSHEET)
     book.insert_front(front.name, part)
 
 
-def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None) -> bytes:
+def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None, selected: bool = True) -> bytes:
     """The worksheet part, elements in the schema's order; `styles` maps id(format) to its cellXfs index."""
     out = ['<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n', f'<worksheet xmlns="{_MAIN}" xmlns:r="{_R}">']
     code_name = f' codeName="{_attr(front.code_name)}"' if front.code_name else ""
@@ -52,8 +54,8 @@ def sheet_xml(front: FrontSheet, styles: dict[int, int], drawing_rid: str | None
         right = max(c for _, c in front.cells)
         out.append(f'<dimension ref="A1:{_a1(bottom, right)}"/>')
     out.append(
-        '<sheetViews><sheetView showGridLines="0" tabSelected="1" workbookViewId="0"/></sheetViews>'
-        '<sheetFormatPr defaultRowHeight="15"/>'
+        f'<sheetViews><sheetView showGridLines="0"{_SELECTED if selected else ""} workbookViewId="0"/>'
+        '</sheetViews><sheetFormatPr defaultRowHeight="15"/>'
     )
     if front.widths:
         # The file holds the width with the cell padding, in 1/256 characters.

@@ -42,14 +42,15 @@ def _rgb(colour: str) -> str:
 
 
 def _merge_edits(
-    edits: Iterable[CellEdit], book: _Book, front_name: str
+    edits: Iterable[CellEdit], book: _Book, front_names: set[str]
 ) -> dict[_Sheet, dict[tuple[int, int], _Merged]]:
     by_sheet: dict[_Sheet, dict[tuple[int, int], _Merged]] = {}
+    fronts = {name.casefold() for name in front_names}
     for edit in edits:
         sheet = next((s for s in book.sheets if s.name == edit.sheet), None)
-        if edit.sheet.casefold() == front_name.casefold():
+        if edit.sheet.casefold() in fronts:
             raise ValueError(
-                f"edit of {edit.sheet}!{edit.cell}: {front_name!r} is the front sheet, which write_scored replaces"
+                f"edit of {edit.sheet}!{edit.cell}: {edit.sheet!r} is a front sheet, which write_scored replaces"
             )
         if sheet is None:
             names = ", ".join(s.name for s in book.sheets)
