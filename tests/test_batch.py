@@ -67,7 +67,7 @@ def test_a_batch_with_known_totals(inbox, tmp_path):
     ]
     totals = [r["total"] for r in document["results"]]
     assert totals == [100.0, 98.0, 95.0, None, 100.0, 99.0]
-    assert document["summary"] == {"files": 6, "scored": 5, "errors": 1, "warnings": 0}
+    assert document["summary"] == {"files": 6, "forms": 6, "scored": 5, "errors": 1, "warnings": 0}
     outputs = sorted(p.name for p in (tmp_path / "out").glob("*.scored.xlsx"))
     assert outputs == [
         "1-乙局-2.scored.xlsx",
@@ -109,6 +109,7 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
         "文件",
         "所在文件夹",
         "评分规则",
+        "工作表",
     ]
     # sorted by unit, then project; the unreadable file last
     assert [r[:2] for r in rows[1:]] == [

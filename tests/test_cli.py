@@ -41,7 +41,7 @@ def test_check_json_equals_the_library(example, tmp_path):
     assert result.exit_code == 1
     document = json.loads(result.stdout)
     assert document["results"] == [evaluate(path)[0].to_dict()]
-    assert document["summary"] == {"files": 1, "scored": 1, "errors": 1, "warnings": 0}
+    assert document["summary"] == {"files": 1, "forms": 1, "scored": 1, "errors": 1, "warnings": 0}
 
 
 def test_unreadable_only_is_exit_2_without_traceback(tmp_path):

@@ -625,7 +625,8 @@ class _Progress:
 
 def _print_json(results: list[dict]) -> None:
     summary = {
-        "files": len(results),
+        "files": len({r["file"] for r in results}),
+        "forms": len(results),  # a result per form: a workbook of national forms has several
         "scored": sum(r["scored"] for r in results),
         "errors": sum(_count(r, "error") for r in results),
         "warnings": sum(_count(r, "warning") for r in results),

@@ -138,6 +138,7 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
         "文件",
         "所在文件夹",
         "评分规则",
+        "工作表",  # a national form's sheet: a workbook of several forms has a row for each
     ]
     last = max(len(rows), 1)
     ws.add_table(
@@ -177,6 +178,7 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
             (Path(r["file"]).name, "link" if r["output"] else "text"),
             (str(Path(r["file"]).parent), "text"),  # two inputs of one name are told apart by it
             (rules_label(rules) or None, "text"),
+            (r.get("sheet"), "text"),
         ]
         for col, (value, kind) in enumerate(cells):
             shown[col].append(_shown(value, kind))

@@ -27,6 +27,7 @@ PROJECT_LABELS = (
     Label("实施单位", "unit", ("项目实施单位", "预算单位", "单位名称")),
     Label("联系人", "contact"),
     Label("联系电话", "phone"),
+    Label("联系人邮箱", "email", ("电子邮箱", "邮箱", "电子信箱", "E-mail", "Email")),  # not on every form
 )
 
 #: The money block's own label (merged down over its rows, in the first column).

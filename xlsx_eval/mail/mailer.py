@@ -93,6 +93,7 @@ class Item:
     to: tuple[Address, ...] = ()
     cc: tuple[Address, ...] = ()
     outcome: Outcome | None = None
+    others: list[dict[str, Any]] = field(default_factory=list)  # the results of the workbook's further forms
 
     @property
     def envelope(self) -> list[str]:
@@ -154,11 +155,12 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         return cannot(
             Status.FAILED, "上次 convert 没能处理完这个文件，没有评分结果可发送；请重新运行 xlsx-eval convert"
         )
-    if not result.get("scored") and not _address_of(result):
+    scored_any = any(r.get("scored") for r in entry.results)  # one form scored: the copy goes, with every form's word
+    if not scored_any and not _address_of(result):
         errors = [f["message"] for f in result.get("findings", []) if f.get("severity") == "error"]
         why = f"（{errors[0]}）" if errors else ""
         return cannot(Status.FAILED, f"未能评分{why}，也读不到联系人邮箱，无法把问题告知单位；请直接联系该单位")
-    if not result.get("scored"):  # the unit that most needs word back: its findings, without attachments
+    if not scored_any:  # the unit that most needs word back: its findings, without attachments
         scored = report = None
     elif scored is None:
         return cannot(Status.FAILED, "评分后的工作簿没有写出，无法发送；请重新运行 xlsx-eval convert")
@@ -173,9 +175,8 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         project = result.get("project") or {}
         address = (project.get("email") or "").strip()
         if not address:
-            return cannot(
-                Status.NO_ADDRESS, "项目信息没有填写联系人邮箱，未发送；请填写后重新 convert，或用 --to 指定收件人"
-            )
+            where = "自评表上没有联系人邮箱" if result.get("layout") == "national" else "项目信息没有填写联系人邮箱"
+            return cannot(Status.NO_ADDRESS, f"{where}，未发送；请填写后重新 convert，或用 --to 指定收件人")
         parsed = parse_address(address)
         if parsed is None:
             return cannot(
@@ -190,7 +191,16 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
             "请重新运行 xlsx-eval convert --report",
         )
     return Item(
-        source, name, result, scored, report, entry.id, entry.digest or "", to, tuple(_valid(a) for a in settings.cc)
+        source,
+        name,
+        result,
+        scored,
+        report,
+        entry.id,
+        entry.digest or "",
+        to,
+        tuple(_valid(a) for a in settings.cc),
+        others=entry.results[1:],
     )
 
 
@@ -208,8 +218,14 @@ def _address_of(result: dict[str, Any]) -> Address | None:
 # ------------------------------------------------------------------------------------------------ message
 
 
-def subject(result: dict[str, Any], name: str) -> str:
-    """【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）, or …：未能评分，请修改后重新提交"""
+def subject(result: dict[str, Any], name: str, others: list[dict[str, Any]] | None = None) -> str:
+    """【绩效自评结果】长安区委办公室·值班视频系统安装经费：99.4分（优秀）, or …：未能评分，请修改后重新提交; for a
+    workbook of several forms, 【绩效自评结果】长安区委办公室：2张自评表（甲项目 99.4分（优秀）；乙项目 未能评分）"""
+    if others:
+        forms = [result, *others]
+        unit = _one_line((result.get("project") or {}).get("unit")) or name
+        each = "；".join(_form_verdict(r) for r in forms)
+        return f"【绩效自评结果】{unit}：{len(forms)}张自评表（{each}）"
     project = result.get("project") or {}
     title = "·".join(_one_line(project.get(k)) for k in ("unit", "name") if _one_line(project.get(k)))
     if not result.get("scored"):
@@ -217,7 +233,41 @@ def subject(result: dict[str, Any], name: str) -> str:
     return f"【绩效自评结果】{title or name}：{_num(result.get('total'))}分（{result.get('grade') or '未定级'}）"
 
 
-def body(result: dict[str, Any], attachments: list[str]) -> str:
+def _form_verdict(result: dict[str, Any]) -> str:
+    name = _one_line((result.get("project") or {}).get("name")) or result.get("sheet") or ""
+    if not result.get("scored"):
+        return f"{name} 未能评分"
+    return f"{name} {_num(result.get('total'))}分（{result.get('grade') or '未定级'}）"
+
+
+def body(result: dict[str, Any], attachments: list[str], others: list[dict[str, Any]] | None = None) -> str:
+    """The message text: the result (its total, grade, rate, counts and first findings), or for a workbook of
+    several forms one part per form; then the attachments, when the workbook was scored."""
+    forms = [result, *(others or [])]
+    project = result.get("project") or {}
+    lines = [f"{_one_line(project.get('contact')) or _one_line(project.get('unit')) or '您好'}：", ""]
+    if len(forms) == 1:
+        lines += _result_lines(result)
+    else:
+        lines.append(f"提交的工作簿中有 {len(forms)} 张项目支出绩效自评表，逐张评分结果如下。")
+        for i, r in enumerate(forms, 1):
+            lines += ["", f"{_CHINESE_NUMBERS[min(i, 10)]}、工作表“{r.get('sheet') or ''}”", *_result_lines(r)]
+    if any(r.get("scored") for r in forms):
+        lines += ["", "附件："]
+        lines += [f"  {a}：{_attachment_words(a)}" for a in attachments]
+    lines += ["", "本邮件由 xlsx-eval 自动发送。"]
+    return "\n".join(lines) + "\n"
+
+
+_CHINESE_NUMBERS = "〇一二三四五六七八九十"
+
+
+def _attachment_words(name: str) -> str:
+    return "自评报告" if name.endswith(".docx") else "评分后的工作簿（原表全部保留，最前面加了“评分结果”表）"
+
+
+def _result_lines(result: dict[str, Any]) -> list[str]:
+    """One form's part of the message: what to fix when it could not be scored, else its figures and findings."""
     project = result.get("project") or {}
     funds = result.get("funds") or {}
     unit, name = _one_line(project.get("unit")), _one_line(project.get("name"))
@@ -229,16 +279,14 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
     )
     rate = funds.get("execution_rate")
     which = f"{unit}“{name}”项目{year}绩效自评" if unit and name else f"{year}绩效自评"
-    lines = [f"{_one_line(project.get('contact')) or unit or '您好'}：", ""]
     if not result.get("scored"):
         errors = [f for f in findings if f.get("severity") == "error"]
-        lines += [f"{which}的工作簿缺少评分所需的内容，未能评分。请按下列说明修改后重新提交：", ""]
+        lines = [f"{which}的工作簿缺少评分所需的内容，未能评分。请按下列说明修改后重新提交：", ""]
         for i, f in enumerate(errors, 1):
             where = "!".join(x for x in (f.get("sheet"), f.get("cell")) if x)
             lines.append(f"  {i}. {where + '：' if where else ''}{f.get('message', '')}")
-        lines += ["", "本邮件由 xlsx-eval 自动发送。"]
-        return "\n".join(lines) + "\n"
-    lines += [
+        return lines
+    lines = [
         f"{which}的评分结果如下：",
         "",
         f"  总分：{_num(result.get('total'))}分",
@@ -259,12 +307,7 @@ def body(result: dict[str, Any], attachments: list[str]) -> str:
                 f"  {i}. [{SEVERITY_LABELS.get(f.get('severity'), '')}] {where + '：' if where else ''}{f.get('message', '')}"
             )
         lines.append("完整的问题清单见附件工作簿最前面的“评分结果”表；有问题的单元格已标出底色和批注。")
-    lines += ["", "附件："]
-    for a in attachments:
-        what = "自评报告" if a.endswith(".docx") else "评分后的工作簿（原表全部保留，最前面加了“评分结果”表）"
-        lines.append(f"  {a}：{what}")
-    lines += ["", "本邮件由 xlsx-eval 自动发送。"]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def compose(item: Item, settings: MailSettings, attachments: list[tuple[str, bytes]], message_id: str) -> EmailMessage:
@@ -276,7 +319,7 @@ def compose(item: Item, settings: MailSettings, attachments: list[tuple[str, byt
     into encoded words, which no client reads.
     """
     msg = EmailMessage()
-    msg["Subject"] = subject(item.result, item.name)
+    msg["Subject"] = subject(item.result, item.name, item.others)
     msg["From"] = _valid(settings.sender)
     msg["To"] = item.to
     if item.cc:
@@ -285,7 +328,7 @@ def compose(item: Item, settings: MailSettings, attachments: list[tuple[str, byt
     msg["Message-ID"] = message_id
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no out-of-office replies back to the bureau
     msg["X-Mailer"] = "xlsx-eval"
-    msg.set_content(body(item.result, [n for n, _ in attachments]), charset="utf-8", cte="base64")
+    msg.set_content(body(item.result, [n for n, _ in attachments], item.others), charset="utf-8", cte="base64")
     for name, data in attachments:
         maintype, subtype = _MIME.get(Path(name).suffix.lower(), "application/octet-stream").split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)

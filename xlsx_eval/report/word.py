@@ -25,6 +25,9 @@ from ..files import atomic_path
 from ..model import SHEET_INFO, SHEET_LEDGER, Form, IndicatorScore, Payment, Result
 from ..values import half_up, plain
 
+#: What the report says when it has no payments to list: our workbook's 支出明细 was left empty; the national
+#: form has no place for them.
+_NO_PAYMENTS = {"workbook": "支出明细未填写。", "national": "自评表不含逐笔支出明细，全年执行数以自评表所填为准。"}
 #: Beyond this many payments the report gives one sentence a month, not one a payment date.
 PAYMENTS_LISTED = 100
 #: Beyond this many indicators the report's tables and sentences list the first ones, sum up the rest by
@@ -279,7 +282,7 @@ def report_context(wb: Form, result: Result) -> dict[str, Any]:
         "scores_note": _omitted_note(result, summed=True),
         "total": _figure(result.total),
         "grade": result.grade or "",
-        "payments": [] if "ledger" in suspect else _payment_lines(wb.payments or [], unit) or ["支出明细未填写。"],
+        "payments": [] if "ledger" in suspect else _payment_lines(wb.payments or [], unit) or [_NO_PAYMENTS[wb.layout]],
         "mismatch": [] if suspect else _mismatch(result),
         "outputs": _lines(p.goals_met) or _indicator_lines(scores, "产出", sheet),
         "benefits": _indicator_lines(scores, "效益", sheet),
