@@ -26,6 +26,13 @@ def test_not_a_zip(tmp_path):
     assert "不是 Excel 工作簿" in unreadable(path)
 
 
+def test_an_html_table_named_xls_says_what_it_is(tmp_path):
+    path = tmp_path / "导出.xls"  # some systems export a web page and name it .xls
+    path.write_text('<html xmlns:x="urn:schemas-microsoft-com:office:excel"><table><tr><td>项目名称</td></tr></table>')
+    message = unreadable(path)
+    assert "网页（HTML）格式" in message and "另存为 .xlsx" in message
+
+
 def test_truncated_zip(tmp_path):
     assert "损坏或不完整" in unreadable(badfiles.truncated(tmp_path / "half.xlsx"))
 

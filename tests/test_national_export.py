@@ -361,4 +361,9 @@ def test_reading_the_export_back_gives_the_same_result(tmp_path):
     assert [s.score for s in result.indicators] == [float(row[7]) for row in SEED_INDICATORS]
     # the export's own figures are ours: no claim differs, no 其中 row disagrees
     codes = {f.code for f in result.findings}
-    assert not codes & {"CLAIMED_SCORE_MISMATCH", "CLAIMED_TOTAL_MISMATCH", "EXECUTION_RATE_MISMATCH", "FUNDS_ROWS_MISMATCH"}
+    assert not codes & {
+        "CLAIMED_SCORE_MISMATCH",
+        "CLAIMED_TOTAL_MISMATCH",
+        "EXECUTION_RATE_MISMATCH",
+        "FUNDS_ROWS_MISMATCH",
+    }

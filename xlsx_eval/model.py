@@ -116,6 +116,7 @@ class Claim:
     cell: str
     value: Any
     percent: bool = False  # the cell is formatted as a percentage (0.94 shown as 94%)
+    formula: bool = False  # the figure is a formula's (the platform's or the sheet's arithmetic), not typed
 
 
 @dataclass
@@ -136,7 +137,7 @@ class Form:
     met on the way."""
 
     path: Path
-    kind: str  # what the file really is: "xlsx", "xlsm", "xls" or "ods"
+    kind: str  # what the file really is: "xlsx", "xlsm", "xls", "ods" or "xml" (SpreadsheetML 2003)
     all_sheets: list[str]  # every sheet's name, in the workbook's order
     scored_sheet: str | None  # the 评分结果 sheet an earlier run of xlsx-eval wrote, if any
     sheet_names: dict[str, str]  # canonical name -> name as written in the file

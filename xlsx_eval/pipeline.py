@@ -23,9 +23,9 @@ from .score.rules import Rules
 from .score.rules_file import national
 from .score.scoring import score_workbook
 
-#: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods
-#: (which are read, not written back) become .xlsx.
-OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx"}
+#: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods /
+#: SpreadsheetML ("xml", which are read, not written back) become .xlsx.
+OUTPUT_SUFFIX = {"xlsx": ".xlsx", "xlsm": ".xlsm", "xls": ".xlsx", "ods": ".xlsx", "xml": ".xlsx"}
 
 
 def evaluate(path: Path | str, rules: Rules | None = None) -> list[Result]:

@@ -102,6 +102,8 @@ def load_grids(path: Path, sniffed: Sniffed, choose, findings: list[Finding]) ->
     reader would only turn back into rows (measured on this project's bench: 0.6 ms against 4 ms for a
     filled form, 0.6 s against 1.0–1.3 s for a 100,000-row ledger).
     """
+    if sniffed.kind == "xml":
+        return _load_spreadsheetml(path, choose, findings)
     import python_calamine
 
     try:
@@ -127,6 +129,25 @@ def load_grids(path: Path, sniffed: Sniffed, choose, findings: list[Finding]) ->
         suspect = {position(cell): error for cell, error in sniffed.suspect_cells.get(name, {}).items()}
         percent = {position(cell) for cell in sniffed.percent_cells.get(name, ())}
         grids[name] = Grid(name, rows, suspect, percent=percent, formulas=sniffed.formula_texts.get(name, {}))
+    return all_sheets, grids
+
+
+def _load_spreadsheetml(path: Path, choose, findings: list[Finding]) -> tuple[list[str], dict[str, Grid]]:
+    """A SpreadsheetML workbook's sheets, its formulas computed as Excel computes them on opening."""
+    from .spreadsheetml import read_spreadsheetml
+
+    book = read_spreadsheetml(path)
+    all_sheets = [s.name for s in book.sheets]
+    read, _ = choose(all_sheets)
+    grids = {}
+    for sheet in book.sheets:
+        if sheet.name not in read:
+            continue
+        _clean_rows(sheet.rows, sheet.name, findings)
+        suspect = {position(cell): error for cell, error in sheet.suspect.items()}
+        percent = {position(cell) for cell in sheet.percent_cells}
+        formulas = {cell: formula.removeprefix("=") for cell, formula in sheet.formulas.items()}
+        grids[sheet.name] = Grid(sheet.name, sheet.rows, suspect, percent=percent, formulas=formulas)
     return all_sheets, grids
 
 

@@ -311,17 +311,17 @@ def _read_money(
         project.execution_weight = float(bracket_weight(block[2]))  # type: ignore[arg-type]  # just checked
         project.cells["execution_weight"] = ref(block[0], block[1])
 
-    claims = [
-        Claim(
-            what,
-            ref(total_row, columns[field]),
-            grid.value(total_row, columns[field]),
-            (total_row, columns[field]) in grid.percent,
-        )
-        for what, field in (("execution_rate", "rate"), ("execution_score", "score"))
-        if field in columns
-    ]
+    claims = [_claim(grid, what, total_row, columns[field]) for what, field in CLAIMED if field in columns]
     return money_rows, claims, ok
+
+
+#: The money block's claims: the unit's 执行率 and execution 得分, in the total row.
+CLAIMED = (("execution_rate", "rate"), ("execution_score", "score"))
+
+
+def _claim(grid: Grid, what: str, r: int, c: int) -> Claim:
+    cell = ref(r, c)
+    return Claim(what, cell, grid.value(r, c), (r, c) in grid.percent, formula=cell in grid.formulas)
 
 
 def _row_label(cells: list[Any]) -> Label | None:
@@ -521,7 +521,7 @@ def _total_claim(grid: Grid, end: int, columns: dict[str, int]) -> list[Claim]:
     keys = {national_key(v) for v in grid.rows[end] if v.__class__ is str}
     if TOTAL not in keys:
         return []
-    return [Claim("total", ref(end, c), grid.value(end, c), (end, c) in grid.percent)]
+    return [_claim(grid, "total", end, c)]
 
 
 def _read_narrative(grid: Grid, index: dict[str, list[tuple[int, int]]], end: int) -> list[Remark]:

@@ -25,6 +25,7 @@ from defusedxml import ElementTree as SafeET
 from ..a1 import column_letters
 from ..errors import UnreadableWorkbook
 from . import sheet_scan
+from .spreadsheetml import is_spreadsheetml
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -38,6 +39,7 @@ _REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _R_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 
 _ROOT_START = re.compile(rb"<[A-Za-z_]")
+_HTML = re.compile(rb"<(html|table|!doctype\s+html)\b", re.I)
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 _PROLOG_LIMIT = 1 << 20  # a part whose root element has not started after this is refused
 _KEPT_LIMIT = 16 << 20  # the inflated bytes of small parts kept in memory for the looks after the DTD check
@@ -71,7 +73,7 @@ def no_sheets(names: list[str]) -> tuple[set[str], set[str]]:
 class Sniffed:
     """What the look found: the real kind of file, and cells whose value must not be taken as it reads."""
 
-    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    kind: str  # "xlsx", "xlsm", "xls", "ods" or "xml" (SpreadsheetML 2003)
     scored_sheet: str | None = None  # the name of a 评分结果 sheet written by xlsx-eval, if there is one
     #: sheet name -> {A1 ref: "" for a formula with no trustworthy saved value, or the error it shows ("#DIV/0!")}
     suspect_cells: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -108,6 +110,12 @@ def sniff(path: Path, plan: SheetPlan = no_sheets, limits: Limits = DEFAULT_LIMI
                 "“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存，再提交"
             )
         return _sniff_xls(path, plan)
+    if is_spreadsheetml(head):  # an XML 表格, whatever its name (the budget platform names them .xls)
+        return Sniffed("xml")  # measured and refused by its own reader, which holds the same limits
+    if _HTML.search(head[:1024]):
+        raise UnreadableWorkbook(
+            "这是网页（HTML）格式的表格，只是扩展名为 .xls（一些系统这样导出）；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
+        )
     if not head.startswith(ZIP_MAGIC):
         raise UnreadableWorkbook(
             "这不是 Excel 工作簿（文件内容既不是 .xlsx 也不是 .xls）；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"

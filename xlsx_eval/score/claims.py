@@ -1,6 +1,11 @@
 """What a national form claims, checked against what the toolkit computes (national-form.md, "What it means for
 scoring"): the printed 执行率, the execution 得分 and 总分, and the money block's 其中 rows against its total.
 
+A claim that is a formula's result is the sheet's arithmetic, not a figure the unit wrote: a platform export
+computes the execution 得分 from the unrounded rate (9.39 for 93.94%) where the rules round the rate first (9.4),
+and its 总分 adds what the rows claim, each of which is checked on its own. Such cells are not checked; the
+scored copy replaces them with the computed figures all the same.
+
 Each indicator's own 得分 is checked where it is scored (scoring, CLAIMED_SCORE_MISMATCH), as for our workbook.
 """
 
@@ -26,6 +31,8 @@ def check_claims(wb: Form, scores: Scores, rules: Rules) -> list[Finding]:
     p = wb.project
     sheet = wb.form_sheet or ""
     for claim in wb.claims:
+        if claim.formula:
+            continue  # the sheet's own arithmetic (a platform export's formulas), not a figure the unit wrote
         if claim.what == "execution_rate" and p.budget and p.executed is not None:
             rate = to_decimal(p.executed) / to_decimal(p.budget) * 100
             found += _rate(claim, rate, sheet)

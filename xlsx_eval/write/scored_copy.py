@@ -26,7 +26,7 @@ def write_result(forms: list[tuple[Form, Result]], dest: Path, rules: Rules) -> 
     names = result_sheet_names(wb, [form for form, _ in forms])
     fronts = [build_result_sheet(result, rules, name) for (_, result), name in zip(forms, names, strict=True)]
     src: Path | io.BytesIO = wb.path
-    if wb.kind in ("xls", "ods"):  # read, not written back: the scored copy is an .xlsx of their values
+    if wb.kind in ("xls", "ods", "xml"):  # read, not written back: the scored copy is an .xlsx of their values
         src = io.BytesIO()
         values_copy(wb.path, src)
     write_scored(src, dest, edits, *fronts)

@@ -1,36 +1,65 @@
-"""An .xls or .ods as an .xlsx of its values and looks: what the scored copy of a file that is read, not written
-back, starts from."""
+"""An .xls, .ods or SpreadsheetML 2003 workbook as an .xlsx of its values and looks: what the scored copy of a file
+that is read, not written back, starts from."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
+from ..read.spreadsheetml import XmlBook, is_spreadsheetml, read_spreadsheetml
 from . import copy_formats
 
 
 def values_copy(path: Path, dest: Path | io.BytesIO) -> None:
-    """Every sheet of an .xls or .ods as an .xlsx: its values (text stays text, dates, times and durations stay
-    what they were) and its looks (copy_formats: number formats, fonts, fills, borders, alignment, column widths,
-    row heights, merges). Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened
-    or mended; only the unit's own sheets can have such names, so no finding points at them."""
-    looks = copy_formats.read_looks(path)
+    """Every sheet of an .xls, .ods or SpreadsheetML workbook as an .xlsx: its values (text stays text, dates,
+    times and durations stay what they were; a SpreadsheetML formula its computed value) and its looks
+    (copy_formats, spreadsheetml_looks: number formats, fonts, fills, borders, alignment, column widths, row
+    heights, merges). Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened or
+    mended; only the unit's own sheets can have such names, so no finding points at them."""
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if is_spreadsheetml(head):
+        from .spreadsheetml_looks import spreadsheetml_looks
+
+        book = read_spreadsheetml(path)
+        looks: copy_formats.BookLooks | None = spreadsheetml_looks(book)
+        sheets: Callable[[], Iterable[tuple[str, list[list[Any]]]]] = functools.partial(_xml_sheets, book)
+    else:
+        looks = copy_formats.read_looks(path)
+        sheets = functools.partial(_calamine_sheets, path)
     try:
-        _copy(path, dest, looks)
+        _copy(sheets(), dest, looks)
     except Exception:
         if looks is None:
             raise
         if isinstance(dest, io.BytesIO):  # looks xlsxwriter would not write: the values alone, as before looks
             dest.seek(0)
             dest.truncate()
-        _copy(path, dest, None)
+        _copy(sheets(), dest, None)
 
 
-def _copy(path: Path, dest: Path | io.BytesIO, looks: copy_formats.BookLooks | None) -> None:
+def _xml_sheets(book: XmlBook) -> list[tuple[str, list[list[Any]]]]:
+    return [(sheet.name, sheet.rows) for sheet in book.sheets]
+
+
+def _calamine_sheets(path: Path) -> Iterator[tuple[str, list[list[Any]]]]:
+    import python_calamine
+
+    with path.open("rb") as f:  # by content: an .xls may arrive named .xlsx
+        source = python_calamine.CalamineWorkbook.from_filelike(f)
+    for name in source.sheet_names:
+        yield name, source.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _copy(
+    sheets: Iterable[tuple[str, list[list[Any]]]], dest: Path | io.BytesIO, looks: copy_formats.BookLooks | None
+) -> None:
     import datetime as dt
 
-    import python_calamine
     import xlsxwriter
 
     options: dict[str, object] = {
@@ -44,13 +73,10 @@ def _copy(path: Path, dest: Path | io.BytesIO, looks: copy_formats.BookLooks | N
     book = xlsxwriter.Workbook(dest if isinstance(dest, io.BytesIO) else str(dest), options)
     book.set_properties({"created": dt.datetime(1980, 1, 1)})  # not now: the same input gives the same bytes
     formats = copy_formats.CellFormats(book, looks)
-    with path.open("rb") as f:  # by content: an .xls may arrive named .xlsx
-        source = python_calamine.CalamineWorkbook.from_filelike(f)
     used: set[str] = set()
-    for name in source.sheet_names:
+    for name, rows in sheets:
         ws = book.add_worksheet(_xlsx_sheet_name(name, used))
         sheet = looks.sheets.get(name) if looks else None
-        rows = source.get_sheet_by_name(name).to_python(skip_empty_area=False)
         if sheet:
             copy_formats.apply_sheet(ws, sheet, formats, len(rows))
         style = sheet.style if sheet else lambda r, c: None
