@@ -382,3 +382,15 @@ def test_no_sheet_at_all(tmp_path):
     path = tmp_path / "empty.xls"
     path.write_text(f"{HEAD}{STYLES}</Workbook>", "utf-8")
     assert "没有工作表" in unreadable(path)
+
+
+def test_a_folder_gives_its_xml_workbooks_and_passes_over_other_xml(tmp_path):
+    from xlsx_eval.batch.inputs import expand_inputs
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "导出.xml").write_text(platform_form(), "utf-8")
+    (inbox / "配置.xml").write_text('<?xml version="1.0"?><config><a>1</a></config>', "utf-8")
+    found = expand_inputs([str(inbox)])
+    assert found.paths == [inbox / "导出.xml"]
+    assert found.skipped == [(inbox / "配置.xml", "XML 文件，但不是 XML 表格")]

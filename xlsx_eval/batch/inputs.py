@@ -9,7 +9,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xml")  # .xml: an XML 表格 (SpreadsheetML 2003)
 SUMMARY_NAME = "summary.xlsx"
 
 
@@ -29,7 +29,20 @@ def skip_reason(path: Path) -> str | None:
         return "xlsx-eval 的输出文件"
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return "不是工作簿"
+    if path.suffix.lower() == ".xml" and not _is_xml_workbook(path):
+        return "XML 文件，但不是 XML 表格"
     return None
+
+
+def _is_xml_workbook(path: Path) -> bool:
+    """Whether an .xml file in a folder is a SpreadsheetML workbook (a folder holds other XML too)."""
+    from ..read.spreadsheetml import is_spreadsheetml
+
+    try:
+        with path.open("rb") as f:
+            return is_spreadsheetml(f.read(4096))
+    except OSError:
+        return True  # taken, and reported as unreadable like any file that cannot be read
 
 
 def not_a_file(path: Path) -> str | None:
