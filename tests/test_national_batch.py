@@ -97,3 +97,12 @@ def test_a_rerun_reuses_both_forms_and_the_mail_has_a_part_for_each(two_forms, t
     assert "一、工作表“值班视频”" in text and "二、工作表“会议系统”" in text
     assert text.count("总分：99.4分") == 2
     assert [part.get_filename() for part in message.iter_attachments()] == ["两个项目.scored.xlsx"]
+
+
+def test_report_writes_one_report_per_form(two_forms, tmp_path):
+    path, _, _ = two_forms
+    dest = tmp_path / "自评报告.docx"
+    result = runner.invoke(app, ["report", str(path), "-o", str(dest)])
+    assert result.exit_code == 0, result.output
+    assert dest.is_file() and (tmp_path / "自评报告.会议系统.docx").is_file()
+    assert result.output.count("已写出报告") == 2

@@ -5,7 +5,7 @@ Using it as a library::
     from xlsx_eval import evaluate, convert
     [result] = evaluate("长安区委办.xlsx")        # check and score, write nothing: a result per form
     results = convert("长安区委办.xlsx", "out")   # also write out/长安区委办.scored.xlsx
-    result = report_workbook("长安区委办.xlsx", "自评报告.docx")  # the 自评报告 in Word
+    [result] = report_workbook("长安区委办.xlsx", "自评报告.docx")  # the 自评报告 in Word
     print(result.total, result.grade, [f.to_dict() for f in result.findings])
 """
 

@@ -265,24 +265,30 @@ def report(
         raise typer.Exit(EXIT_USAGE)
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(True, report_template)
-    result = report_workbook(file, output, rules_in_force, options).to_dict()
-    _print_findings(result)
-    typer.echo(_verdict(result))
-    if _unreadable(result):
+    results = [r.to_dict() for r in report_workbook(file, output, rules_in_force, options)]
+    for result in results:
+        _print_findings(result)
+        typer.echo(_verdict(result))
+    if any(_unreadable(r) for r in results):
         raise typer.Exit(EXIT_USAGE)
-    if not result["report"]:
-        _err(
-            "未写出报告："
-            + (
-                "工作簿缺少评分所需的表、列或金额，请按上面的问题补全后重试"
-                if not result["scored"]
-                else next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")
+    written = [Path(r["report"]) for r in results if r["report"]]
+    for result in results:
+        if not result["report"]:
+            _err(
+                "未写出报告："
+                + (
+                    "工作簿缺少评分所需的表、列或金额，请按上面的问题补全后重试"
+                    if not result["scored"]
+                    else next(f["message"] for f in result["findings"] if f["code"] == "REPORT_FAILED")
+                )
             )
-        )
+    for document in written:
+        _err(f"已写出报告：{document}")
+    if not written:
         raise typer.Exit(EXIT_ERRORS)
-    _err(f"已写出报告：{output}")
-    pdf_failed = _pdfs([output], quiet=False) if pdf else 0
-    raise typer.Exit(max(_exit_code([result]), EXIT_ERRORS if pdf_failed else EXIT_OK))
+    pdf_failed = _pdfs(written, quiet=False) if pdf else 0
+    incomplete = len(written) < len(results)
+    raise typer.Exit(max(_exit_code(results), EXIT_ERRORS if pdf_failed or incomplete else EXIT_OK))
 
 
 @app.command()

@@ -78,15 +78,16 @@ def process(
 
 def report_workbook(
     path: Path | str, dest: Path | str, rules: Rules | None = None, options: ReportOptions | None = None
-) -> Result:
-    """Score one workbook and write its 自评报告 to ``dest`` (.docx); no scored copy is written.
+) -> list[Result]:
+    """Score one workbook and write its 自评报告 to ``dest`` (.docx); no scored copy is written. A workbook of
+    several national forms gets a report per form: the first at ``dest``, the others at ``<dest>.<sheet>.docx``.
 
-    ``result.report`` is set when the report was written; a workbook that cannot be scored gets none.
+    Each ``result.report`` is set when its report was written; a form that cannot be scored gets none.
     """
     path, rules = Path(path), rules or national()
     _import_before_forking(writing=False, reporting=True)
     [outcome] = isolate.run_all(_report_job, [(path, rules, Path(dest), options or ReportOptions())], jobs=1)
-    return _as_results(path, outcome, rules)[0]
+    return _as_results(path, outcome, rules)
 
 
 def export_national(
@@ -174,9 +175,10 @@ def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: Repor
 
 
 def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) -> list[Result]:
-    wb, result = _evaluate(path, rules)[0]
-    _write_report(wb, result, dest, options)
-    return [result]
+    forms = _evaluate(path, rules)
+    for n, (wb, result) in enumerate(forms):
+        _write_report(wb, result, dest if n == 0 else dest.with_name(f"{dest.stem}.{_sheet_stem(wb)}.docx"), options)
+    return [result for _, result in forms]
 
 
 def _write_report(wb: Form, result: Result, dest: Path, options: ReportOptions) -> None:

@@ -10,9 +10,10 @@ passes through.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 
@@ -24,7 +25,7 @@ class FormulaError(str):
     """An error value (#DIV/0!, #VALUE!) as a formula produces it."""
 
 
-DIV0, VALUE = FormulaError("#DIV/0!"), FormulaError("#VALUE!")
+DIV0, VALUE, NUM = FormulaError("#DIV/0!"), FormulaError("#VALUE!"), FormulaError("#NUM!")
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -173,9 +174,10 @@ def _number(value: Any) -> float | FormulaError:
         return float(value)
     if isinstance(value, str):
         try:
-            return float(value.strip().replace(",", ""))
+            number = float(value.strip().replace(",", ""))
         except ValueError:
             return VALUE
+        return number if math.isfinite(number) else VALUE  # "nan", "inf" are text to Excel
     return VALUE
 
 
@@ -187,13 +189,10 @@ def _arith(left: Any, right: Any, op: str) -> Any:
         return a
     if isinstance(b, FormulaError):
         return b
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    return DIV0 if b == 0 else a / b
+    if op == "/" and b == 0:
+        return DIV0
+    result = a * b if op == "*" else a / b if op == "/" else a + b if op == "+" else a - b
+    return result if math.isfinite(result) else NUM  # past the largest float, as Excel's #NUM!
 
 
 def _compare(left: Any, right: Any, op: str) -> Any:
@@ -274,6 +273,10 @@ def _call(name: str, args: list[Any], value_of: Cells) -> Any:
     if len(numbers) != 2:  # ROUND
         raise Unsupported("ROUND takes two arguments")
     value, places = numbers
-    exponent = Decimal(1).scaleb(-int(places))
-    rounded = abs(Decimal(repr(value))).quantize(exponent, rounding=ROUND_HALF_UP)  # half away from zero
+    if not math.isfinite(value) or not math.isfinite(places):
+        return NUM
+    digits = max(-400, min(400, int(places)))  # past either end every float rounds to itself or to 0
+    exact = Context(prec=1000)  # room for the 309 digits of the largest float and 400 places
+    exponent = Decimal(1).scaleb(-digits)
+    rounded = abs(Decimal(repr(value))).quantize(exponent, rounding=ROUND_HALF_UP, context=exact)  # half away from 0
     return float(rounded if value >= 0 else -rounded)

@@ -12,6 +12,7 @@ The limits are sniff's: a file over them, a DTD, an entity, or an index past Exc
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,11 +30,13 @@ if TYPE_CHECKING:  # sniff imports this module to recognise the format
 SS = "urn:schemas-microsoft-com:office:spreadsheet"
 HTML = "http://www.w3.org/TR/REC-html40"
 MAX_ROWS, MAX_COLUMNS = 1_048_576, 16_384  # Excel's grid
-FORMULA_DEPTH = 200  # formulas referring to formulas: deeper than any form's totals
+FORMULA_DEPTH = 40  # formulas of formulas evaluated by recursion; a longer chain is computed from its far end first
+FORMULA_READS = 2_000_000  # cell reads of one sheet's formulas (a form's are hundreds): the rest are not computed
 _ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Workbook\b[^>]*urn:schemas-microsoft-com:office:spreadsheet")
 _DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 _PERCENT = re.compile(r"%")
 _QUOTED = re.compile(r'"[^"]*"|\\.')
+_NUMBER = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
 _AGAIN = "请用 Excel 或 WPS 打开后另存为 .xlsx 再提交"
 
 
@@ -98,6 +101,11 @@ def read_spreadsheetml(path: Path, limits: Limits | None = None) -> XmlBook:
     from .sniff import DEFAULT_LIMITS
 
     limits = limits or DEFAULT_LIMITS
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise UnreadableWorkbook(
+            f"文件有 {size >> 20} MB，超过 {limits.max_file_bytes >> 20} MB 的上限；请删除无关的工作表、图片后另存"
+        )
     with path.open("rb") as f:
         prolog = f.read(1 << 16)
     if prolog[:2] in (b"\xff\xfe", b"\xfe\xff"):
@@ -144,7 +152,7 @@ def _int(el: Any, name: str, default: int = 0) -> int:
         return default
     try:
         return int(float(value))
-    except ValueError:
+    except (ValueError, OverflowError):  # "abc", "nan", "inf"
         raise UnreadableWorkbook(f"XML 表格中的 ss:{name}=“{value[:20]}”不是数字，文件已损坏；{_AGAIN}") from None
 
 
@@ -171,10 +179,17 @@ class _Reader:
         self.col = -1  # the last column placed in that row (a MergeAcross's last)
         self.column_at = -1  # the last <Column> placed
         self.count = 0  # cells of the sheet so far
+        self.checked = False  # whether the document's DOCTYPE was looked at
 
     def event(self, event: str, el: Any) -> None:
         name = _local(el)
         if event == "start":
+            if not self.checked:  # a DTD after what the prolog scan looked at (lxml neither loads nor expands it)
+                self.checked = True
+                if el.getroottree().docinfo.doctype:
+                    raise UnreadableWorkbook(
+                        f"XML 表格中含有 DTD 或实体声明，正常的表格不会有，为安全起见不予读取；{_AGAIN}"
+                    )
             if name == "Worksheet":
                 self.sheet = XmlSheet(_attr(el, "Name") or f"Sheet{len(self.sheets) + 1}")
                 self.sheets.append(self.sheet)
@@ -212,6 +227,10 @@ class _Reader:
                 f"文件已损坏；{_AGAIN}"
             )
         span = _int(el, "Span", 0)
+        if span < 0:
+            raise UnreadableWorkbook(
+                f"工作表“{self.sheet.name}”第 {index + 1} 行的 ss:Span={span} 不合规，文件已损坏；{_AGAIN}"
+            )
         height = _float(el, "Height")
         hidden = _attr(el, "Hidden") in ("1", "true")
         for r in range(index, min(index + span + 1, index + 2)):  # a Span's rows alike: the first two kept
@@ -262,11 +281,8 @@ class _Reader:
     def value(self, data: Any, sheet: XmlSheet, r: int, c: int) -> Any:
         kind = _attr(data, "Type") or "String"
         content = "".join(data.itertext())
-        if kind == "Number":
-            try:
-                return float(content)
-            except ValueError:
-                return content
+        if kind == "Number":  # a decimal number; "NaN", "inf", "1_0" stay the text they are
+            return float(content) if _NUMBER.fullmatch(content) and math.isfinite(float(content)) else content
         if kind == "Boolean":
             return content.strip() in ("1", "true", "TRUE")
         if kind == "DateTime":
@@ -308,8 +324,8 @@ class _Reader:
                         for k, v in (
                             ("font_name", _attr(child, "FontName")),
                             ("font_size", _float(child, "Size")),
-                            ("bold", _attr(child, "Bold") == "1" or None),
-                            ("italic", _attr(child, "Italic") == "1" or None),
+                            ("bold", _flag(_attr(child, "Bold"))),
+                            ("italic", _flag(_attr(child, "Italic"))),
                             ("underline", _attr(child, "Underline")),
                             ("color", _colour(_attr(child, "Color"))),
                         )
@@ -339,22 +355,29 @@ class _Reader:
         self.raw_styles[style_id] = (_attr(el, "Parent"), props)
 
     def resolved_styles(self) -> dict[str, XmlStyle]:
+        """Each style over its ss:Parent (else "Default"), resolved down the chain without recursion (a file
+        may chain thousands); a Parent that loops back is left out."""
         resolved: dict[str, XmlStyle] = {}
-
-        def resolve(style_id: str, seen: frozenset[str]) -> XmlStyle:
-            if style_id in resolved:
-                return resolved[style_id]
-            parent_id, props = self.raw_styles[style_id]
-            base_id = parent_id if parent_id in self.raw_styles and parent_id not in seen else None
-            if base_id is None and style_id != "Default" and "Default" in self.raw_styles:
-                base_id = "Default"
-            base = resolve(base_id, seen | {style_id}) if base_id and base_id not in seen else XmlStyle()
-            resolved[style_id] = replace(base, parent=parent_id, **props)
-            return resolved[style_id]
-
         for style_id in self.raw_styles:
-            resolve(style_id, frozenset())
+            chain: list[str] = []  # style_id, its base, its base's base … down to a resolved one or none
+            current: str | None = style_id
+            while current is not None and current not in resolved and current not in chain:
+                chain.append(current)
+                parent_id = self.raw_styles[current][0]
+                if parent_id in self.raw_styles and parent_id != current:
+                    current = parent_id
+                else:
+                    current = "Default" if current != "Default" and "Default" in self.raw_styles else None
+            base = resolved[current] if current in resolved else XmlStyle()
+            for sid in reversed(chain):
+                parent_id, props = self.raw_styles[sid]
+                base = resolved[sid] = replace(base, parent=parent_id, **props)
         return resolved
+
+
+def _flag(value: str | None) -> bool | None:
+    """ss:Bold="1" / "0" (a child style's "0" undoes its parent's bold); None when not given."""
+    return None if value is None else value.strip() in ("1", "true")
 
 
 def _colour(value: str | None) -> str | None:
@@ -368,6 +391,13 @@ def _is_percent(style: XmlStyle | None) -> bool:
     return bool(fmt) and (fmt == "Percent" or bool(_PERCENT.search(_QUOTED.sub("", fmt or ""))))
 
 
+class _Deeper(Exception):
+    """A formula chain went past FORMULA_DEPTH at ``cell``: that one is computed first, then the chain again."""
+
+    def __init__(self, cell: tuple[int, int]) -> None:
+        self.cell = cell
+
+
 def _finish(
     sheet: XmlSheet,
     cells: dict[tuple[int, int], Any],
@@ -376,15 +406,22 @@ def _finish(
 ) -> None:
     """Compute the formulas, then lay the cells out as rows (the used area only: trailing empty rows go)."""
     computed: dict[tuple[int, int], Any] = {}
-    busy: set[tuple[int, int]] = set()
+    busy: set[tuple[int, int]] = set()  # the formulas being evaluated, one inside the other
+    waiting: set[tuple[int, int]] = set()  # formulas put aside until one deeper in their chain is computed
+    reads = [0]
 
     def value_of(r: int, c: int, depth: int = 0) -> Any:
+        reads[0] += 1
+        if reads[0] > FORMULA_READS:
+            raise r1c1.Unsupported("too many cells read")
         if (r, c) not in formulas:
             return cells.get((r, c))
         if (r, c) in computed:
             return computed[(r, c)]
-        if (r, c) in busy or depth > FORMULA_DEPTH:
+        if (r, c) in busy or (r, c) in waiting:
             raise r1c1.Unsupported("a circular reference")
+        if depth > FORMULA_DEPTH:
+            raise _Deeper((r, c))
         busy.add((r, c))
         try:
             value = r1c1.evaluate(formulas[(r, c)], r, c, lambda rr, cc: value_of(rr, cc, depth + 1))
@@ -393,14 +430,30 @@ def _finish(
         computed[(r, c)] = value
         return value
 
+    def compute(start: tuple[int, int]) -> None:
+        """``start`` computed, and first each formula of its chain found past FORMULA_DEPTH (an explicit stack
+        instead of Python's, whose depth a long chain would exceed)."""
+        stack = [start]
+        while stack:
+            here = stack[-1]
+            waiting.discard(here)
+            try:
+                value_of(*here)
+                stack.pop()
+            except _Deeper as deeper:
+                waiting.add(here)
+                stack.append(deeper.cell)
+            except (r1c1.Unsupported, RecursionError):
+                computed[here] = r1c1.FormulaError("")
+                stack.pop()
+        waiting.clear()
+
     for (r, c), formula in formulas.items():
         ref = a1_cell(r + 1, c + 1)
         sheet.formulas[ref] = formula
-        try:
-            value = value_of(r, c)
-        except (r1c1.Unsupported, RecursionError):
-            computed[(r, c)] = r1c1.FormulaError("")
-            value = computed[(r, c)]
+        if (r, c) not in computed:
+            compute((r, c))
+        value = computed[(r, c)]
         if isinstance(value, r1c1.FormulaError):
             sheet.suspect[ref] = str(value)
             cells[(r, c)] = None
