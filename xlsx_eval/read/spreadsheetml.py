@@ -12,6 +12,7 @@ The limits are sniff's: a file over them, a DTD, an entity, or an index past Exc
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field, replace
@@ -143,7 +144,12 @@ def _attr(el: Any, name: str) -> str | None:
 
 def _local(el: Any) -> str:
     tag = el.tag
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    return _localname(tag) if isinstance(tag, str) else ""
+
+
+@functools.lru_cache(maxsize=256)  # a workbook has a few dozen tags, each seen up to millions of times
+def _localname(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
 
 def _int(el: Any, name: str, default: int = 0) -> int:
@@ -220,6 +226,10 @@ class _Reader:
 
     def start_row(self, el: Any) -> None:
         assert self.sheet is not None
+        if not len(el.attrib) and self.row + 1 < MAX_ROWS:  # most rows: after the previous one, nothing to keep
+            self.row = self.start = self.row + 1
+            self.col = -1
+            return
         index = _int(el, "Index", self.row + 2) - 1
         if index <= self.row or index >= MAX_ROWS:
             raise UnreadableWorkbook(
