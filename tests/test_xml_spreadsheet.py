@@ -394,3 +394,23 @@ def test_a_folder_gives_its_xml_workbooks_and_passes_over_other_xml(tmp_path):
     found = expand_inputs([str(inbox)])
     assert found.paths == [inbox / "导出.xml"]
     assert found.skipped == [(inbox / "配置.xml", "XML 文件，但不是 XML 表格")]
+
+
+def test_the_copy_prints_as_the_form_was_set_to_print(tmp_path):
+    options = (
+        '<WorksheetOptions xmlns="urn:schemas-microsoft-com:office:excel"><PageSetup>'
+        '<Layout x:Orientation="Landscape" x:CenterHorizontal="1"/>'
+        '<PageMargins x:Bottom="0.5" x:Left="0.4" x:Right="0.4" x:Top="0.6"/></PageSetup>'
+        "<FitToPage/><Print><FitHeight>0</FitHeight><PaperSizeIndex>9</PaperSizeIndex></Print></WorksheetOptions>"
+    )
+    path = tmp_path / "值班视频.xls"
+    path.write_text(platform_form().replace("</Table></Worksheet>", f"</Table>{options}</Worksheet>"), "utf-8")
+    [r] = convert(path, tmp_path / "out")
+    ws = openpyxl.load_workbook(r.output)["项目支出绩效自评表"]
+    # landscape A4 (paper 9), one page wide and as many high as it takes (FitHeight 0), centred across the page
+    assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
+    fit = ws.sheet_properties.pageSetUpPr.fitToPage, ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight
+    assert fit == (True, 1, 0)  # a width of 1 is the file's default, left unwritten
+    assert ws.print_options.horizontalCentered
+    margins = ws.page_margins
+    assert (margins.left, margins.right, margins.top, margins.bottom) == (0.4, 0.4, 0.6, 0.5)

@@ -77,6 +77,9 @@ class XmlSheet:
     percent_cells: set[str] = field(default_factory=set)  # A1 of numbers shown as percentages
     default_column_width: float | None = None
     default_row_height: float | None = None
+    #: how it prints (WorksheetOptions): landscape, paper (Excel's paper index, 9 = A4), fit (pages wide, high),
+    #: scale (percent), margins (left, right, top, bottom, in inches), center (horizontally, vertically)
+    page: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -220,6 +223,8 @@ class _Reader:
                 parent.remove(el)
         elif name == "Style":
             self.style(el)
+        elif self.sheet is not None and name == "WorksheetOptions":
+            self.sheet.page = _page(el)
         elif name == "Worksheet":
             self.sheet = None
             el.clear()
@@ -388,6 +393,54 @@ class _Reader:
 def _flag(value: str | None) -> bool | None:
     """ss:Bold="1" / "0" (a child style's "0" undoes its parent's bold); None when not given."""
     return None if value is None else value.strip() in ("1", "true")
+
+
+X = "urn:schemas-microsoft-com:office:excel"
+
+
+def _page(options: Any) -> dict[str, Any]:
+    """How a sheet prints, from its ``<WorksheetOptions>`` (Excel's namespace): what the copy should print alike."""
+
+    def find(*path: str) -> Any:
+        el = options
+        for local in path:
+            el = next((child for child in el if _local(child) == local), None)
+            if el is None:
+                return None
+        return el
+
+    def number(el: Any, attr: str | None = None) -> float | None:
+        text = (el.get(f"{{{X}}}{attr}") if attr else el.text) if el is not None else None
+        try:
+            value = float(text) if text is not None else None
+        except ValueError:
+            return None
+        return value if value is not None and math.isfinite(value) else None
+
+    page: dict[str, Any] = {}
+    layout = find("PageSetup", "Layout")
+    if layout is not None:
+        page["landscape"] = layout.get(f"{{{X}}}Orientation") == "Landscape"
+        page["center"] = (layout.get(f"{{{X}}}CenterHorizontal") == "1", layout.get(f"{{{X}}}CenterVertical") == "1")
+    margins = find("PageSetup", "PageMargins")
+    if margins is not None:
+        found = [number(margins, side) for side in ("Left", "Right", "Top", "Bottom")]
+        if all(m is not None and 0 <= m < 10 for m in found):
+            page["margins"] = tuple(found)
+    paper = number(find("Print", "PaperSizeIndex"))
+    if paper is not None and 0 < paper < 200:
+        page["paper"] = int(paper)
+    if find("FitToPage") is not None:
+        wide, high = number(find("Print", "FitWidth")), number(find("Print", "FitHeight"))
+        page["fit"] = (
+            int(wide) if wide is not None and 0 <= wide < 1000 else 1,
+            int(high) if high is not None and 0 <= high < 1000 else 1,
+        )
+    else:
+        scale = number(find("Print", "Scale"))
+        if scale is not None and 10 <= scale <= 400:
+            page["scale"] = int(scale)
+    return page
 
 
 def _colour(value: str | None) -> str | None:

@@ -53,6 +53,8 @@ class SheetLooks:
     freeze: tuple[int, int] | None = None  # rows above and columns left of the frozen panes
     gridlines: bool = True
     blanks: set[tuple[int, int]] = field(default_factory=set)  # cells in ``cells`` kept for their looks alone
+    #: how it prints, where the format says (SpreadsheetML): landscape, paper, fit, scale, margins, center
+    page: dict[str, Any] = field(default_factory=dict)
 
     def style(self, row: int, col: int) -> int | None:
         found = self.cells.get((row, col), -1)
@@ -151,6 +153,26 @@ def apply_sheet(ws, looks: SheetLooks, formats: CellFormats, rows: int) -> None:
         ws.freeze_panes(min(looks.freeze[0], MAX_ROWS - 1), min(looks.freeze[1], MAX_COLUMNS - 1))
     if not looks.gridlines:
         ws.hide_gridlines(2)
+    _print_setup(ws, looks.page)
+
+
+def _print_setup(ws, page: dict[str, Any]) -> None:
+    if page.get("landscape"):
+        ws.set_landscape()
+    if "paper" in page:
+        ws.set_paper(page["paper"])
+    if "fit" in page:
+        ws.fit_to_pages(*page["fit"])
+    elif "scale" in page:
+        ws.set_print_scale(page["scale"])
+    if "margins" in page:
+        left, right, top, bottom = page["margins"]
+        ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+    horizontally, vertically = page.get("center", (False, False))
+    if horizontally:
+        ws.center_horizontally()
+    if vertically:
+        ws.center_vertically()
 
 
 # .xls ---------------------------------------------------------------------------------------------------------

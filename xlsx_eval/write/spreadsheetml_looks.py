@@ -82,7 +82,10 @@ def spreadsheetml_looks(book: XmlBook) -> BookLooks:
 
 
 def _sheet(sheet: XmlSheet, key) -> SheetLooks:
-    looks = SheetLooks(merges=[m for m in sheet.merges if (m[2] - m[0] + 1) * (m[3] - m[1] + 1) <= MERGE_CELLS_KEPT])
+    looks = SheetLooks(
+        page=dict(sheet.page),
+        merges=[m for m in sheet.merges if (m[2] - m[0] + 1) * (m[3] - m[1] + 1) <= MERGE_CELLS_KEPT],
+    )
     for (r, c), style_id in sheet.styles.items():
         style = key(style_id)
         if style is None:
