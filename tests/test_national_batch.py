@@ -4,6 +4,7 @@ per form everywhere (JSON, store, summary, scored copy, message), the form's own
 import email
 import json
 from email import policy
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -79,8 +80,13 @@ def test_each_form_is_a_result_in_the_json_and_the_summary(two_forms, tmp_path):
 def test_a_rerun_reuses_both_forms_and_the_mail_has_a_part_for_each(two_forms, tmp_path):
     path, _, _ = two_forms
     out = tmp_path / "out"
-    assert runner.invoke(app, ["convert", str(path), "-o", str(out)]).exit_code == 0  # the claims are warnings
-    again = json.loads(runner.invoke(app, ["convert", str(path), "-o", str(out), "--changed-only", "--json"]).stdout)
+    convert = ["convert", str(path), "-o", str(out), "--report"]
+    assert runner.invoke(app, convert).exit_code == 0  # the claims are warnings
+    again = json.loads(runner.invoke(app, [*convert, "--changed-only", "--json"]).stdout)
+    assert [Path(r["report"]).name for r in again["results"]] == [
+        "两个项目.值班视频.report.docx",
+        "两个项目.会议系统.report.docx",
+    ]
     assert [r["sheet"] for r in again["results"]] == ["值班视频", "会议系统"]
 
     mail = ["email", str(out), "--dry-run", "--from", "绩效科 <kpi@example.gov.cn>"]
@@ -96,7 +102,11 @@ def test_a_rerun_reuses_both_forms_and_the_mail_has_a_part_for_each(two_forms, t
     text = message.get_body(("plain",)).get_content()
     assert "一、工作表“值班视频”" in text and "二、工作表“会议系统”" in text
     assert text.count("总分：99.4分") == 2
-    assert [part.get_filename() for part in message.iter_attachments()] == ["两个项目.scored.xlsx"]
+    assert [part.get_filename() for part in message.iter_attachments()] == [
+        "两个项目.scored.xlsx",
+        "两个项目.值班视频.report.docx",
+        "两个项目.会议系统.report.docx",
+    ]
 
 
 def test_report_writes_one_report_per_form(two_forms, tmp_path):

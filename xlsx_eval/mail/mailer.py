@@ -94,6 +94,7 @@ class Item:
     cc: tuple[Address, ...] = ()
     outcome: Outcome | None = None
     others: list[dict[str, Any]] = field(default_factory=list)  # the results of the workbook's further forms
+    more_reports: tuple[Output, ...] = ()  # their reports (report-2, report-3 … in the store)
 
     @property
     def envelope(self) -> list[str]:
@@ -184,10 +185,15 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
                 f"联系人邮箱“{address}”不是有效的邮箱地址，未发送；请改正后重新 convert，或用 --to 指定收件人",
             )
         to = (Address(display_name=_one_line(project.get("contact")), addr_spec=parsed.addr_spec),)
-    if report is not None and not (store.outdir / report.name).is_file():
+    reports = [report] if report is not None else []  # the first form's, then the further forms' (report-2 …)
+    if report is not None:
+        further = (k for k in entry.outputs if k.startswith("report-"))
+        reports += [entry.outputs[k] for k in sorted(further, key=lambda k: int(k.split("-")[1]))]
+    missing = next((r for r in reports if not (store.outdir / r.name).is_file()), None)
+    if missing is not None:
         return cannot(
             Status.FAILED,
-            f"自评报告 {store.outdir / report.name} 不存在（可能已被移动或删除），未发送；"
+            f"自评报告 {store.outdir / missing.name} 不存在（可能已被移动或删除），未发送；"
             "请重新运行 xlsx-eval convert --report",
         )
     return Item(
@@ -201,6 +207,7 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
         to,
         tuple(_valid(a) for a in settings.cc),
         others=entry.results[1:],
+        more_reports=tuple(reports[1:]),
     )
 
 
@@ -430,7 +437,7 @@ def _attachments(store: Store, item: Item) -> tuple[list[tuple[str, bytes]], str
     if item.scored is None:  # findings only: recorded by the input's digest, so a resubmission goes again
         return [], f"findings:{item.input_digest}", None
     files = []
-    for output in (item.scored, item.report):
+    for output in (item.scored, item.report, *item.more_reports):
         if output is None:
             continue
         try:
