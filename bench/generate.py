@@ -1,9 +1,11 @@
 """Realistic filled workbooks for the benchmark: N workbooks with R ledger rows each, from a fixed seed.
 
 Each has the standard sheets (项目信息, 绩效指标 with nine indicators, 支出明细 with R payments that add up to
-全年执行数, 评价工作组, 问题与措施), written with xlsxwriter the way the shipped template lays them out.
+全年执行数, 评价工作组, 问题与措施), written with xlsxwriter the way the shipped template lays them out. With
+``findings`` (a share of the payments, e.g. 0.01) that many payments repeat the one before them (same date,
+摘要 and 金额: DUPLICATE_EXPENSE) or are dated in 2019 (DATE_OUT_OF_YEAR), half each, so their cells are marked.
 
-    python bench/generate.py OUTDIR --workbooks 200 --rows 20
+    python bench/generate.py OUTDIR --workbooks 200 --rows 20 [--findings 0.01]
 """
 
 from __future__ import annotations
@@ -28,13 +30,21 @@ LEVELS = [
 ]
 
 
-def write_one(path: Path, rng: random.Random, rows: int) -> None:
+def write_one(path: Path, rng: random.Random, rows: int, findings: float = 0.0) -> None:
     # A ledger of thousands of payments is kept in 元; the seed's small one in 万元.
     unit, scale = ("元", 10000) if rows > 1000 else ("万元", 1)
     budget = round(rng.uniform(10, 500) * scale, 2)
     shares = [rng.random() for _ in range(rows)]
     spend = budget * rng.uniform(0.7, 1.0) / sum(shares)
     amounts = [max(round(share * spend, 2), 0.01) for share in shares]
+    start = dt.datetime(2020, 1, 1)
+    dates = [start + dt.timedelta(days=rng.randrange(365)) for _ in amounts]
+    summaries = [f"第{r}笔支出" for r in range(1, rows + 1)]
+    for n, i in enumerate(sorted(rng.sample(range(1, rows), min(int(rows * findings), rows - 1)))):
+        if n % 2:
+            dates[i] = dt.datetime(2019, 12, 1) + dt.timedelta(days=rng.randrange(31))  # outside 评价年度
+        else:  # the payment before it, entered twice
+            dates[i], summaries[i], amounts[i] = dates[i - 1], summaries[i - 1], amounts[i - 1]
     executed = round(sum(amounts), 2)
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
     info = wb.add_worksheet("项目信息")
@@ -96,12 +106,9 @@ def write_one(path: Path, rng: random.Random, rows: int) -> None:
     ledger = wb.add_worksheet("支出明细")
     ledger.write_row(0, 0, ["日期", "摘要", "金额", "支出类别", "凭证号", "备注"])
     date_format = wb.add_format({"num_format": "yyyy-mm-dd"})
-    start = dt.datetime(2020, 1, 1)
-    for r, amount in enumerate(amounts, start=1):
-        ledger.write_datetime(r, 0, start + dt.timedelta(days=rng.randrange(365)), date_format)
-        ledger.write_row(
-            r, 1, [f"第{r}笔支出", amount, rng.choice(["设备购置", "安装费", "通信费"]), f"记-{r:06d}", None]
-        )
+    for r, (date, summary, amount) in enumerate(zip(dates, summaries, amounts), start=1):
+        ledger.write_datetime(r, 0, date, date_format)
+        ledger.write_row(r, 1, [summary, amount, rng.choice(["设备购置", "安装费", "通信费"]), f"记-{r:06d}", None])
     team = wb.add_worksheet("评价工作组")
     team.write_row(0, 0, ["姓名", "工作单位", "职务", "职称", "分工"])
     team.write_row(1, 0, ["张三", "本单位", "主任", None, "组长"])
@@ -111,13 +118,13 @@ def write_one(path: Path, rng: random.Random, rows: int) -> None:
     wb.close()
 
 
-def generate(folder: Path, workbooks: int, rows: int, seed: int = 20201) -> list[Path]:
+def generate(folder: Path, workbooks: int, rows: int, seed: int = 20201, findings: float = 0.0) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     paths = []
     for i in range(workbooks):
         path = folder / f"unit{i:04d}.xlsx"
-        write_one(path, rng, rows)
+        write_one(path, rng, rows, findings)
         paths.append(path)
     return paths
 
@@ -128,8 +135,9 @@ def main() -> None:
     parser.add_argument("--workbooks", type=int, default=200)
     parser.add_argument("--rows", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20201)
+    parser.add_argument("--findings", type=float, default=0.0, help="share of payments with a finding, e.g. 0.01")
     args = parser.parse_args()
-    generate(args.outdir, args.workbooks, args.rows, args.seed)
+    generate(args.outdir, args.workbooks, args.rows, args.seed, args.findings)
 
 
 if __name__ == "__main__":

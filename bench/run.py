@@ -1,7 +1,12 @@
 """Benchmark: xlsx-eval's batch convert against a straightforward baseline, side by side, in one run.
 
-    python bench/run.py                 # both workloads of the batch issue
-    python bench/run.py --quick         # 40 small workbooks and one 20,000-row ledger
+    python bench/run.py                 # every workload: small forms, big ledgers with findings, national forms
+    python bench/run.py --quick         # smaller ones, for a first look
+
+Workloads: our workbook with 20 payments (small forms); with 100,000 payments of which 1% carry a finding
+(duplicates, out-of-year dates: their cells get fills and notes); the national 项目支出绩效自评表 as .xlsx and as
+SpreadsheetML (the budget platform's export, with its uncalculated formulas; the baseline reads a
+LibreOffice-converted .xlsx of it, converted before the clock starts).
 
 For each workload it generates the workbooks (bench/generate.py, fixed seed), then times, in this one
 process tree on this machine:
@@ -12,15 +17,16 @@ process tree on this machine:
 - the floors: python-calamine reading every cell of every sheet, and a package-level write (every zip
   member copied into a new package).
 
-It prints the figures and their ratios, and the peak resident memory of xlsx-eval's workers. Figures
-from one machine are only comparable within one run: the machine is shared and noisy.
+It prints the figures and their ratios, with --jobs 1 and --jobs 2, the peak resident memory of the
+largest xlsx-eval process of each run (a worker), and a scale line: forms per second per core, and what
+that rate means for a province's 50,000 forms on a 16-core server. Figures from one machine are only
+comparable within one run: the machine is shared and noisy.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -31,7 +37,9 @@ import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from generate import generate  # noqa: E402
+from national_forms import SEED, write_spreadsheetml, write_xlsx  # noqa: E402  (forms built without our writers)
 
 
 def baseline(paths: list[Path], outdir: Path) -> None:
@@ -61,6 +69,36 @@ def baseline(paths: list[Path], outdir: Path) -> None:
     pd.DataFrame(rows).to_excel(outdir / "summary.xlsx", index=False)
 
 
+def baseline_national(paths: list[Path], outdir: Path) -> None:
+    """The same first script for the national form: the sheet read with pandas, the indicator table found by its
+    三级指标 header, each score computed, the workbook loaded, filled and saved with openpyxl."""
+    import openpyxl
+    import pandas as pd
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in paths:
+        grid = pd.read_excel(path, sheet_name=0, header=None, engine="openpyxl")
+        cells = [[str(v) for v in row] for row in grid.itertuples(index=False)]
+        header = next(r for r in range(len(cells)) if "三级指标" in cells[r])
+        columns = list(cells[header])
+        weight, actual, target = columns.index("分值"), columns.index("实际完成值"), columns.index("年度指标值")
+        total = 0.0
+        for r in range(header + 1, len(cells)):
+            if "总分" in "".join(cells[r]).replace(" ", ""):
+                break
+            try:
+                t, a = (float(str(cells[r][c]).strip("≥=%个套")) for c in (target, actual))
+                total += float(cells[r][weight]) * min(a / t, 1) if t else float(cells[r][weight])
+            except ValueError:
+                total += float(cells[r][weight]) if cells[r][weight] not in ("nan", "") else 0
+        wb = openpyxl.load_workbook(path)
+        wb.active.cell(header + 2, weight + 2, round(total, 2))
+        wb.save(outdir / f"{path.stem}.scored.xlsx")
+        rows.append({"文件": path.name, "总分": round(total, 2)})
+    pd.DataFrame(rows).to_excel(outdir / "summary.xlsx", index=False)
+
+
 def read_floor(paths: list[Path]) -> None:
     import python_calamine
 
@@ -85,16 +123,17 @@ def timed(fn, *args) -> float:
 
 
 def xlsx_eval(folder: Path, outdir: Path, jobs: int) -> tuple[float, float]:
-    """Wall seconds of the command, and the peak resident memory (MB) of its processes."""
-    started = time.perf_counter()
-    subprocess.run(
-        ["xlsx-eval", "convert", str(folder), "-o", str(outdir), "--jobs", str(jobs), "--quiet"],
-        check=False,
-        stdout=subprocess.DEVNULL,
+    """Wall seconds of the command, and the peak resident memory (MB) of its largest process (a worker): measured
+    from a child that runs the command and reports its descendants' peak, so each run is measured on its own."""
+    probe = (
+        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
+    command = ["xlsx-eval", "convert", str(folder), "-o", str(outdir), "--jobs", str(jobs), "--quiet"]
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, peak_kb / 1024
+    return seconds, int(done.stdout.split()[-1]) / 1024
 
 
 def startup() -> tuple[float, float]:
@@ -111,35 +150,77 @@ def startup() -> tuple[float, float]:
     return median(["xlsx-eval", "--help"]), median([sys.executable, "-c", "import typer"])
 
 
-def workload(label: str, root: Path, workbooks: int, rows: int, jobs: int) -> None:
-    folder = root / f"in-{workbooks}x{rows}"
-    paths = generate(folder, workbooks, rows)
-    ours, peak = xlsx_eval(folder, root / f"out-{workbooks}x{rows}", jobs)
-    base = timed(baseline, paths, root / f"base-{workbooks}x{rows}")
+def workload(label: str, root: Path, workbooks: int, rows: int, findings: float = 0.0) -> float:
+    """One workload of our workbook; returns xlsx-eval's seconds with --jobs 1."""
+    folder = root / f"in-{workbooks}x{rows}-{findings}"
+    paths = generate(folder, workbooks, rows, findings=findings)
+    base = timed(baseline, paths, root / f"base-{workbooks}x{rows}-{findings}")
+    what = f"{workbooks} workbooks × {rows} ledger rows" + (
+        f", {findings:.0%} of them with a finding" if findings else ""
+    )
+    return compare(label, what, folder, paths, base, root)
+
+
+def national_workload(root: Path, forms: int) -> float:
+    """The national form, as .xlsx and as the platform's SpreadsheetML; returns xlsx-eval's seconds on the latter."""
+    seconds = 0.0
+    for kind, write in (("xlsx", write_xlsx), ("SpreadsheetML", write_spreadsheetml)):
+        folder = root / f"national-{kind}"
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = [write(folder / f"form{i:04d}.{'xlsx' if kind == 'xlsx' else 'xls'}", SEED) for i in range(forms)]
+        readable = paths
+        if kind == "SpreadsheetML":  # pandas cannot read it: the baseline reads LibreOffice's .xlsx of it
+            converted = root / "national-converted"
+            subprocess.run(
+                ["soffice", "--headless", "--convert-to", "xlsx", "--outdir", str(converted), *map(str, paths)],
+                capture_output=True,
+                check=True,
+            )
+            readable = sorted(converted.glob("*.xlsx"))
+        base = timed(baseline_national, readable, root / f"base-national-{kind}")
+        seconds = compare("national forms", f"{forms} forms as {kind}", folder, readable, base, root)
+    return seconds
+
+
+def compare(label: str, what: str, folder: Path, paths: list[Path], base: float, root: Path) -> float:
+    runs = {jobs: xlsx_eval(folder, root / f"out-{folder.name}-{jobs}", jobs) for jobs in (1, 2)}
     read = timed(read_floor, paths)
-    write = timed(write_floor, paths, root / f"floor-{workbooks}x{rows}")
-    print(f"\n{label}: {workbooks} workbooks × {rows} ledger rows (xlsx-eval --jobs {jobs})")
-    print(f"  xlsx-eval batch convert   {ours:8.2f} s   {ours / workbooks * 1000:8.1f} ms per workbook")
-    print(f"  baseline (pandas+openpyxl){base:8.2f} s   {base / workbooks * 1000:8.1f} ms per workbook")
-    print(f"  read floor (calamine)     {read:8.2f} s   {read / workbooks * 1000:8.1f} ms per workbook")
-    print(f"  write floor (zip copy)    {write:8.2f} s   {write / workbooks * 1000:8.1f} ms per workbook")
-    print(f"  baseline / xlsx-eval      {base / ours:8.1f} ×")
-    print(f"  xlsx-eval / (read+write)  {ours / (read + write):8.1f} ×")
-    print(f"  peak resident memory of xlsx-eval's processes so far: {peak:.0f} MB")
+    write = timed(write_floor, paths, root / f"floor-{folder.name}")
+    n = len(paths)
+    print(f"\n{label}: {what}")
+    for jobs, (ours, peak) in runs.items():
+        print(
+            f"  xlsx-eval --jobs {jobs}         {ours:8.2f} s   {ours / n * 1000:8.1f} ms per workbook"
+            f"   baseline / xlsx-eval {base / ours:5.1f} ×   peak RSS of a process {peak:5.0f} MB"
+        )
+    print(f"  baseline (pandas+openpyxl) {base:8.2f} s   {base / n * 1000:8.1f} ms per workbook")
+    print(f"  read floor (calamine)      {read:8.2f} s   {read / n * 1000:8.1f} ms per workbook")
+    print(f"  write floor (zip copy)     {write:8.2f} s   {write / n * 1000:8.1f} ms per workbook")
+    print(f"  xlsx-eval --jobs 1 / (read+write floors) {runs[1][0] / (read + write):5.1f} ×")
+    return runs[1][0] / n
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="smaller workloads, for a first look")
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--keep", type=Path, help="keep the generated files in this folder")
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="xlsx-eval-bench-"))
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}")
     try:
-        small, big = ((40, 20), (1, 20_000)) if args.quick else ((200, 20), (5, 100_000))
-        workload("small forms", root, *small, args.jobs)
-        workload("big ledgers", root, *big, args.jobs)
+        small, big, forms = ((40, 20), (1, 20_000), 40) if args.quick else ((200, 20), (3, 100_000), 200)
+        per_form = workload("small forms", root, *small)
+        workload("big ledgers", root, *big, findings=0.01)
+        if shutil.which("soffice"):
+            per_form = national_workload(root, forms)
+        else:
+            print("\nnational forms: skipped (LibreOffice is needed to convert the baseline's inputs)")
+        rate = 1 / per_form
+        province = 50_000 / (rate * 16)
+        print(
+            f"\nscale: {rate:.0f} forms per second per core (--jobs 1, national forms where measured); "
+            f"50,000 forms on a 16-core server ≈ {province / 60:.1f} minutes"
+        )
         ours, typer_only = startup()
         print(
             f"\nstart-up: xlsx-eval --help {ours * 1000:.0f} ms, python -c 'import typer' {typer_only * 1000:.0f} ms"
