@@ -14,7 +14,7 @@ from ..findings import Finding, finding
 from ..model import SHEET_RESULT, Form
 from ..values import quoted
 from .grid import load_grids
-from .national import holds_form, read_national
+from .national import holds_form, label_index, read_national
 from .sniff import sniff
 from .workbook import is_ours, plan, read_ours
 
@@ -39,10 +39,19 @@ def read_forms(path: Path) -> list[Form]:
     all_sheets, grids = load_grids(path, sniffed, layout_plan, findings)
     scored = sniffed.scored_sheet
     if not is_ours(all_sheets):
+        indexes = {name: label_index(grid) for name, grid in grids.items()}
         forms = [
-            read_national(path, sniffed.kind, all_sheets, grid, scored, [f for f in findings if f.sheet in ("", name)])
+            read_national(
+                path,
+                sniffed.kind,
+                all_sheets,
+                grid,
+                indexes[name],
+                scored,
+                [f for f in findings if f.sheet in ("", name)],
+            )
             for name, grid in grids.items()
-            if holds_form(grid)
+            if holds_form(grid, indexes[name])
         ]
         if forms:
             return forms

@@ -65,18 +65,23 @@ _UNIT_NOTE = re.compile(r"单位[:：]\s*(万元|元)")
 ENOUGH_HEADERS = 3
 
 
-def holds_form(grid: Grid) -> bool:
-    """Whether a sheet holds a national form: a title or 项目名称, and a money block or an indicator header."""
-    index = _index(grid)
+def holds_form(grid: Grid, index: dict[str, list[tuple[int, int]]]) -> bool:
+    """Whether a sheet (its ``label_index``) holds a national form: a title or 项目名称, and a money block or an
+    indicator header."""
     named = "name" in {PROJECT[k].field for k in index if k in PROJECT} or _title(grid) is not None
     return named and any(_header_rows(grid, table) for table in (MONEY_HEADERS, INDICATOR_HEADERS))
 
 
 def read_national(
-    path: Path, kind: str, all_sheets: list[str], grid: Grid, scored_sheet: str | None, findings: list[Finding]
+    path: Path,
+    kind: str,
+    all_sheets: list[str],
+    grid: Grid,
+    index: dict[str, list[tuple[int, int]]],
+    scored_sheet: str | None,
+    findings: list[Finding],
 ) -> Form:
-    """The form on ``grid``'s sheet, its findings added to ``findings``."""
-    index = _index(grid)
+    """The form on ``grid``'s sheet (``index``: its label_index), its findings added to ``findings``."""
     project = Project()
     _read_title(grid, project)
     _read_labels(grid, index, project)
@@ -155,7 +160,7 @@ def read_national(
     )
 
 
-def _index(grid: Grid) -> dict[str, list[tuple[int, int]]]:
+def label_index(grid: Grid) -> dict[str, list[tuple[int, int]]]:
     """Every short text's key → where it stands, in reading order."""
     found: dict[str, list[tuple[int, int]]] = {}
     for r, row in enumerate(grid.rows):

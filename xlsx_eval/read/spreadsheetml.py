@@ -101,11 +101,21 @@ def is_spreadsheetml(head: bytes) -> bool:
 
 def read_spreadsheetml(path: Path, limits: Limits | None = None) -> XmlBook:
     """Every sheet of the workbook at ``path``; raises UnreadableWorkbook (a Chinese line) for what must be refused.
-    ``limits``: sniff's, by default."""
+    ``limits``: sniff's, by default.
+
+    The reader and the scored copy's writer both need the book: the last one read is kept (by path, size and
+    modification time), so a convert parses the file once. Its rows are the reader's: what the reader mends in
+    them (control characters) the copy shows mended.
+    """
     from .sniff import DEFAULT_LIMITS
 
-    limits = limits or DEFAULT_LIMITS
-    size = path.stat().st_size
+    stat = path.stat()
+    return _read_once(str(path.resolve()), stat.st_size, stat.st_mtime_ns, limits or DEFAULT_LIMITS)
+
+
+@functools.lru_cache(maxsize=1)
+def _read_once(name: str, size: int, mtime_ns: int, limits: Limits) -> XmlBook:
+    path = Path(name)
     if size > limits.max_file_bytes:
         raise UnreadableWorkbook(
             f"文件有 {size >> 20} MB，超过 {limits.max_file_bytes >> 20} MB 的上限；请删除无关的工作表、图片后另存"
