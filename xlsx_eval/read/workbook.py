@@ -26,7 +26,7 @@ from ..model import (
     Project,
     Remark,
 )
-from ..values import label_key, parse_date, parse_number, parse_quantity, plain, quoted, text, to_decimal
+from ..values import LARGEST, label_key, parse_date, parse_number, parse_quantity, plain, quoted, text, to_decimal
 from .grid import Grid, amount, display_text, find_header, is_total, number_cell, position, records, ref
 from .sheet_names import candidates, resembles
 from .sheet_names import match as sheet_names_of
@@ -376,6 +376,9 @@ def _typed_with_equals(
         )
 
 
+_LARGEST = float(LARGEST)
+
+
 def _read_payments(
     grid: Grid, table: tuple[int, dict[str, int]], money_unit: str, findings: list[Finding]
 ) -> list[Payment]:
@@ -386,18 +389,19 @@ def _read_payments(
     fields = list(columns.items())
     payments = []
     careful = bool(grid.suspect)  # formulas or errors in the sheet: every value through Grid.value
+    width = max(columns.values()) + 1
     for r in range(header_row + 1, len(grid.rows)):
-        row = grid.rows[r]
-
-        def cell(c: int) -> Any:
-            if careful:
-                return grid.value(r, c)
-            v = row[c] if c < len(row) else None
-            return None if v == "" else v
-
-        if is_total(cell(date_col)) or is_total(cell(summary_col)):
-            continue  # a 合计 row: the ledger total is computed, not read (its formula cells are not used)
-        values = {f: cell(c) for f, c in fields}
+        if careful:
+            if is_total(grid.value(r, date_col)) or is_total(grid.value(r, summary_col)):
+                continue  # a 合计 row: the ledger total is computed, not read (its formula cells are not used)
+            values = {f: grid.value(r, c) for f, c in fields}
+        else:
+            row = grid.rows[r]
+            if len(row) < width:
+                row = row + [None] * (width - len(row))
+            if is_total(row[date_col]) or is_total(row[summary_col]):
+                continue
+            values = {f: None if row[c] == "" else row[c] for f, c in fields}
         if all(v is None for v in values.values()):
             continue
         pay = Payment(
@@ -416,7 +420,12 @@ def _read_payments(
             findings.append(
                 finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期")
             )
-        paid = amount(values["amount"], money_unit) if values["amount"] is not None else None
+        paid = values["amount"]
+        if paid.__class__ is float and -_LARGEST < paid < _LARGEST:  # the common case, as amount() reads it
+            pay.amount = paid
+            payments.append(pay)
+            continue
+        paid = amount(paid, money_unit) if paid is not None else None
         if paid is None:
             shown = text(values["amount"])
             what = f"“{quoted(shown)}”不是有效数字" if shown else "未填写"
