@@ -264,8 +264,8 @@ def _read_money(
                 amounts[field] = _amount(grid, r, columns[field], project.money_unit, findings)
         money_rows.append(MoneyRow(label.name, label.field, amounts, cells))
 
-    total = next((m for m, (_, label) in zip(money_rows, rows) if label.field == "total"), None)
-    if total is None:
+    found = next(((r, m) for m, (r, label) in zip(money_rows, rows) if label.field == "total"), None)
+    if found is None:
         where = ref(header_row + 1, max(first_figure - 1, 0))
         findings.append(
             finding(
@@ -276,7 +276,7 @@ def _read_money(
             )
         )
         return money_rows, [], False
-    total_row = rows[money_rows.index(total)][0]
+    total_row, total = found
     for field in ("initial_budget", "budget", "executed"):
         if field in total.cells:
             project.cells[field] = total.cells[field]
