@@ -77,12 +77,15 @@ def test_each_form_is_a_result_in_the_json_and_the_summary(two_forms, tmp_path):
     ]
 
 
-def test_a_rerun_reuses_both_forms_and_the_mail_has_a_part_for_each(two_forms, tmp_path):
+def test_a_rerun_reuses_both_forms_and_the_mail_has_a_part_for_each(two_forms, tmp_path, monkeypatch):
     path, _, _ = two_forms
     out = tmp_path / "out"
     convert = ["convert", str(path), "-o", str(out), "--report"]
     assert runner.invoke(app, convert).exit_code == 0  # the claims are warnings
-    again = json.loads(runner.invoke(app, [*convert, "--changed-only", "--json"]).stdout)
+    monkeypatch.chdir(tmp_path)  # the folder named another way: each reused result names its files as now
+    reuse = ["convert", str(path), "-o", "out", "--report", "--changed-only", "--json"]
+    again = json.loads(runner.invoke(app, reuse).stdout)
+    assert [r["output"] for r in again["results"]] == [str(Path("out") / "两个项目.scored.xlsx")] * 2
     assert [Path(r["report"]).name for r in again["results"]] == [
         "两个项目.值班视频.report.docx",
         "两个项目.会议系统.report.docx",

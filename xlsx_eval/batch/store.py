@@ -109,6 +109,12 @@ class Entry:
         """The input's (first form's) result; None when it has none yet."""
         return self.results[0] if self.results else None
 
+    @property
+    def reports(self) -> list[Output]:
+        """The recorded 自评报告, in the order of the forms."""
+        kinds = (_output_kind("report", n) for n in range(1, len(self.results) + 1))
+        return [self.outputs[kind] for kind in kinds if kind in self.outputs]
+
 
 class Store:
     """The store of one output folder. ``Store.open`` (a context manager) to change it, ``Store.peek`` to read."""
@@ -326,12 +332,12 @@ class Store:
     ) -> None:
         """Commit ``path``'s new results (one per form), with the digest of each file they name; the earlier ones
         are replaced."""
-        outputs = []
+        outputs = {}
         for kind, field, result in _files(results):
             name = Path(result[field]).name
-            sha = digest(self.outdir / name)
+            sha = digest(self.outdir / name) if kind not in outputs else None  # the scored copy: once
             if sha:
-                outputs.append((kind, name, sha))
+                outputs[kind] = (kind, name, sha)
         stored = results[0] if len(results) == 1 else results  # one form: the result as earlier versions kept it
         with self._writing() as db:
             (id_,) = db.execute("SELECT id FROM inputs WHERE path = ?", (_key(path),)).fetchone()
@@ -341,7 +347,8 @@ class Store:
             )
             db.execute("DELETE FROM outputs WHERE input_id = ?", (id_,))
             db.executemany(
-                "INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)", [(id_, *o) for o in outputs]
+                "INSERT INTO outputs (input_id, kind, name, sha256) VALUES (?, ?, ?, ?)",
+                [(id_, *o) for o in outputs.values()],
             )
 
     def add_output(self, path: Path, kind: str, file: Path) -> None:
@@ -576,17 +583,17 @@ def _results(stored: str | None) -> list[dict[str, Any]]:
 
 
 def _files(results: list[dict[str, Any]]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(output kind, result field, result) of each file the results name: the scored copy once (every form's
-    result names the same one), then each form's report, the second form's as report-2 and so on."""
-    seen = set()
+    """(output kind, result field, result) of each file the results name: the scored copy (every form's result
+    names the same one), and each form's report, the second form's as report-2 and so on."""
     for n, result in enumerate(results, 1):
         for kind, field in RESULT_FIELDS.items():
-            if not result.get(field):
-                continue
-            own = kind if kind == "scored" or n == 1 else f"{kind}-{n}"
-            if own not in seen:
-                seen.add(own)
-                yield own, field, result
+            if result.get(field):
+                yield _output_kind(kind, n), field, result
+
+
+def _output_kind(kind: str, form: int) -> str:
+    """How the store keeps a file of the ``form``-th form: one scored copy for all, a report each."""
+    return kind if kind == "scored" or form == 1 else f"{kind}-{form}"
 
 
 def _key(path: Path | str) -> str:
