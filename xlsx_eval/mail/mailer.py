@@ -185,10 +185,7 @@ def _item(store: Store, entry: Entry, settings: MailSettings) -> Item:
                 f"联系人邮箱“{address}”不是有效的邮箱地址，未发送；请改正后重新 convert，或用 --to 指定收件人",
             )
         to = (Address(display_name=_one_line(project.get("contact")), addr_spec=parsed.addr_spec),)
-    reports = [report] if report is not None else []  # the first form's, then the further forms' (report-2 …)
-    if report is not None:
-        further = (k for k in entry.outputs if k.startswith("report-"))
-        reports += [entry.outputs[k] for k in sorted(further, key=lambda k: int(k.split("-")[1]))]
+    reports = entry.reports if report is not None else []  # every form's, the first one's first
     missing = next((r for r in reports if not (store.outdir / r.name).is_file()), None)
     if missing is not None:
         return cannot(
@@ -258,7 +255,7 @@ def body(result: dict[str, Any], attachments: list[str], others: list[dict[str, 
     else:
         lines.append(f"提交的工作簿中有 {len(forms)} 张项目支出绩效自评表，逐张评分结果如下。")
         for i, r in enumerate(forms, 1):
-            lines += ["", f"{_CHINESE_NUMBERS[min(i, 10)]}、工作表“{r.get('sheet') or ''}”", *_result_lines(r)]
+            lines += ["", f"{_chinese_number(i)}、工作表“{r.get('sheet') or ''}”", *_result_lines(r)]
     if any(r.get("scored") for r in forms):
         lines += ["", "附件："]
         lines += [f"  {a}：{_attachment_words(a)}" for a in attachments]
@@ -266,7 +263,15 @@ def body(result: dict[str, Any], attachments: list[str], others: list[dict[str, 
     return "\n".join(lines) + "\n"
 
 
-_CHINESE_NUMBERS = "〇一二三四五六七八九十"
+_DIGITS = "〇一二三四五六七八九"
+
+
+def _chinese_number(n: int) -> str:
+    """一 … 十, 十一 … 九十九, as a document numbers its parts; beyond that the figure."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, units = divmod(n, 10)
+    return ("" if tens < 2 else _DIGITS[tens]) + ("十" if tens else "") + (_DIGITS[units] if units else "")
 
 
 def _attachment_words(name: str) -> str:
