@@ -64,7 +64,18 @@ def process(
     rules = rules or national()
     tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report) for p in paths]
     _import_before_forking(writing=outdir is not None, reporting=report is not None)
+    return _run(_job, paths, tasks, rules, jobs, done)
 
+
+def _run(
+    job: Callable[..., list[Result]],
+    paths: list[Path],
+    tasks: list[tuple],
+    rules: Rules,
+    jobs: int,
+    done: Callable[[int, list[Result]], None] | None,
+) -> list[Result]:
+    """``job(*task)`` for each file on the workers; every form's result, in the order of ``paths``."""
     results: list[list[Result]] = [[] for _ in paths]  # each filled as its file finishes
 
     def finished(index: int, outcome) -> None:
@@ -72,7 +83,7 @@ def process(
         if done:
             done(index, results[index])
 
-    isolate.run_all(_job, tasks, jobs, done=finished)
+    isolate.run_all(job, tasks, jobs, done=finished)
     return [r for file_results in results for r in file_results]
 
 
@@ -103,27 +114,19 @@ def export_national(
     name get ``<stem> (2).national.xlsx`` and so on, in the order given."""
     rules, outdir = rules or national(), Path(outdir)
     taken: set[str] = set()
-    dests = []
+    stems = []
     for path in paths:
         stem, n = shorten(path.stem, MAX_STEM_BYTES), 2
         name = stem
         while name.casefold() in taken:
             name, n = f"{stem} ({n})", n + 1
         taken.add(name.casefold())
-        dests.append(outdir / f"{name}.national.xlsx")
+        stems.append(name)
     _import_before_forking(writing=True)
-    results: list[list[Result]] = [[] for _ in paths]  # each filled as its file finishes
-
-    def finished(index: int, outcome) -> None:
-        results[index] = _as_results(paths[index], outcome, rules)
-        if done:
-            done(index, results[index])
-
-    isolate.run_all(_export_job, [(p, rules, d) for p, d in zip(paths, dests)], jobs, done=finished)
-    return [r for file_results in results for r in file_results]
+    return _run(_export_job, paths, [(p, rules, outdir, stem) for p, stem in zip(paths, stems)], rules, jobs, done)
 
 
-def _export_job(path: Path, rules: Rules, dest: Path) -> list[Result]:
+def _export_job(path: Path, rules: Rules, outdir: Path, stem: str) -> list[Result]:
     """Each form's national form; a workbook of several forms gets ``<stem>.<sheet>.national.xlsx`` for each."""
     from .write.national_form import write_national_form
 
@@ -131,22 +134,22 @@ def _export_job(path: Path, rules: Rules, dest: Path) -> list[Result]:
     for wb, result in forms:
         if not result.scored:
             continue
-        where = (
-            dest
-            if len(forms) == 1
-            else dest.with_name(f"{dest.name.removesuffix('.national.xlsx')}.{_sheet_stem(wb)}.national.xlsx")
-        )
+        dest = outdir / f"{_form_stem(stem, wb, forms)}.national.xlsx"
         try:
-            result.output = write_national_form(wb, result, where)
+            result.output = write_national_form(wb, result, dest)
         except OSError as exc:
             result.transient = True
-            result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, where) or f"自评表无法写出（{exc}）"))
+            result.findings.append(finding("WRITE_FAILED", "", "", fault(exc, dest) or f"自评表无法写出（{exc}）"))
     return [result for _, result in forms]
 
 
-def _sheet_stem(wb: Form) -> str:
-    """A form's sheet name as a part of a file name."""
-    return shorten("".join("_" if ch in '\\/:*?"<>|' else ch for ch in wb.form_sheet or ""), 60) or "form"
+def _form_stem(stem: str, wb: Form, forms: list[tuple[Form, Result]]) -> str:
+    """The name a form's own file starts with: the input's stem, and for a workbook of several forms the form's
+    sheet after it, made fit for a file name."""
+    if len(forms) == 1:
+        return stem
+    sheet = "".join("_" if ch in '\\/:*?"<>|' else ch for ch in wb.form_sheet or "")
+    return f"{stem}.{shorten(sheet, 60) or 'form'}"
 
 
 def _import_before_forking(writing: bool, reporting: bool = False) -> None:
@@ -169,15 +172,16 @@ def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: Repor
     if report is not None:
         for wb, result in forms:
             if result.output is not None:
-                own = stem if len(forms) == 1 else f"{stem}.{_sheet_stem(wb)}"
-                _write_report(wb, result, outdir / f"{own}.report.docx", report)
+                _write_report(wb, result, outdir / f"{_form_stem(stem, wb, forms)}.report.docx", report)
     return [result for _, result in forms]
 
 
 def _report_job(path: Path, rules: Rules, dest: Path, options: ReportOptions) -> list[Result]:
     forms = _evaluate(path, rules)
-    for n, (wb, result) in enumerate(forms):
-        _write_report(wb, result, dest if n == 0 else dest.with_name(f"{dest.stem}.{_sheet_stem(wb)}.docx"), options)
+    for n, (wb, result) in enumerate(forms):  # the first at the name asked for, the others beside it
+        _write_report(
+            wb, result, dest if n == 0 else dest.with_name(f"{_form_stem(dest.stem, wb, forms)}.docx"), options
+        )
     return [result for _, result in forms]
 
 

@@ -69,7 +69,7 @@ def holds_form(grid: Grid, index: dict[str, list[tuple[int, int]]]) -> bool:
     """Whether a sheet (its ``label_index``) holds a national form: a title or 项目名称, and a money block or an
     indicator header."""
     named = "name" in {PROJECT[k].field for k in index if k in PROJECT} or _title(grid) is not None
-    return named and any(_header_rows(grid, table) for table in (MONEY_HEADERS, INDICATOR_HEADERS))
+    return named and any(_has_header(index, table) for table in (MONEY_HEADERS, INDICATOR_HEADERS))
 
 
 def read_national(
@@ -170,14 +170,13 @@ def label_index(grid: Grid) -> dict[str, list[tuple[int, int]]]:
     return found
 
 
-def _header_rows(grid: Grid, headers: dict[str, Label]) -> list[int]:
-    """Rows holding at least ENOUGH_HEADERS different headers of one table."""
-    rows = []
-    for r, row in enumerate(grid.rows):
-        fields = {headers[k].field for v in row if v.__class__ is str and (k := national_key(v)) in headers}
-        if len(fields) >= ENOUGH_HEADERS:
-            rows.append(r)
-    return rows
+def _has_header(index: dict[str, list[tuple[int, int]]], headers: dict[str, Label]) -> bool:
+    """Whether some row holds at least ENOUGH_HEADERS different headers of one table."""
+    fields: dict[int, set[str]] = {}
+    for key, label in headers.items():
+        for r, _ in index.get(key, ()):
+            fields.setdefault(r, set()).add(label.field)
+    return any(len(found) >= ENOUGH_HEADERS for found in fields.values())
 
 
 def _title(grid: Grid) -> tuple[int, str] | None:

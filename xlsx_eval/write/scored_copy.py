@@ -23,18 +23,19 @@ def write_result(forms: list[tuple[Form, Result]], dest: Path, rules: Rules) -> 
     评分结果 sheet per form, first, in the forms' order."""
     wb = forms[0][0]
     edits = [e for form, result in forms for e in score_edits(form, result) + finding_edits(result.findings)]
-    names = result_sheet_names(wb, [form for form, _ in forms])
+    names = result_sheet_names([form for form, _ in forms])
     fronts = [build_result_sheet(result, rules, name) for (_, result), name in zip(forms, names, strict=True)]
     src: Path | io.BytesIO = wb.path
     if wb.kind in ("xls", "ods", "xml"):  # read, not written back: the scored copy is an .xlsx of their values
         src = io.BytesIO()
-        values_copy(wb.path, src)
+        values_copy(wb.path, src, wb.kind)
     write_scored(src, dest, edits, *fronts)
 
 
-def result_sheet_names(wb: Form, forms: list[Form]) -> list[str]:
+def result_sheet_names(forms: list[Form]) -> list[str]:
     """评分结果, or for a workbook of several forms 评分结果-<its sheet>, unless the unit has a sheet of its own by
     that name: then with (2), (3) … A 评分结果 written by an earlier run is ours to replace."""
+    wb = forms[0]  # the forms of one workbook share its sheets
     taken = {name.casefold() for name in wb.all_sheets if name != wb.scored_sheet}
     names = []
     for form in forms:

@@ -10,19 +10,18 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from ..read.spreadsheetml import XmlBook, is_spreadsheetml, read_spreadsheetml
+from ..read.spreadsheetml import XmlBook, read_spreadsheetml
 from . import copy_formats
 
 
-def values_copy(path: Path, dest: Path | io.BytesIO) -> None:
+def values_copy(path: Path, dest: Path | io.BytesIO, kind: str) -> None:
     """Every sheet of an .xls, .ods or SpreadsheetML workbook as an .xlsx: its values (text stays text, dates,
     times and durations stay what they were; a SpreadsheetML formula its computed value) and its looks
     (copy_formats, spreadsheetml_looks: number formats, fonts, fills, borders, alignment, column widths, row
     heights, merges). Sheet names an .xlsx cannot hold (over 31 characters, or with []:*?/\\) are shortened or
-    mended; only the unit's own sheets can have such names, so no finding points at them."""
-    with path.open("rb") as f:
-        head = f.read(4096)
-    if is_spreadsheetml(head):
+    mended; only the unit's own sheets can have such names, so no finding points at them. ``kind``: what sniff
+    found the file to be ("xls", "ods" or "xml")."""
+    if kind == "xml":
         from .spreadsheetml_looks import spreadsheetml_looks
 
         book = read_spreadsheetml(path)
