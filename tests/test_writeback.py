@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 import zipfile
@@ -627,3 +628,79 @@ def test_damaged_member_raises_value_error(tmp_path):
     src.write_bytes(bytes(data))
     with pytest.raises(ValueError, match="xl/workbook.xml"):
         write_scored(src, tmp_path / "o.xlsx", [], make_front())
+
+
+# ---------------------------------------------------------------------------------------------
+# A sheet edited row by row: only the rows that change are parsed, the others copied as their bytes
+
+
+def prefixed_sheet(src: Path, name: str, rows: bytes) -> None:
+    """Sheet `name` rewritten with the main namespace under the prefix x: and `rows` as its <sheetData>."""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<x:worksheet xmlns:x="' + MAIN.encode() + b'"><x:dimension ref="A1:C5"/>'
+        b"<x:sheetData>" + rows + b"</x:sheetData></x:worksheet>"
+    )
+    rewrite_zip(src, {name: sheet})
+
+
+def test_rows_that_do_not_change_keep_their_bytes(tmp_path):
+    src = make_src(tmp_path / "in.xlsx")
+    name = sheet_part(src, "支出明细")
+    # Row 1 numbered, rows 2 and 3 implicit (each follows the one before), row 5 numbered; the quotes and the
+    # spaces are not how lxml would write them, so a row that was parsed and written again would show it.
+    untouched = "<x:row r='1' ><x:c r='A1' t='inlineStr'><x:is><x:t>日期</x:t></x:is></x:c></x:row>\n".encode()
+    implicit_2 = b"<x:row><x:c><x:v>2</x:v></x:c></x:row>\n"
+    implicit_3 = b"<x:row ><x:c r='A3'><x:v>3</x:v></x:c><x:c><x:v>33</x:v></x:c></x:row>\n"
+    row_5 = b"<x:row r='5'><x:c r='C5'><x:v>5</x:v></x:c></x:row>"
+    prefixed_sheet(src, name, untouched + implicit_2 + implicit_3 + row_5)
+    edits = [
+        CellEdit("支出明细", "B3", fill=PINK, note="重复"),  # row 3, counted from row 1
+        CellEdit("支出明细", "C4", value=4),  # a row the sheet lacks, between 3 and 5
+        CellEdit("支出明细", "A7", value="末行"),  # after the last row
+    ]
+    dest = tmp_path / "out.xlsx"
+    write_scored(src, dest, edits, make_front())
+
+    out = part(dest, name)
+    assert untouched in out and implicit_2 in out and row_5 in out
+    assert implicit_3 not in out  # the row that changed was written again
+    rows = etree.fromstring(out).findall("x:sheetData/x:row", {"x": MAIN})
+    assert [r.get("r") for r in rows] == ["1", None, "3", "4", "5", "7"]
+    assert [c.get("r") for c in rows[2]] == ["A3", "B3"]  # its implicit cell B3 numbered, no second B3
+    assert etree.fromstring(out).find("x:dimension", {"x": MAIN}).get("ref") == "A1:C7"
+    ws = openpyxl.load_workbook(dest)["支出明细"]
+    assert (ws["A2"].value, ws["A3"].value, ws["B3"].value, ws["C4"].value, ws["C5"].value) == (2, 3, 33, 4, 5)
+    assert ws["A7"].value == "末行" and ws["B3"].comment.text == "重复"
+    assert ws["B3"].fill.fgColor.rgb == "FF" + PINK
+
+
+def test_an_empty_sheet_data_gets_its_rows(tmp_path):
+    src = make_src(tmp_path / "in.xlsx")
+    name = sheet_part(src, "隐藏")
+    rewrite_zip(src, {name: re.sub(rb"<sheetData>.*</sheetData>", b"<sheetData/>", part(src, name), flags=re.S)})
+    assert b"<sheetData/>" in part(src, name)
+    dest = tmp_path / "out.xlsx"
+    write_scored(src, dest, [CellEdit("隐藏", "B2", value=7), CellEdit("隐藏", "A1", value="一")], make_front())
+    rows = etree.fromstring(part(dest, name)).findall("m:sheetData/m:row", NS)
+    assert [(r.get("r"), [c.get("r") for c in r]) for r in rows] == [("1", ["A1"]), ("2", ["B2"])]
+    ws = openpyxl.load_workbook(dest)["隐藏"]
+    assert (ws["A1"].value, ws["B2"].value) == ("一", 7)
+
+
+def test_a_shared_formula_far_below_its_master_is_found(tmp_path):
+    """The cells sharing a formula are found by their bytes, wherever they are in a long sheet."""
+    src = make_src(tmp_path / "in.xlsx")
+    name = sheet_part(src, "支出明细")
+    rows = [b'<row r="1"><c r="D1"><f t="shared" ref="D1:D3000" si="4">C1*2</f><v>0</v></c></row>']
+    rows += [f'<row r="{r}"><c r="C{r}"><v>{r}</v></c></row>'.encode() for r in range(2, 3000)]
+    rows.append(b'<row r="3000"><c r="C3000"><v>1</v></c><c r="D3000"><f t="shared" si="4"/><v>2</v></c></row>')
+    sheet = part(src, name)
+    head, rest = sheet.split(b"<sheetData>", 1)
+    rewrite_zip(
+        src, {name: head + b"<sheetData>" + b"".join(rows) + b"</sheetData>" + rest.split(b"</sheetData>", 1)[1]}
+    )
+    dest = tmp_path / "out.xlsx"
+    write_scored(src, dest, [CellEdit("支出明细", "D1", value=0)], make_front())
+    f = etree.fromstring(part(dest, name)).find(".//m:c[@r='D3000']/m:f", NS)
+    assert (f.text, f.get("ref"), f.get("si")) == ("C3000*2", "D3000:D3000", "4")

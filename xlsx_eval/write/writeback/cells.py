@@ -1,5 +1,5 @@
 """Cells: A1 references, values as SpreadsheetML writes them (numbers in <v>, text as inline
-strings) and a worksheet's <sheetData>, where rows and cells are found or created in sorted place.
+strings), a row's cells found or created in sorted place, and the worksheet's <dimension>.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from lxml import etree
 
 from ...a1 import column_letters as _col_letters
 from ...a1 import parse as _parse_ref
-from .ooxml import _WORKSHEET_ORDER, _children, _insert_in_order, _local, _q
+from .ooxml import _children, _local, _q
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -65,86 +65,44 @@ def _set_value(c: etree._Element, value: float | str) -> None:
         c.insert(0, v)
 
 
-class _Grid:
-    """Row and cell lookup in <sheetData>, creating rows and cells in sorted place."""
-
-    def __init__(self, root: etree._Element) -> None:
-        self.root = root
-        sheet_data = root.find(_q("sheetData"))
-        if sheet_data is None:
-            sheet_data = etree.SubElement(root, _q("sheetData"))
-            _insert_in_order(root, sheet_data, _WORKSHEET_ORDER)
-        self.sheet_data = sheet_data
-        self.rows: dict[int, etree._Element] = {}
-        r = 0
-        for row in _children(sheet_data, "row"):
-            if row.get("r"):
-                r = int(row.get("r"))
-            else:
-                r += 1
-                row.set("r", str(r))  # an implicit row number made explicit
-            self.rows[r] = row
-        self.col_styles = [
-            (int(c.get("min", "0")), int(c.get("max", "0")), c.get("style"))
-            for c in root.iterfind(f"{_q('cols')}/{_q('col')}")
-            if c.get("style")
-        ]
-
-    def cell(self, row: int, col: int) -> etree._Element:
-        row_el = self.rows.get(row)
-        if row_el is None:
-            row_el = self._new_row(row)
-        ref = f"{_col_letters(col)}{row}"
-        n = 0
-        for c in _children(row_el, "c"):
-            if c.get("r"):
-                n = _parse_ref(c.get("r"))[1]
-            else:
-                n += 1
-                c.set("r", f"{_col_letters(n)}{row}")  # an implicit column made explicit
-            if n == col:
-                return c
-            if n > col:
-                new = etree.Element(_q("c"), r=ref)
-                c.addprevious(new)
-                break
+def _add_cell(row_el: etree._Element, row: int, col: int, style: str | None) -> etree._Element:
+    """Cell `col` of the row, created in its sorted place with format `style` when the row has none."""
+    ref = f"{_col_letters(col)}{row}"
+    n = 0
+    for c in _children(row_el, "c"):
+        if c.get("r"):
+            n = _parse_ref(c.get("r"))[1]
         else:
-            new = etree.SubElement(row_el, _q("c"), r=ref)
-            _before_ext(row_el, new)
-        style = self._default_style(row_el, col)
-        if style and style != "0":
-            new.set("s", style)
-        spans = row_el.get("spans")
-        if spans:
-            bounds = [int(x) for x in re.findall(r"\d+", spans)] + [col]
-            row_el.set("spans", f"{min(bounds)}:{max(bounds)}")
-        return new
+            n += 1
+            c.set("r", f"{_col_letters(n)}{row}")  # an implicit column made explicit
+        if n == col:
+            return c
+        if n > col:
+            new = etree.Element(_q("c"), r=ref)
+            c.addprevious(new)
+            break
+    else:
+        new = etree.SubElement(row_el, _q("c"), r=ref)
+        _before_ext(row_el, new)
+    if style and style != "0":
+        new.set("s", style)
+    spans = row_el.get("spans")
+    if spans:
+        bounds = [int(x) for x in re.findall(r"\d+", spans)] + [col]
+        row_el.set("spans", f"{min(bounds)}:{max(bounds)}")
+    return new
 
-    def _new_row(self, row: int) -> etree._Element:
-        new = etree.Element(_q("row"), r=str(row))
-        after = [r for r in self.rows if r > row]
-        if after:
-            self.rows[min(after)].addprevious(new)
-        else:
-            self.sheet_data.append(new)
-            _before_ext(self.sheet_data, new)
-        self.rows[row] = new
-        return new
 
-    def _default_style(self, row_el: etree._Element, col: int) -> str | None:
-        if row_el.get("customFormat") in ("1", "true"):
-            return row_el.get("s")
-        return next((s for lo, hi, s in self.col_styles if lo <= col <= hi), None)
-
-    def widen_dimension(self, cells: Iterable[tuple[int, int]]) -> None:
-        dim = self.root.find(_q("dimension"))
-        if dim is None:
-            return
-        refs = [_parse_ref(p) for p in dim.get("ref", "A1").split(":") if p]
-        points = refs + list(cells)
-        top, left = min(p[0] for p in points), min(p[1] for p in points)
-        bottom, right = max(p[0] for p in points), max(p[1] for p in points)
-        dim.set("ref", f"{_col_letters(left)}{top}:{_col_letters(right)}{bottom}")
+def _widen_dimension(root: etree._Element, cells: Iterable[tuple[int, int]]) -> None:
+    """The worksheet's <dimension> grown to hold `cells` (row, column)."""
+    dim = root.find(_q("dimension"))
+    if dim is None:
+        return
+    refs = [_parse_ref(p) for p in dim.get("ref", "A1").split(":") if p]
+    points = refs + list(cells)
+    top, left = min(p[0] for p in points), min(p[1] for p in points)
+    bottom, right = max(p[0] for p in points), max(p[1] for p in points)
+    dim.set("ref", f"{_col_letters(left)}{top}:{_col_letters(right)}{bottom}")
 
 
 def _before_ext(parent: etree._Element, child: etree._Element) -> None:

@@ -54,10 +54,10 @@ def _shift_formula(formula: str, rows: int, cols: int) -> str:
     return "".join(parts)
 
 
-def _promote_shared(sheet_data: etree._Element, si: str, text: str, origin: tuple[int, int]) -> None:
-    """The master of shared formula `si` lost its formula: the first cell still sharing it
-    becomes the master, with the formula as it reads there."""
-    rest = sheet_data.xpath("m:row/m:c[m:f[@t='shared' and @si=$si]]", namespaces={"m": _MAIN}, si=si)
+def _promote_shared(rows: list[etree._Element], si: str, text: str, origin: tuple[int, int]) -> None:
+    """The master of shared formula `si` lost its formula: the first cell of `rows` (in sheet order) still
+    sharing it becomes the master, with the formula as it reads there."""
+    rest = [c for row in rows for c in row.xpath("m:c[m:f[@t='shared' and @si=$si]]", namespaces={"m": _MAIN}, si=si)]
     if not rest:
         return
     refs = [_parse_ref(c.get("r")) for c in rest]

@@ -6,11 +6,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .cells import _col_letters, _Grid, _parse_ref, _set_value
+from .cells import _col_letters, _parse_ref, _set_value, _widen_dimension
 from .notes import _add_notes
 from .ooxml import _q
 from .package import _Package
 from .shared_formulas import _promote_shared
+from .sheet_rows import SheetRows
 from .workbook import _Book, _Sheet
 
 
@@ -72,14 +73,14 @@ def _merge_edits(
 
 
 def _edit_sheet(book: _Book, sheet: _Sheet, cells: dict[tuple[int, int], _Merged]) -> bool:
-    """Apply one sheet's edits; True when a formula was dropped (so calcChain must go)."""
+    """Apply one sheet's edits; True when a formula was dropped (so calcChain must go). Only the rows that change
+    are parsed (``SheetRows``): a big ledger with a few marked cells is not turned into a tree."""
     assert sheet.part is not None
-    root = book.pkg.xml(sheet.part).getroot()
-    grid = _Grid(root)
+    rows = SheetRows(book.pkg.read(sheet.part), f"{book.pkg.path}: part {sheet.part}")
     dropped = False
     shared_masters: dict[str, tuple[str, tuple[int, int]]] = {}
     for (row, col), edit in sorted(cells.items()):
-        c = grid.cell(row, col)
+        c = rows.cell(row, col)
         if edit.value is not None:
             f = c.find(_q("f"))
             if f is not None:
@@ -90,14 +91,15 @@ def _edit_sheet(book: _Book, sheet: _Sheet, cells: dict[tuple[int, int], _Merged
         if edit.fill is not None:
             c.set("s", str(book.styles.highlight(int(c.get("s", "0")), edit.fill)))
     for si, (text, origin) in shared_masters.items():
-        _promote_shared(grid.sheet_data, si, text, origin)
+        sharing = re.compile(rb"\ssi\s*=\s*[\"']" + re.escape(si.encode()) + rb"[\"']")
+        _promote_shared(rows.rows_mentioning(sharing), si, text, origin)
     notes = {f"{_col_letters(col)}{row}": "\n".join(e.notes) for (row, col), e in sorted(cells.items()) if e.notes}
     if notes:
-        _add_notes(book, sheet, root, notes)
-    for view in root.iter(_q("sheetView")):
+        _add_notes(book, sheet, rows.root, notes)
+    for view in rows.root.iter(_q("sheetView")):
         view.attrib.pop("tabSelected", None)
-    grid.widen_dimension(cells)
-    book.pkg.touch(sheet.part)
+    _widen_dimension(rows.root, cells)
+    book.pkg.put(sheet.part, rows.to_bytes())
     return dropped
 
 
