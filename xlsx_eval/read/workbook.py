@@ -5,7 +5,9 @@ every value. Headers and labels are found by name, never by position.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -382,52 +384,54 @@ _LARGEST = float(LARGEST)
 def _read_payments(
     grid: Grid, table: tuple[int, dict[str, int]], money_unit: str, findings: list[Finding]
 ) -> list[Payment]:
-    """The ledger, row by row; written for speed, since a ledger may have 200,000 rows."""
+    """The ledger, row by row; written for speed, since a ledger may have 200,000 rows: each row's values are
+    taken as one tuple (``itemgetter``), kept raw, and only the odd one goes through the slow readers."""
     header_row, columns = table
     letters = {f: a1.column_letters(c + 1) for f, c in columns.items()}  # shared by every payment
-    date_col, summary_col = columns["date"], columns["summary"]
-    fields = list(columns.items())
+    fields = list(columns)
+    i_date, i_summary, i_amount = fields.index("date"), fields.index("summary"), fields.index("amount")
+    optional = {f: fields.index(f) if f in fields else None for f in ("category", "voucher", "note")}
+    i_category, i_voucher, i_note = optional.values()
+    first = header_row + 1
+    if grid.suspect:  # formulas or errors in the sheet: every value through Grid.value
+        rows: Iterable[tuple] = (tuple(grid.value(r, columns[f]) for f in fields) for r in range(first, len(grid.rows)))
+    else:
+        width = max(columns.values()) + 1
+        body = grid.rows[first:]
+        if min(map(len, body), default=width) < width:
+            body = [row + [None] * (width - len(row)) for row in body]
+        pick = itemgetter(*columns.values())
+        rows = map(pick, body) if len(fields) > 1 else ((pick(row),) for row in body)
     payments = []
-    careful = bool(grid.suspect)  # formulas or errors in the sheet: every value through Grid.value
-    width = max(columns.values()) + 1
-    for r in range(header_row + 1, len(grid.rows)):
-        if careful:
-            if is_total(grid.value(r, date_col)) or is_total(grid.value(r, summary_col)):
-                continue  # a 合计 row: the ledger total is computed, not read (its formula cells are not used)
-            values = {f: grid.value(r, c) for f, c in fields}
-        else:
-            row = grid.rows[r]
-            if len(row) < width:
-                row = row + [None] * (width - len(row))
-            if is_total(row[date_col]) or is_total(row[summary_col]):
-                continue
-            values = {f: None if row[c] == "" else row[c] for f, c in fields}
-        if all(v is None for v in values.values()):
+    for r, values in enumerate(rows, start=first + 1):
+        if values.count(None) + values.count("") == len(values):
             continue
+        if is_total(values[i_date]) or is_total(values[i_summary]):
+            continue  # a 合计 row: the ledger total is computed, not read (its formula cells are not used)
         pay = Payment(
-            row=r + 1,
-            date=parse_date(values["date"]),
-            summary=text(values["summary"]),
+            row=r,
+            date=parse_date(values[i_date]),
+            summary=text(values[i_summary]),
             amount=None,
-            category=text(values.get("category")),
-            voucher=text(values.get("voucher")),
-            note=text(values.get("note")),
+            category=None if i_category is None else text(values[i_category]),
+            voucher=None if i_voucher is None else text(values[i_voucher]),
+            note=None if i_note is None else text(values[i_note]),
             columns=letters,
         )
         if pay.date is None:
-            shown = text(values["date"])
+            shown = text(values[i_date])
             what = f"“{quoted(shown)}”无法识别" if shown else "未填写"
             findings.append(
                 finding("BAD_DATE", grid.name, pay.cell("date"), f"支出日期{what}，请填写如“2020-01-30”的日期")
             )
-        paid = values["amount"]
+        paid = values[i_amount]
         if paid.__class__ is float and -_LARGEST < paid < _LARGEST:  # the common case, as amount() reads it
             pay.amount = paid
             payments.append(pay)
             continue
-        paid = amount(paid, money_unit) if paid is not None else None
+        paid = amount(paid, money_unit) if text(paid) is not None else None
         if paid is None:
-            shown = text(values["amount"])
+            shown = text(values[i_amount])
             what = f"“{quoted(shown)}”不是有效数字" if shown else "未填写"
             findings.append(
                 finding(
