@@ -85,6 +85,24 @@ def xls_copy(tmp_path):
     return r.output
 
 
+def test_an_xls_is_opened_once_a_convert(tmp_path, monkeypatch):
+    # sniff (the cells shown as percentages) and the copy (its looks) both need xlrd's formats: one parse serves both
+    import xlrd
+
+    from xlsx_eval import pipeline
+    from xlsx_eval.read import xls_book
+    from xlsx_eval.score.rules_file import national
+
+    opened = []
+    real = xlrd.open_workbook
+    monkeypatch.setattr(xlrd, "open_workbook", lambda name, **kw: opened.append(name) or real(name, **kw))
+    xls_book._open.cache_clear()
+    src = write_xls(tmp_path / "格式.xls")
+    [(_, result)] = pipeline._convert(src, national(), tmp_path, "格式")
+    assert result.total == 99.4 and result.output.name == "格式.scored.xlsx"
+    assert opened == [str(src.resolve())]
+
+
 def test_xls_copy_keeps_number_formats_and_values(xls_copy):
     out = openpyxl.load_workbook(xls_copy)
     ledger = out["支出明细"]

@@ -26,6 +26,7 @@ from ..a1 import column_letters
 from ..errors import UnreadableWorkbook
 from . import sheet_scan
 from .spreadsheetml import is_spreadsheetml
+from .xls_book import xls_book
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -311,30 +312,28 @@ def _sniff_xls(path: Path, plan: SheetPlan) -> Sniffed:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True)
+        book = xls_book(path)
     except Exception:  # calamine reads it, or says why it cannot
         return Sniffed("xls")
-    try:
-        _, percent_sheets = plan(book.sheet_names())
-        percent_xfs = {
-            i
-            for i, xf in enumerate(book.xf_list)
-            if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)
+    _, percent_sheets = plan(book.sheet_names())
+    percent_xfs = {
+        i
+        for i, xf in enumerate(book.xf_list)
+        if "%" in re.sub(r'"[^"]*"|\\.', "", book.format_map[xf.format_key].format_str)
+    }
+    found = {}
+    for index, name in enumerate(book.sheet_names()):
+        if name not in percent_sheets:
+            continue
+        sheet = book.sheet_by_index(index)
+        found[name] = {
+            f"{column_letters(c + 1)}{r + 1}"
+            for r in range(sheet.nrows)
+            for c in range(sheet.row_len(r))
+            if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs
         }
-        found = {}
-        for name in book.sheet_names():
-            if name not in percent_sheets:
-                continue
-            sheet = book.sheet_by_name(name)
-            found[name] = {
-                f"{column_letters(c + 1)}{r + 1}"
-                for r in range(sheet.nrows)
-                for c in range(sheet.row_len(r))
-                if sheet.cell_type(r, c) == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xfs
-            }
-        return Sniffed("xls", percent_cells=found)
-    finally:
-        book.release_resources()
+        book.unload_sheet(index)
+    return Sniffed("xls", percent_cells=found)
 
 
 def _is_ours(parts: _Parts, part: str) -> bool:

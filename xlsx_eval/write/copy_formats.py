@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from lxml import etree
 from xlsxwriter.exceptions import OverlappingRange
 
 from ..read.sniff import DEFAULT_LIMITS, OLE2_MAGIC, ZIP_MAGIC
+from ..read.xls_book import xls_book
 
 #: The number format a date, time or duration gets when its cell has none of its own (the copy before looks).
 DATE_FORMATS: dict[type, str] = {
@@ -182,32 +182,25 @@ _XLS_VALIGN = {0: "top", 1: "vcenter", 3: "vjustify", 4: "vdistributed"}  # 2, b
 
 
 def _xls_looks(path: Path) -> BookLooks | None:
-    import xlrd
+    book = xls_book(path)
+    fonts = book.font_list
+    default = {"font_name": _font_name(fonts[0].name), "font_size": _font_size(fonts[0].height / 20)} if fonts else {}
+    default = {k: v for k, v in default.items() if v}
+    looks = BookLooks(default)
+    custom_formats = {f.format_key for f in book.format_list}
+    xf_style: dict[int, int | None] = {}
 
-    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=io.StringIO())
-    try:
-        fonts = book.font_list
-        default = (
-            {"font_name": _font_name(fonts[0].name), "font_size": _font_size(fonts[0].height / 20)} if fonts else {}
-        )
-        default = {k: v for k, v in default.items() if v}
-        looks = BookLooks(default)
-        custom_formats = {f.format_key for f in book.format_list}
-        xf_style: dict[int, int | None] = {}
+    def style(xf_index: int) -> int | None:
+        if xf_index not in xf_style:
+            xf = book.xf_list[xf_index] if 0 <= xf_index < len(book.xf_list) else None
+            xf_style[xf_index] = looks.key(_xf_props(book, xf, default, custom_formats)) if xf else None
+        return xf_style[xf_index]
 
-        def style(xf_index: int) -> int | None:
-            if xf_index not in xf_style:
-                xf = book.xf_list[xf_index] if 0 <= xf_index < len(book.xf_list) else None
-                xf_style[xf_index] = looks.key(_xf_props(book, xf, default, custom_formats)) if xf else None
-            return xf_style[xf_index]
-
-        for index, name in enumerate(book.sheet_names()):
-            sheet = book.sheet_by_index(index)
-            looks.sheets[name] = _xls_sheet(sheet, style)
-            book.unload_sheet(index)
-        return looks
-    finally:
-        book.release_resources()
+    for index, name in enumerate(book.sheet_names()):
+        sheet = book.sheet_by_index(index)
+        looks.sheets[name] = _xls_sheet(sheet, style)
+        book.unload_sheet(index)
+    return looks
 
 
 def _xls_sheet(sheet, style) -> SheetLooks:
