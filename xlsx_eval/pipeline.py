@@ -294,14 +294,15 @@ def _evaluate(path: Path, rules: Rules) -> list[tuple[Form, Result]]:
 
 def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
     p = wb.project
-    findings = list(wb.findings) + reconcile(wb, rules) + check_funds_rows(wb, rules)
+    total = ledger_total(wb.payments)
+    findings = list(wb.findings) + reconcile(wb, rules, total) + check_funds_rows(wb, rules)
     funds = Funds(
         unit=p.money_unit,
         budget=p.budget,
         received=p.received,
         fiscal=p.fiscal,
         executed=p.executed,
-        ledger_total=ledger_total(wb.payments),
+        ledger_total=total,
         execution_rate=None,
     )
     result = Result(

@@ -15,14 +15,16 @@ from .rules import Rules
 
 
 def ledger_total(payments: list[Payment] | None) -> float | None:
-    """Σ 支出明细.金额 (refunds included, unreadable amounts left out); None without a ledger."""
+    """Σ 支出明细.金额 (refunds included, unreadable amounts left out), each as typed (``to_decimal``: the decimal of
+    a float's repr, here over the whole column at once); None without a ledger."""
     if not payments:
         return None
-    return float(sum((to_decimal(p.amount) for p in payments if p.amount is not None), Decimal(0)))
+    amounts = [p.amount for p in payments if p.amount is not None]
+    return float(sum(map(Decimal, map(repr, amounts)), Decimal(0)))
 
 
-def reconcile(wb: Form, rules: Rules) -> list[Finding]:
-    """Every check of scoring.md §6 on one workbook."""
+def reconcile(wb: Form, rules: Rules, total: float | None) -> list[Finding]:
+    """Every check of scoring.md §6 on one workbook; ``total``: its ledger_total."""
     info = wb.sheet(SHEET_INFO)
     ledger = wb.sheet(SHEET_LEDGER)
     p = wb.project
@@ -30,7 +32,7 @@ def reconcile(wb: Form, rules: Rules) -> list[Finding]:
     checks = [_ceilings(p, info, tol), _project_units(p, info, rules)]
     if wb.payments is not None:
         checks += [
-            _executed_vs_ledger(wb, info, ledger, tol, rules),
+            _executed_vs_ledger(wb, total, info, ledger, tol, rules),
             _dates(wb.payments, p.year, ledger),
             _duplicates(wb.payments, ledger, p.money_unit),
             _non_positive(wb.payments, ledger, p.money_unit),
@@ -39,10 +41,11 @@ def reconcile(wb: Form, rules: Rules) -> list[Finding]:
     return [f for check in checks for f in check]
 
 
-def _executed_vs_ledger(wb: Form, info: str, ledger: str, tol: Decimal, rules: Rules) -> Iterator[Finding]:
+def _executed_vs_ledger(
+    wb: Form, total: float | None, info: str, ledger: str, tol: Decimal, rules: Rules
+) -> Iterator[Finding]:
     p = wb.project
     payments = wb.payments or []
-    total = ledger_total(wb.payments)
     if total is None:
         yield finding("NO_LEDGER", ledger, "", "支出明细未填写，未核对全年执行数；请逐笔填写本年度支出")
         return
