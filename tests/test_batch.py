@@ -300,6 +300,17 @@ def test_a_worker_that_crashes_hangs_or_runs_out_of_memory_costs_only_its_file(j
     assert isinstance(results[5], isolate.ChildFailed) and "内存" in str(results[5])
 
 
+def _pid_after(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_two_tasks_on_two_workers_run_side_by_side():
+    # Two big files, two workers: each takes one (the second queued behind the first would double the run).
+    pids = isolate.run_all(_pid_after, [(0.3,), (0.3,)], jobs=2)
+    assert len(set(pids)) == 2
+
+
 def test_progress_and_messages_stay_off_stdout_with_json(inbox, tmp_path):
     result, document = run(inbox, tmp_path / "out")
     assert len(document["results"]) == 6  # stdout held exactly one JSON document
