@@ -1,6 +1,6 @@
 """Reading workbooks laid out as template.md says, and the findings for what is missing or unreadable."""
 
-from conftest import SEED_INDICATORS, ind
+from conftest import SEED_INDICATORS, SEED_PAYMENTS, ind
 
 from xlsx_eval import evaluate
 from xlsx_eval.read import read_forms
@@ -211,6 +211,9 @@ def test_formula_error_and_unsaved_formula_are_reported_where_used(build):
         wb["项目信息"]["B10"] = "=SUM(支出明细!C2:C9)"  # openpyxl saves no value for it
         wb["绩效指标"]["A12"] = "合计"
         wb["绩效指标"]["H12"] = "=SUM(H2:H10)"  # not read: a 合计 row
+        total = len(SEED_PAYMENTS) + 2  # the ledger's own 合计 row below its payments, its sum never read either
+        wb["支出明细"][f"B{total}"] = "合计"
+        wb["支出明细"][f"C{total}"] = f"=SUM(C2:C{total - 1})"
 
     [r] = evaluate(build(extra=formulas))
     assert codes(r) == [("FORMULA_ERROR", "项目信息", "B8"), ("FORMULA_NO_VALUE", "项目信息", "B10")]

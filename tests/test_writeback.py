@@ -704,3 +704,54 @@ def test_a_shared_formula_far_below_its_master_is_found(tmp_path):
     write_scored(src, dest, [CellEdit("支出明细", "D1", value=0)], make_front())
     f = etree.fromstring(part(dest, name)).find(".//m:c[@r='D3000']/m:f", NS)
     assert (f.text, f.get("ref"), f.get("si")) == ("C3000*2", "D3000:D3000", "4")
+
+
+def sheet_rows_of(rows: bytes, declaration: bytes = b'<?xml version="1.0" encoding="UTF-8"?>', root: bytes = b""):
+    from xlsx_eval.write.writeback.sheet_rows import SheetRows
+
+    data = (
+        declaration
+        + b'<worksheet xmlns="'
+        + MAIN.encode()
+        + b'"'
+        + root
+        + b"><sheetData>"
+        + rows
+        + b"</sheetData></worksheet>"
+    )
+    return SheetRows(data, "test")
+
+
+def cells_of(part: bytes) -> list[tuple[str | None, list[str | None]]]:
+    """Each row of a worksheet part: its r and its cells' r (the part parsed, so it must be well-formed)."""
+    return [(r.get("r"), [c.get("r") for c in r]) for r in etree.fromstring(part).iterfind("m:sheetData/m:row", NS)]
+
+
+def test_a_row_tag_hidden_in_a_comment_or_cdata_is_not_a_row():
+    rows = sheet_rows_of(
+        b'<row r="1"><c r="A1"><v>1</v></c></row><!-- <row r="5"> -->'
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t><![CDATA[<row r="9">]]></t></is></c></row>'
+    )
+    rows.cell(1, 2).set("s", "1")
+    rows.cell(2, 2).set("s", "1")
+    rows.cell(3, 1).set("s", "1")  # new, after row 2 (not before the commented-out row 5)
+    out = rows.to_bytes()
+    assert cells_of(out) == [("1", ["A1", "B1"]), ("2", ["A2", "B2"]), ("3", ["A3"])]
+    assert etree.fromstring(out).findtext(".//m:c[@r='A2']//m:t", namespaces=NS) == '<row r="9">'  # the text kept
+
+
+def test_a_part_in_another_encoding_is_written_as_utf8():
+    rows = sheet_rows_of(
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>café</t></is></c></row><row r="2"/>'.encode("latin-1"),
+        declaration=b'<?xml version="1.0" encoding="ISO-8859-1"?>',
+    )
+    rows.cell(2, 1).set("s", "1")
+    out = rows.to_bytes()
+    assert cells_of(out) == [("1", ["A1"]), ("2", ["A2"])]
+    assert etree.fromstring(out).findtext(".//m:t", namespaces=NS) == "café"
+
+
+def test_a_quoted_angle_bracket_and_an_odd_namespace_do_not_confuse_the_rows():
+    rows = sheet_rows_of(b'<row x="a>b" r="7"><c r="A7"><v>7</v></c></row>', root=b' xmlns:z="urn:a&amp;b"')
+    rows.cell(7, 2).set("s", "1")  # row 7 is the one that exists, not a second one
+    assert cells_of(rows.to_bytes()) == [("7", ["A7", "B7"])]

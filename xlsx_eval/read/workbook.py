@@ -5,7 +5,7 @@ every value. Headers and labels are found by name, never by position.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
@@ -393,17 +393,18 @@ def _read_payments(
     optional = {f: fields.index(f) if f in fields else None for f in ("category", "voucher", "note")}
     i_category, i_voucher, i_note = optional.values()
     first = header_row + 1
+    rows: Iterable[tuple[int, tuple]]  # (Excel row number, the row's values in the order of fields)
     if grid.suspect:  # formulas or errors in the sheet: every value through Grid.value
-        rows: Iterable[tuple] = (tuple(grid.value(r, columns[f]) for f in fields) for r in range(first, len(grid.rows)))
+        rows = _careful_rows(grid, first, columns)
     else:
         width = max(columns.values()) + 1
         body = grid.rows[first:]
         if min(map(len, body), default=width) < width:
             body = [row + [None] * (width - len(row)) for row in body]
         pick = itemgetter(*columns.values())
-        rows = map(pick, body) if len(fields) > 1 else ((pick(row),) for row in body)
+        rows = enumerate(map(pick, body) if len(fields) > 1 else ((pick(row),) for row in body), start=first + 1)
     payments = []
-    for r, values in enumerate(rows, start=first + 1):
+    for r, values in rows:
         if values.count(None) + values.count("") == len(values):
             continue
         if is_total(values[i_date]) or is_total(values[i_summary]):
@@ -445,3 +446,11 @@ def _read_payments(
             pay.amount = float(paid)
         payments.append(pay)
     return payments
+
+
+def _careful_rows(grid: Grid, first: int, columns: dict[str, int]) -> Iterator[tuple[int, tuple]]:
+    """The ledger's rows through Grid.value, but for its 合计 rows, whose other cells (often a formula with no saved
+    value) are never read, so never reported."""
+    for r in range(first, len(grid.rows)):
+        if not (is_total(grid.value(r, columns["date"])) or is_total(grid.value(r, columns["summary"]))):
+            yield r + 1, tuple(grid.value(r, c) for c in columns.values())

@@ -20,5 +20,6 @@ def xls_book(path: Path) -> Any:
 def _open(name: str, size: int, mtime_ns: int) -> Any:
     import xlrd
 
-    # xlrd writes its warnings to stdout unless given a log: stdout is the JSON document's
-    return xlrd.open_workbook(name, formatting_info=True, on_demand=True, logfile=io.StringIO())
+    # xlrd writes its warnings to stdout unless given a log (stdout is the JSON document's); read into memory, not
+    # mapped, so that the book kept does not hold the file open (Windows would not let the unit's file be moved)
+    return xlrd.open_workbook(name, formatting_info=True, on_demand=True, logfile=io.StringIO(), use_mmap=False)

@@ -13,15 +13,22 @@ import re
 
 from lxml import etree
 
-from .cells import _add_cell
+from .cells import _add_cell, _escaped
 from .ooxml import _WORKSHEET_ORDER, _insert_in_order, _q
 from .package import _PARSER, _serialize
 
 _SHEET_DATA = re.compile(rb"<((?:[\w.-]+:)?sheetData)(?=[\s/>])[^>]*>")
-# A row's start tag, and its number when it has one (a row without r follows the one before it); the same without a
-# namespace prefix, three times as fast on a long sheet, for the sheets that have none (nearly all).
-_ROW = re.compile(rb'<(?:[\w.-]+:)?row(?=[\s/>])(?:[^>]*?\sr\s*=\s*["\'](\d+)["\'])?')
-_PLAIN_ROW = re.compile(rb'<row(?=[\s/>])(?:[^>]*?\sr\s*=\s*["\'](\d+)["\'])?')
+# A row's start tag, and its number when it has one (a row without r follows the one before it): the attributes
+# before r are stepped over whole, so a ">" in a quoted value does not end the tag. The same without a namespace
+# prefix is three times as fast on a long sheet, for the sheets that have none (nearly all).
+_ATTRS_BEFORE_R = rb'(?:\s+(?!r\s*=)[^\s=>/]+\s*=\s*(?:"[^"]*"|\'[^\']*\'))*(?:\s+r\s*=\s*["\'](\d+)["\'])?'
+_ROW = re.compile(rb"<(?:[\w.-]+:)?row(?=[\s/>])" + _ATTRS_BEFORE_R)
+_PLAIN_ROW = re.compile(rb"<row(?=[\s/>])" + _ATTRS_BEFORE_R)
+# What a "<row" could hide in: a comment, a CDATA section, a processing instruction (and a DOCTYPE, which sniff
+# refuses); and the declaration, whose encoding must be UTF-8 for bytes to be copied into a UTF-8 part.
+_MARKUP = re.compile(rb"<[!?]")
+_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml[^>]*\?>")
+_UTF8 = re.compile(rb"""encoding\s*=\s*["']utf-?8["']""", re.IGNORECASE)
 _WRAPPER_END = b"</w>"
 
 
@@ -30,7 +37,7 @@ class SheetRows:
 
     def __init__(self, data: bytes, where: str) -> None:
         self.where = where
-        self._data = data
+        data = self._data = self._plain(data)
         found = _SHEET_DATA.search(data)
         if found is None:  # no <sheetData> at all: the part is small, and gets an empty one
             self.root = self._parse(data).getroot()
@@ -48,7 +55,10 @@ class SheetRows:
                 start_tag = start_tag[:-1].rstrip() + b"/>"
             self.root = self._parse(data[: found.start()] + start_tag + data[tail:]).getroot()
             self.sheet_data = self.root.find(_q("sheetData"))
-        decls = " ".join(f'xmlns:{p}="{uri}"' if p else f'xmlns="{uri}"' for p, uri in self.sheet_data.nsmap.items())
+        decls = " ".join(
+            f'xmlns{":" + p if p else ""}="{_escaped(uri, {chr(34): "&quot;"})}"'
+            for p, uri in self.sheet_data.nsmap.items()
+        )
         self._wrapper = f"<w {decls}>".encode()
         self._starts: list[int] = []  # each row's offset in the part, in the part's order
         self._numbers: list[int] = []
@@ -66,6 +76,29 @@ class SheetRows:
             for c in self.root.iterfind(f"{_q('cols')}/{_q('col')}")
             if c.get("style")
         ]
+
+    def _plain(self, data: bytes) -> bytes:
+        """The part as UTF-8 elements and text, as Excel, WPS and LibreOffice write it (returned as it is). A part
+        in another encoding, or with comments, CDATA or processing instructions, is parsed and written again
+        without the comments and instructions, which a spreadsheet ignores, and with CDATA as plain text."""
+        declared = _DECLARATION.match(data)
+        if declared is not None:
+            utf8 = b"encoding" not in declared.group() or bool(_UTF8.search(declared.group()))
+        else:
+            utf8 = data[:2] not in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")  # UTF-16, with or without a mark
+        if utf8 and not _MARKUP.search(data, declared.end() if declared else 0):
+            return data
+        tree = self._parse(data)
+        for node in tree.getroot().xpath("//comment() | //processing-instruction()"):
+            parent = node.getparent()
+            if node.tail:  # the text after it stays
+                before = node.getprevious()
+                if before is not None:
+                    before.tail = (before.tail or "") + node.tail
+                else:
+                    parent.text = (parent.text or "") + node.tail
+            parent.remove(node)
+        return _serialize(tree)
 
     def _parse(self, data: bytes) -> etree._ElementTree:
         try:
