@@ -103,44 +103,35 @@ def cells(
     ``full_calc``: the file asks for a full recalculation on load, so no formula's saved value is trusted.
     """
     scan = SheetScan()
-    row = col = 0
+    row = 0
     with open_part(part) as f:
-        for event, el in etree.iterparse(
-            f,
-            events=("start", "end"),
-            tag=("{*}row", "{*}c"),
-            huge_tree=True,
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
+        # Each row whole, when it ends: its cells are looked at from there, one event a row instead of four a cell.
+        for _, row_el in etree.iterparse(
+            f, events=("end",), tag="{*}row", huge_tree=True, resolve_entities=False, no_network=True, load_dtd=False
         ):
-            name = el.tag.rpartition("}")[2]  # "row" or "c": only the tags asked for come
-            if event == "start":
-                if name == "row":
-                    row = int(el.get("r")) if (el.get("r") or "").isdigit() else row + 1
-                    col = 0
-                continue
-            if name != "c":
-                if name == "row":
-                    el.clear()
-                    while el.getprevious() is not None:  # keep memory flat on a long sheet
-                        del el.getparent()[0]
-                continue
-            ref = _REF.match(el.get("r") or "")
-            if ref:
-                col = column_number(ref.group(1))
-                row = int(ref.group(2))
-            else:
-                col += 1
-            _look_at_cell(scan, el, row, col, full_calc, percent_styles, formulas)
-            el.clear()
+            r = row_el.get("r") or ""
+            row = int(r) if r.isdigit() else row + 1
+            col = 0
+            for el in row_el:
+                if el.tag.rpartition("}")[2] != "c":
+                    continue
+                ref = _REF.match(el.get("r") or "")
+                if ref:
+                    col = column_number(ref.group(1))
+                    row = int(ref.group(2))
+                else:
+                    col += 1
+                _look_at_cell(scan, el, row, col, full_calc, percent_styles, formulas)
+            row_el.clear()
+            while row_el.getprevious() is not None:  # keep memory flat on a long sheet
+                del row_el.getparent()[0]
     return scan
 
 
 def _look_at_cell(
     scan: SheetScan, el, row: int, col: int, full_calc: bool, percent_styles: frozenset[str], formulas: bool
 ) -> None:
-    children = {etree.QName(child).localname: child for child in el}
+    children = {child.tag.rpartition("}")[2]: child for child in el if isinstance(child.tag, str)}
     value = children.get("v")
     has_value = (value is not None and (value.text or "") != "") or "is" in children
     if not (has_value or "f" in children or el.get("t") == "e"):
