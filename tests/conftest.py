@@ -23,6 +23,8 @@ import openpyxl
 import pytest
 from smtp_server import Recorder, free_port
 
+from xlsx_eval.score.rules import REVIEW_CHECKS
+
 INFO = {
     "评价年度": 2020,
     "单位名称": "长安区委办公室",
@@ -76,6 +78,17 @@ SEED_PAYMENTS = [
     (dt.date(2020, 7, 1), "购置音视频线", 0.13),
     (dt.date(2020, 10, 25), "视频会议通信费及购置机柜等", 2),
 ]
+
+
+def not_review(findings: list) -> list:
+    """The findings without the bureau's review checks (test_review.py tests those): what a test of another check
+    compares, since the seed itself scores ahead of its spending and names no survey for its 满意度."""
+    return [f for f in findings if f.code not in REVIEW_CHECKS]
+
+
+def clean(result) -> bool:
+    """No error and no warning but the review checks': what a test of reading or scoring a sound form asserts."""
+    return not [f for f in not_review(result.findings) if f.severity.value in ("error", "warning")]
 
 
 def write_workbook(

@@ -8,6 +8,7 @@ import re
 import shutil
 import time
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import badfiles
@@ -20,6 +21,7 @@ import xlsx_eval
 from xlsx_eval import isolate
 from xlsx_eval.batch.summary import count_step, write_summary
 from xlsx_eval.cli import app
+from xlsx_eval.score.rules import REVIEW_CHECKS
 
 # (unit, project, 全年执行数 of a 35 万元 budget) → rate, execution score, total (the nine indicators are met: 90)
 CASES = [
@@ -67,7 +69,8 @@ def test_a_batch_with_known_totals(inbox, tmp_path):
     ]
     totals = [r["total"] for r in document["results"]]
     assert totals == [100.0, 98.0, 95.0, None, 100.0, 99.0]
-    assert document["summary"] == {"files": 6, "forms": 6, "scored": 5, "errors": 1, "warnings": 0}
+    # SCORE_OUTRUNS_SPENDING where 90 of 90 outruns the rate (80%, 50%, 90%), UNSPENT_SHARE where 50% is unspent
+    assert document["summary"] == {"files": 6, "forms": 6, "scored": 5, "errors": 1, "warnings": 4}
     outputs = sorted(p.name for p in (tmp_path / "out").glob("*.scored.xlsx"))
     assert outputs == [
         "1-乙局-2.scored.xlsx",
@@ -120,8 +123,8 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
         ["甲办", "值班视频系统"],
         [None, None],
     ]
-    assert rows[1][2:11] == [35, 31.5, 31.5, 0, 0.9, 99, "优秀", 0, 0]
-    assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 0]
+    assert rows[1][2:11] == [35, 31.5, 31.5, 0, 0.9, 99, "优秀", 0, 1]  # SCORE_OUTRUNS_SPENDING: (100 − 90) / 100
+    assert rows[4][2:11] == [35, 17.5, 17.5, 0, 0.5, 95, "优秀", 0, 2]  # and UNSPENT_SHARE: 50% unspent
     assert rows[6][8:12] == ["无法读取", 1, 0, "5-坏文件.xlsx"]  # not 未评分: the file could not be read at all
     national = hashlib.sha256((Path(xlsx_eval.__file__).parent / "score" / "profiles" / "national.toml").read_bytes())
     assert rows[1][12] == str(inbox / "二组") and rows[2][12] == str(inbox)  # same name, told apart by the folder
@@ -131,9 +134,12 @@ def test_the_summary_workbook_cell_by_cell(inbox, tmp_path):
     assert link.target == "4-丙所.scored.xlsx"
     findings = [[c.value for c in row] for row in wb["问题清单"].iter_rows()]
     assert findings[0] == ["文件", "单位名称", "工作表", "单元格", "严重程度", "代码", "问题类型", "说明"]
-    assert [f[:7] for f in findings[1:]] == [
+    assert [f[:7] for f in findings[1:] if f[5] not in REVIEW_CHECKS] == [
         ["5-坏文件.xlsx", None, None, None, "错误", "UNREADABLE_FILE", "文件无法读取"]
     ]
+    # the review's: the three 满意度 of each of the five forms, the three forms whose rate trails, the one half unspent
+    reviewed = Counter(f[5] for f in findings[1:] if f[5] in REVIEW_CHECKS)
+    assert reviewed == {"SATISFACTION_NO_SURVEY": 15, "SCORE_OUTRUNS_SPENDING": 3, "UNSPENT_SHARE": 1}
     stats = {row[0].value: row[1].value for row in wb["统计"].iter_rows(min_row=3, max_col=2) if row[0].value}
     assert (stats["优秀"], stats["未评分"], stats["无法读取"], stats["90分及以上"], stats["错误"]) == (5, 0, 1, 5, 1)
     assert stats["文件无法读取"] == 1  # the finding code by its description

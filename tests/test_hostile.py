@@ -6,6 +6,7 @@ import time
 import badfiles
 import pytest
 import xlsxwriter
+from conftest import not_review
 from typer.testing import CliRunner
 
 from xlsx_eval import evaluate
@@ -88,7 +89,7 @@ def test_entity_expansion_is_refused(tmp_path, part):
 
 def test_claimed_dimension_of_the_whole_sheet_is_harmless(tmp_path):
     [r] = evaluate(badfiles.claimed_dimension(tmp_path / "claim.xlsx"))
-    assert r.total == 99.4 and r.findings == []
+    assert r.total == 99.4 and not_review(r.findings) == []
 
 
 def test_a_cell_at_xfd1048576_is_refused_not_a_crash(tmp_path):
@@ -119,7 +120,7 @@ def test_control_characters_are_cleaned_and_said(tmp_path):
     book.get_worksheet_by_name("支出明细").write_string(1, 1, "值班室视频\x01系统安装经费\x07")
     book.close()
     [r] = evaluate(tmp_path / "ctrl2.xlsx")
-    assert [(f.code, f.cell) for f in r.findings] == [("CONTROL_CHARS", "B2")]
+    assert [(f.code, f.cell) for f in not_review(r.findings)] == [("CONTROL_CHARS", "B2")]
     assert r.total == 99.4
 
 

@@ -7,13 +7,13 @@ The base workbook (conftest: the seed's case) reconciles cleanly; each test chan
 
 import datetime as dt
 
-from conftest import SEED_PAYMENTS
+from conftest import SEED_PAYMENTS, not_review
 
 from xlsx_eval import evaluate
 
 
 def found(result):
-    return sorted((f.code, f.severity.value, f.sheet, f.cell) for f in result.findings)
+    return sorted((f.code, f.severity.value, f.sheet, f.cell) for f in not_review(result.findings))
 
 
 def test_the_base_case_is_clean(build):

@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 import pytest
-from conftest import SEED_INDICATORS, ind
+from conftest import SEED_INDICATORS, clean, ind
 
 from xlsx_eval import evaluate
 from xlsx_eval.score.rules import Rules
@@ -23,7 +23,7 @@ def test_seed_scores_as_the_report(build):
     assert r.total == 99.4
     assert r.grade == "优秀"
     assert r.funds.ledger_total == pytest.approx(32.88)
-    assert r.errors == 0 and r.warnings == 0
+    assert clean(r)
 
 
 def test_the_shipped_example_scores_as_the_report(example):

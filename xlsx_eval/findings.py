@@ -71,6 +71,16 @@ CODES: dict[str, tuple[Severity, str]] = {
     "CLAIMED_TOTAL_MISMATCH": (Severity.WARNING, "填报的总分与计算结果不符"),
     "EXECUTION_RATE_MISMATCH": (Severity.WARNING, "填报的执行率不等于全年执行数除以全年预算数"),
     "FUNDS_ROWS_MISMATCH": (Severity.ERROR, "项目资金的“其中”各行之和与合计行不符"),
+    # the bureau's review (review.md): where a reviewer should look first
+    "SCORE_OUTRUNS_SPENDING": (Severity.WARNING, "指标得分率明显高于预算执行率"),
+    "UNSPENT_SHARE": (Severity.WARNING, "预算资金结余较多"),
+    "BUDGET_ADJUSTED": (Severity.WARNING, "预算调整幅度较大且未说明原因"),
+    "VAGUE_TARGET": (Severity.WARNING, "数量、质量、时效、成本指标的指标值没有数字，无法衡量"),
+    "PLACEHOLDER_INDICATOR": (Severity.WARNING, "指标名称像是占位文字或与指标值相同"),
+    "ACTUAL_COPIES_TARGET": (Severity.WARNING, "多数指标的实际完成值照抄指标值"),
+    "SATISFACTION_NO_SURVEY": (Severity.INFO, "满意度很高但没有说明调查方式"),
+    "NO_COST_INDICATOR": (Severity.INFO, "没有设置成本指标"),
+    "LOW_SCORE_NO_MEASURES": (Severity.WARNING, "总分偏低但没有填写问题和改进措施"),
 }
 
 

@@ -19,6 +19,7 @@ from .read import read_forms
 from .report.word import ReportOptions, write_report
 from .score.claims import check_claims, check_funds_rows
 from .score.reconcile import ledger_total, reconcile
+from .score.review import review
 from .score.rules import Rules
 from .score.rules_file import national
 from .score.scoring import score_workbook
@@ -333,6 +334,7 @@ def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
         result.grade = s.grade
         result.findings.extend(s.findings)
         result.findings.extend(check_claims(wb, s, rules))
+        result.findings.extend(review(wb, result, rules))
     result.findings = _formula_explains(result.findings)
     return wb, result
 

@@ -57,6 +57,45 @@ DEFAULT_GRADES: tuple[tuple[Decimal, str], ...] = (
 
 
 @dataclass(frozen=True)
+class ReviewCheck:
+    """One check of the bureau's review (review.md): whether it runs, its threshold (None for a check that has
+    none), and its weight in a form's risk."""
+
+    enabled: bool
+    threshold: Decimal | None
+    weight: Decimal
+
+
+#: The review checks of review.md with their defaults, and what each one's threshold is (None: it has none).
+REVIEW_CHECKS: dict[str, tuple[ReviewCheck, str | None]] = {
+    "SCORE_OUTRUNS_SPENDING": (
+        ReviewCheck(True, Decimal("5"), Decimal("3")),
+        "指标得分率超过预算执行得分率的幅度（占指标得分率的百分比）超过此数时提示",
+    ),
+    "UNSPENT_SHARE": (ReviewCheck(True, Decimal("20"), Decimal("1")), "全年预算数未支出的部分超过此百分比时提示"),
+    "BUDGET_ADJUSTED": (
+        ReviewCheck(True, Decimal("30"), Decimal("1")),
+        "全年预算数与年初预算数相差达到年初预算数的此百分比、且未说明调整原因时提示",
+    ),
+    "VAGUE_TARGET": (ReviewCheck(True, None, Decimal("1")), None),
+    "PLACEHOLDER_INDICATOR": (ReviewCheck(True, None, Decimal("1")), None),
+    "ACTUAL_COPIES_TARGET": (
+        ReviewCheck(True, Decimal("50"), Decimal("1")),
+        "实际完成值与指标值一字不差的指标超过全部指标的此百分比时提示",
+    ),
+    "SATISFACTION_NO_SURVEY": (
+        ReviewCheck(True, Decimal("95"), Decimal("0")),
+        "满意度达到此百分比、而依据和说明都没有提到调查时提示",
+    ),
+    "NO_COST_INDICATOR": (ReviewCheck(True, None, Decimal("0")), None),
+    "LOW_SCORE_NO_MEASURES": (
+        ReviewCheck(True, Decimal("80"), Decimal("1")),
+        "总分低于此数、而没有填写问题或措施时提示",
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Rules:
     """Scoring and reconciliation settings (scoring.md). Defaults: the national form."""
 
@@ -103,6 +142,8 @@ class Rules:
     )
     #: an amount this many times larger (or smaller) than the budget looks like 元 typed as 万元.
     unit_suspect_ratio: Decimal = Decimal("1000")
+    #: the review checks (review.md), by code, in REVIEW_CHECKS' order.
+    review: tuple[tuple[str, ReviewCheck], ...] = tuple((code, check) for code, (check, _) in REVIEW_CHECKS.items())
 
     @property
     def achieved(self) -> Level:
@@ -114,6 +155,11 @@ class Rules:
             if total >= lowest:
                 return label
         return self.grades[-1][1]
+
+    def check(self, code: str) -> ReviewCheck | None:
+        """The review check ``code`` when it is switched on, else None."""
+        found = dict(self.review)[code]
+        return found if found.enabled else None
 
     def tolerance(self, money_unit: str) -> Decimal:
         return dict(self.money_tolerance).get(money_unit, Decimal("0.005"))

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import RulesError
+from ..findings import CODES
 from ..values import plain
-from .rules import DEFAULT_RULES, Level, Rules
+from .rules import DEFAULT_RULES, REVIEW_CHECKS, Level, ReviewCheck, Rules
 from .toml_errors import explain
 
 PROFILES = Path(__file__).resolve().parent / "profiles"
@@ -75,6 +76,11 @@ SETTINGS: dict[tuple[str, str], tuple[str, str, str]] = {
         "金额与预算数相差此倍数以上时提示元和万元填混",
     ),
 }
+REVIEW_KEYS = {
+    "enabled": "是否检查（true 或 false）",
+    "threshold": "阈值",
+    "weight": "计入风险分的权重（风险分越高的自评表越应先复核）",
+}
 LEVEL_KEYS = {
     "name": "等级名称",
     "words": "表示该等级的说法",
@@ -119,12 +125,15 @@ def parse_rules(text: str, where: str = "规则文件", digest: str = "") -> Rul
         if section == "levels":
             changes["levels"] = _levels(value, where, lines)
             continue
+        if section == "review":
+            changes["review"] = _review(value, where, lines)
+            continue
         if isinstance(value, dict):
             if not any(s == section for s, _ in SETTINGS):
                 tables = "、".join(f"[{s}]" for s in dict.fromkeys(s for s, _ in SETTINGS) if s)
                 raise RulesError(
                     f"{_at(where, lines, section, '')}：不认识的表“[{section}]”（可能拼写有误）；"
-                    f"可用的表有：{tables}、[[levels]]"
+                    f"可用的表有：{tables}、[[levels]]、[review.代码]"
                 )
             items = [((section, key), v) for key, v in value.items()]
         else:
@@ -225,6 +234,41 @@ def _levels(value: Any, where: str, lines: dict) -> tuple[Level, ...]:
     return tuple(levels)
 
 
+def _review(value: Any, where: str, lines: dict) -> tuple[tuple[str, ReviewCheck], ...]:
+    """[review.CODE] tables: each names only what it changes of that check (enabled, threshold, weight)."""
+    checks = dict(DEFAULT_RULES.review)
+    if not isinstance(value, dict):
+        raise RulesError(f"{_at(where, lines, 'review', '')}：review 应为一组表，如 [review.UNSPENT_SHARE]")
+    for code, entry in value.items():
+        section = f"review.{code}"
+        if code not in checks:
+            known = "、".join(checks)
+            raise RulesError(f"{_at(where, lines, section, '')}：不认识的复核检查“{code}”；可用的有：{known}")
+        if not isinstance(entry, dict):
+            raise RulesError(f"{_at(where, lines, 'review', code)}：“{code}”应写成表 [review.{code}]")
+        has_threshold = REVIEW_CHECKS[code][1] is not None
+        keys = REVIEW_KEYS if has_threshold else {k: v for k, v in REVIEW_KEYS.items() if k != "threshold"}
+        unknown = set(entry) - set(keys)
+        if unknown:
+            raise RulesError(
+                f"{_at(where, lines, section, sorted(unknown)[0])}：[review.{code}] 中不认识的设置"
+                f"“{'、'.join(sorted(unknown))}”；可用的有：{'、'.join(keys)}"
+            )
+        check = checks[code]
+        if "enabled" in entry:
+            if not isinstance(entry["enabled"], bool):
+                raise RulesError(f"{_at(where, lines, section, 'enabled')}：“enabled”应为 true 或 false")
+            check = replace(check, enabled=entry["enabled"])
+        for key in ("threshold", "weight"):
+            if key in entry:
+                number = _convert(entry[key], "number", _at(where, lines, section, key), key)
+                if number < 0:
+                    raise RulesError(f"{_at(where, lines, section, key)}：“{key}”不能为负数")
+                check = replace(check, **{key: number})
+        checks[code] = check
+    return tuple(checks.items())
+
+
 def _check_order(rules: Rules, where: str, lines: dict) -> None:
     def descending(pairs, section, key, what) -> None:
         firsts = [a for a, _ in pairs]
@@ -240,7 +284,7 @@ def _check_order(rules: Rules, where: str, lines: dict) -> None:
         raise RulesError(f"{_at(where, lines, 'execution', 'tiers')}：“tiers”中得分比例应在 0 到 1 之间")
 
 
-_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z_]+)\s*\]?\]\s*(#.*)?$")
+_HEADER = re.compile(r"^\s*\[(\[)?\s*([A-Za-z_][A-Za-z_.]*)\s*\]?\]\s*(#.*)?$")
 _KEY = re.compile(r"^\s*([A-Za-z_]+)\s*=")
 
 
@@ -279,6 +323,8 @@ def rules_toml(rules: Rules = DEFAULT_RULES) -> str:
     def show(value: Any) -> str:
         if isinstance(value, Decimal):
             return plain(value)
+        if isinstance(value, bool):
+            return "true" if value else "false"
         if isinstance(value, str):
             return f'"{value}"'
         if isinstance(value, (tuple, list)):
@@ -297,6 +343,18 @@ def rules_toml(rules: Rules = DEFAULT_RULES) -> str:
         else:
             value = getattr(rules, field)
         out += [f"# {meaning}", f"{key} = {show(value)}"]
+    for code, check in rules.review:
+        meaning = CODES[code][1]
+        out += [
+            "",
+            f"[review.{code}]",
+            f"# 复核检查：{meaning}",
+            f"# {REVIEW_KEYS['enabled']}",
+            f"enabled = {show(check.enabled)}",
+        ]
+        if check.threshold is not None:
+            out += [f"# {REVIEW_CHECKS[code][1]}", f"threshold = {show(check.threshold)}"]
+        out += [f"# {REVIEW_KEYS['weight']}", f"weight = {show(check.weight)}"]
     for level in rules.levels:
         out += [
             "",
