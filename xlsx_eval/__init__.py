@@ -7,10 +7,11 @@ Using it as a library::
     results = convert("长安区委办.xlsx", "out")   # also write out/长安区委办.scored.xlsx
     [result] = report_workbook("长安区委办.xlsx", "自评报告.docx")  # the 自评报告 in Word
     print(result.total, result.grade, [f.to_dict() for f in result.findings])
+    frame = to_frame(results)                     # as a pandas DataFrame: one row per form (findings=True: per finding)
 """
 
 __version__ = "0.2.0"
-__all__ = ["evaluate", "convert", "report_workbook", "write_template", "Rules", "Result", "Finding"]
+__all__ = ["evaluate", "convert", "report_workbook", "write_template", "to_frame", "Rules", "Result", "Finding"]
 
 
 def __getattr__(name: str):
@@ -23,6 +24,10 @@ def __getattr__(name: str):
         from .write.template import write_template
 
         return write_template
+    if name == "to_frame":
+        from .frames import to_frame
+
+        return to_frame
     if name == "Rules":
         from .score.rules import Rules
 

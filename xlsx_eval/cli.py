@@ -190,12 +190,73 @@ def convert(
     一次处理整个文件夹：xlsx-eval convert inbox/ -o out --jobs 2 --changed-only
     """
     from .batch.inputs import expand_inputs
-    from .batch.intake import convert_batch
-    from .errors import StoreError
 
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(report or report_template is not None or pdf, report_template)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
+    batch = _batch(
+        found, outdir, rules_in_force, jobs, quiet, as_json, changed_only=changed_only, report=options, pdf=pdf
+    )
+    if as_json:
+        _print_json(batch.results)
+    _err(_closing_line(batch))
+    trouble = batch.pdf_failed or batch.problems
+    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if trouble else EXIT_OK))
+
+
+@app.command()
+def review(
+    inputs: Annotated[list[str], typer.Argument(help="要复核的自评表：工作簿、文件夹或通配符")],
+    outdir: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="输出文件夹：评分后的工作簿、汇总表 summary.xlsx 和复核清单 review.xlsx"),
+    ],
+    sample: Annotated[
+        Optional[str], typer.Option("--sample", help="抽评数量：份数（如 12）或占已评分份数的百分比（如 10%）")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="抽评随机抽取的种子：同样的输入和种子，抽到同样的名单")] = 1,
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="以 JSON 输出复核清单、抽评名单和分部门统计（标准输出只有 JSON）")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
+) -> None:
+    """财政局复核：评分每一份自评表（同 convert），按风险分从高到低列出复核清单，每条理由链接到评分后工作簿的单元格；
+    按 --sample 抽取抽评名单（先取风险最高的一半，其余按主管部门分层随机抽取，写明抽取原因）；按主管部门统计总分、
+    优秀占比和预算执行率分布。结果写入输出文件夹的 review.xlsx。
+
+    示例：xlsx-eval review inbox/ -o out --sample 10% --seed 2026
+    """
+    from .batch.inputs import expand_inputs
+    from .batch.intake import ReviewRequest
+    from .batch.review import sample_size
+
+    if sample is not None:
+        try:
+            sample_size(sample, 1)
+        except ValueError as exc:
+            _err(f"✘ {exc}")
+            raise typer.Exit(EXIT_USAGE) from None
+    rules_in_force = _load_rules(rules_spec)
+    found = _inputs(inputs, expand_inputs, quiet or as_json)
+    batch = _batch(found, outdir, rules_in_force, jobs, quiet, as_json, review=ReviewRequest(sample, seed))
+    if as_json and batch.reviewed is not None:
+        document = {"workbook": str(batch.review) if batch.review else None, **batch.reviewed.to_dict()}
+        typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    if batch.review is not None:
+        picked = f"，抽评 {len(batch.reviewed.sample)} 份" if batch.reviewed and batch.reviewed.sample else ""
+        _err(f"复核清单：{batch.review}（{len(batch.results)} 份自评表{picked}）")
+    _err(_closing_line(batch))
+    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if batch.problems else EXIT_OK))
+
+
+def _batch(found, outdir: Path, rules_in_force, jobs: int | None, quiet: bool, as_json: bool, **options):
+    """convert_batch with a progress bar and each file's verdict as it finishes; what it could not write said on
+    stderr; a folder that cannot be used is a usage error."""
+    from .batch.intake import convert_batch
+    from .errors import StoreError
+
     if outdir.exists() and not outdir.is_dir():
         _err(f"输出位置 {outdir} 是一个文件，不是文件夹；请用 -o 指定一个文件夹")
         raise typer.Exit(EXIT_USAGE)
@@ -212,15 +273,7 @@ def convert(
 
         try:
             batch = convert_batch(
-                found,
-                outdir,
-                rules_in_force,
-                jobs=_jobs(jobs),
-                changed_only=changed_only,
-                done=done,
-                report=options,
-                pdf=pdf,
-                pdf_done=pdf_done,
+                found, outdir, rules_in_force, jobs=_jobs(jobs), done=done, pdf_done=pdf_done, **options
             )
         except StoreError as exc:
             stopped: StoreError | None = exc
@@ -236,11 +289,7 @@ def convert(
         _err(f"✘ {document.name}：{why}")
     for problem in batch.problems:
         _err(f"✘ {problem}")
-    if as_json:
-        _print_json(batch.results)
-    _err(_closing_line(batch))
-    trouble = batch.pdf_failed or batch.problems
-    raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if trouble else EXIT_OK))
+    return batch
 
 
 @app.command()

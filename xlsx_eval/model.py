@@ -223,6 +223,7 @@ class Result:
         default_factory=dict
     )  # {"name", "title", "digest", "grades"} of the rules that scored it
     report: Path | None = None  # the 自评报告 .docx written beside the scored copy (convert --report)
+    claimed_total: float | None = None  # the 总分 the unit typed on a national form (not a formula's value)
     # The failure may not recur (a worker killed or timed out, a full disk): an output folder's store does not
     # keep such a result for --changed-only. Not part of the JSON.
     transient: bool = False
@@ -245,7 +246,14 @@ class Result:
             "output": str(self.output) if self.output else None,
             "report": str(self.report) if self.report else None,
             "scored": self.scored,
-            "project": {"year": p.year, "unit": p.unit, "name": p.name, "contact": p.contact, "email": p.email}
+            "project": {
+                "year": p.year,
+                "unit": p.unit,
+                "department": p.department,
+                "name": p.name,
+                "contact": p.contact,
+                "email": p.email,
+            }
             if p
             else None,
             "funds": (
@@ -264,6 +272,7 @@ class Result:
             "execution_score": self.execution_score,
             "indicators": [s.to_dict(self.indicator_sheet) for s in self.indicators],
             "total": self.total,
+            "claimed_total": self.claimed_total,
             "grade": self.grade,
             "findings": [x.to_dict() for x in self.findings],
             "rules": self.rules,

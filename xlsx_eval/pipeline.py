@@ -23,6 +23,7 @@ from .score.review import review
 from .score.rules import Rules
 from .score.rules_file import national
 from .score.scoring import score_workbook
+from .values import parse_number
 
 #: What the scored copy of each kind of input is written as: macros stay in an .xlsm, and .xls / .ods /
 #: SpreadsheetML ("xml", which are read, not written back) become .xlsx.
@@ -334,6 +335,8 @@ def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
         result.grade = s.grade
         result.findings.extend(s.findings)
         result.findings.extend(check_claims(wb, s, rules))
+        typed = [parse_number(c.value) for c in wb.claims if c.what == "total" and not c.formula]
+        result.claimed_total = float(typed[0]) if typed and typed[0] is not None else None
         result.findings.extend(review(wb, result, rules))
     result.findings = _formula_explains(result.findings)
     return wb, result

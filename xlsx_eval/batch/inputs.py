@@ -11,6 +11,7 @@ from pathlib import Path
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xml")  # .xml: an XML 表格 (SpreadsheetML 2003)
 SUMMARY_NAME = "summary.xlsx"
+REVIEW_NAME = "review.xlsx"
 
 
 @dataclass
@@ -25,7 +26,7 @@ def skip_reason(path: Path) -> str | None:
     name = path.name
     if name.startswith("~$"):
         return "Excel 锁定文件（原文件正在 Excel 中打开）"
-    if ".scored." in name or name == SUMMARY_NAME:
+    if ".scored." in name or name in (SUMMARY_NAME, REVIEW_NAME):
         return "xlsx-eval 的输出文件"
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return "不是工作簿"

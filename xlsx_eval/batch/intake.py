@@ -1,6 +1,6 @@
 """A finance bureau's intake in one call: every workbook scored in parallel into an output folder whose store
-(``store``) records each result as it finishes; then the summary of everything the folder holds, and the
-exports (manifest.json, sent.jsonl)."""
+(``store``) records each result as it finishes; then the summary of everything the folder holds, the bureau's
+review of this run's forms when asked for (review.xlsx), and the exports (manifest.json, sent.jsonl)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from ..pipeline import process
 from ..report.word import ReportOptions
 from ..score.rules import Rules
 from ..score.rules_file import national
-from .inputs import SUMMARY_NAME, Inputs
+from .inputs import REVIEW_NAME, SUMMARY_NAME, Inputs
+from .review import Review, build_review
+from .review_workbook import write_review
 from .store import Store
 from .summary import write_summary
 
@@ -32,6 +34,16 @@ class Batch:
     summary: Path | None = None  # None when it could not be written (see problems)
     problems: list[str] = field(default_factory=list)  # folder-wide files not written, in Chinese
     pdf_failed: dict[Path, str] = field(default_factory=dict)  # report → why its PDF was not made
+    review: Path | None = None  # review.xlsx, when asked for and written
+    reviewed: Review | None = None  # what it holds
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """xlsx-eval review's: the 抽评 sample ("N" forms or "P%", None: none) and the seed of its draw."""
+
+    sample: str | None
+    seed: int
 
 
 def convert_batch(
@@ -45,6 +57,7 @@ def convert_batch(
     report: ReportOptions | None = None,
     pdf: bool = False,
     pdf_done: Callable[[Path], None] | None = None,
+    review: ReviewRequest | None = None,
 ) -> Batch:
     """Score every input into ``outdir`` (with ``report``, each with its 自评报告; with ``pdf`` also as PDF),
     recording each result in the folder's store as it finishes; then write summary.xlsx of every result the
@@ -100,6 +113,15 @@ def convert_batch(
             batch.summary = summary
         except Exception as exc:  # noqa: BLE001  (xlsxwriter wraps the OSError)
             batch.problems.append(fault(exc, summary) or f"汇总表 {summary} 无法写出（{exc}）")
+        if review is not None:
+            batch.reviewed = build_review(batch.results, rules, review.sample, review.seed)
+            dest = store.folder_file("review", REVIEW_NAME)
+            try:
+                write_review(batch.reviewed, dest)
+                store.wrote("review", dest)
+                batch.review = dest
+            except Exception as exc:  # noqa: BLE001  (xlsxwriter wraps the OSError)
+                batch.problems.append(fault(exc, dest) or f"复核清单 {dest} 无法写出（{exc}）")
         batch.problems += store.export()
     return batch
 

@@ -187,7 +187,9 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
             elif kind == "link":
                 target = Path(r["output"])
                 link = target.name if target.parent.resolve() == outdir.resolve() else target.resolve().as_posix()
-                ws.write_url(i, col, f"external:{_escaped(link)}", f["link"], string=value, tip="打开评分后的工作簿")
+                ws.write_url(
+                    i, col, f"external:{escaped_link(link)}", f["link"], string=value, tip="打开评分后的工作簿"
+                )
             elif isinstance(value, str):
                 ws.write_string(i, col, value, f[kind])
             else:
@@ -252,7 +254,7 @@ def _findings(wb, f, rows: list[dict]) -> None:
                 ws.write_string(i, col, value, f[kind])
             else:
                 ws.write_blank(i, col, None, f[kind])
-        lines = math.ceil(_display_width(x["message"]) / (MESSAGE_WIDTH - 2)) or 1
+        lines = math.ceil(display_width(x["message"]) / (MESSAGE_WIDTH - 2)) or 1
         if lines > 1:  # an office suite does not grow a row to its wrapped text by itself
             ws.set_row(i, min(409, 15 * lines))
     if not findings:
@@ -333,7 +335,7 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     ws.set_column(0, 0, _fit("", column_a, low=16))
 
 
-def _escaped(link: str) -> str:
+def escaped_link(link: str) -> str:
     """A file link escaped as Excel writes it, ``#`` included (xlsxwriter would take what follows a ``#`` for a
     place inside the file, and escapes nothing in a link that already holds an escape)."""
     for char in '%" <>[]^`{}#':
@@ -389,12 +391,12 @@ def count_step(highest: int) -> int:
 
 def _fit(header: str, shown: list[str], low: float = 6, high: float = 60) -> float:
     """A column width that fits what it shows: its widest value, and its header (wrapped before a "（")."""
-    widest = max((_display_width(text) for text in shown if text), default=0)
-    head = max((_display_width(line) for line in header.replace("（", "\n（").splitlines()), default=0)
+    widest = max((display_width(text) for text in shown if text), default=0)
+    head = max((display_width(line) for line in header.replace("（", "\n（").splitlines()), default=0)
     return max(low, min(high, max(widest, head) + 2))
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     """Width in Excel's character units: a CJK character takes two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
