@@ -181,3 +181,23 @@ def test_the_national_form_is_reviewed_on_its_own_cells(tmp_path):
         ("SATISFACTION_NO_SURVEY", "项目支出绩效自评表", "F20"),
         ("SATISFACTION_NO_SURVEY", "项目支出绩效自评表", "F21"),
     ]
+
+
+def test_guangxi_asks_a_reason_at_130_percent_and_caps_an_unexplained_adjustment_at_90(build):
+    guangxi = load_rules("guangxi")
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[0][3], rows[0][5] = "≥10", "13"  # 13 / 10 = 130%: a reason is asked for (none written)
+    rows[1][3], rows[1][5] = "≥10", "12.9"  # 129%: not yet
+    [r] = evaluate(build(indicators=rows), guangxi)
+    asked = [f.cell for f in r.findings if f.code == "MISSING_DEVIATION_REASON"]
+    assert asked == ["J2"]  # its 偏差原因 cell
+    assert "达到年度指标值10的130%，按评分规则达到130%须说明偏差原因" in message(r, "MISSING_DEVIATION_REASON")
+    assert r.total == 99.4  # the reason is asked for; the score is the seed's
+    # 年初预算数 25 → 全年预算数 35 (40%), no reason: 99.4 is capped at 90, still 优秀 (90 and above)
+    [r] = evaluate(build(info={"年初预算数": 25}), guangxi)
+    assert (r.total, r.grade) == (90.0, "优秀")
+    assert ("TOTAL_CAPPED", "项目信息", "B7") in [(f.code, f.sheet, f.cell) for f in r.findings]
+    assert "原总分99.4分扣减9.4分" in message(r, "TOTAL_CAPPED")
+    # the national rules neither ask nor cap
+    [r] = evaluate(build(info={"年初预算数": 25}, indicators=rows))
+    assert r.total == 99.4 and "MISSING_DEVIATION_REASON" not in [f.code for f in r.findings]

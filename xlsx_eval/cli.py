@@ -93,7 +93,7 @@ def template(
 
 
 JOBS_HELP = "并行处理的进程数，默认为本机 CPU 核数"
-RULES_HELP = "评分规则：内置规则名（national、hubei）或 .toml 规则文件；默认 national"
+RULES_HELP = "评分规则：内置规则名（national、hubei、guangxi）或 .toml 规则文件；默认 national"
 REPORT_TEMPLATE_HELP = "自评报告的 Word 模板（.docx），默认用内置模板；可先用 xlsx-eval template --report 写出后修改"
 PDF_HELP = "同时用 LibreOffice 把报告转为 PDF（需安装 LibreOffice）"
 

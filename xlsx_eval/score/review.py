@@ -97,16 +97,26 @@ def _unspent_share(wb: Form, result: Result, rules: Rules) -> list[Finding]:
     ]
 
 
-def _budget_adjusted(wb: Form, result: Result, rules: Rules) -> list[Finding]:
-    check = rules.check("BUDGET_ADJUSTED")
+def unexplained_adjustment(wb: Form, rules: Rules) -> Decimal | None:
+    """How far (in %) 全年预算数 moved from 年初预算数, when it moved by BUDGET_ADJUSTED's threshold or more and the
+    form says nowhere why; else None. (Also what a rules file's adjusted_budget_cap caps the total by.)"""
     p = wb.project
-    if check is None or not p.initial_budget or p.initial_budget <= 0 or p.budget is None:
-        return []
+    threshold = dict(rules.review)["BUDGET_ADJUSTED"].threshold
+    if threshold is None or not p.initial_budget or p.initial_budget <= 0 or p.budget is None:
+        return None
     initial, budget = to_decimal(p.initial_budget), to_decimal(p.budget)
     change = abs(budget - initial) / initial * 100
-    assert check.threshold is not None
-    if change < check.threshold or _explains_adjustment(wb):
+    return None if change < threshold or _explains_adjustment(wb) else change
+
+
+def _budget_adjusted(wb: Form, result: Result, rules: Rules) -> list[Finding]:
+    check = rules.check("BUDGET_ADJUSTED")
+    change = unexplained_adjustment(wb, rules)
+    if check is None or change is None:
         return []
+    assert check.threshold is not None
+    p = wb.project
+    initial, budget = to_decimal(p.initial_budget or 0), to_decimal(p.budget or 0)
     return [
         finding(
             "BUDGET_ADJUSTED",

@@ -123,6 +123,10 @@ class Rules:
     #: an actual at or above this × its target is 指标偏离 and loses ``deviation_penalty`` points; 0: off.
     deviation_ratio: Decimal = Decimal("0")
     deviation_penalty: Decimal = Decimal("2")
+    #: an actual at or above this × its target asks for a 偏差原因 (MISSING_DEVIATION_REASON); 0: never.
+    reason_ratio: Decimal = Decimal("0")
+    #: the highest total of a form whose budget changed by BUDGET_ADJUSTED's threshold with no reason given; 0: none.
+    adjusted_budget_cap: Decimal = Decimal("0")
     #: |A − T| within this counts as met for an "=" indicator.
     equal_tolerance: Decimal = Decimal("0")
     #: A ≥ this × T on a "≥" indicator is flagged OVERACHIEVED.

@@ -65,6 +65,16 @@ SETTINGS: dict[tuple[str, str], tuple[str, str, str]] = {
         "实际值达到指标值的此倍数即为指标偏离（如 1.3 表示超出 30%）；0 表示不检查",
     ),
     ("scoring", "deviation_penalty"): ("deviation_penalty", "number", "指标偏离扣减的分数"),
+    ("scoring", "reason_ratio"): (
+        "reason_ratio",
+        "number",
+        "实际值达到指标值的此倍数（如 1.3 即 130%）须填写偏差原因，未填时提示；0 表示不要求",
+    ),
+    ("scoring", "adjusted_budget_cap"): (
+        "adjusted_budget_cap",
+        "number",
+        "全年预算数较年初预算数的调整达到 [review.BUDGET_ADJUSTED] 的阈值、且未说明原因时，总分最高为此数；0 表示不封顶",
+    ),
     ("scoring", "weight_total"): ("weight_total", "number", "各项分值（含预算执行率分值）应有的合计"),
     ("scoring", "not_applicable"): ("not_applicable_words", "words", "表示指标不适用的说法"),
     ("grades", "bands"): ("grades", "grades", "等级：[[总分下限, 等级名称], …]，从高到低，最后一档下限为 0"),

@@ -22,6 +22,7 @@ from ..values import (
     split_comparison,
     to_decimal,
 )
+from .review import unexplained_adjustment
 from .rules import Level, Rules
 
 QUALITATIVE = "定性"
@@ -97,6 +98,19 @@ def score_workbook(wb: Form, rules: Rules) -> Scores:
                 project.cells.get("executed", ""),
                 f"预算执行率{plain(rate)}%，按评分规则总分最高{plain(cap)}分，原总分{plain(total)}分扣减"
                 f"{plain(total - cap)}分",
+            )
+        )
+        total = cap
+    change = unexplained_adjustment(wb, rules) if rules.adjusted_budget_cap else None
+    if change is not None and total > rules.adjusted_budget_cap:
+        cap = rules.adjusted_budget_cap
+        findings.append(
+            finding(
+                "TOTAL_CAPPED",
+                wb.sheet(SHEET_INFO),
+                project.cells.get("budget", ""),
+                f"全年预算数较年初预算数调整了{plain(half_up(change, 1))}%而未说明原因，按评分规则总分最高{plain(cap)}分，"
+                f"原总分{plain(total)}分扣减{plain(total - cap)}分；请写明预算调整的原因",
             )
         )
         total = cap
@@ -343,6 +357,16 @@ def _quantitative(
                 ind.cells["actual"],
                 f"实际完成值{plain(a)}达到年度指标值{plain(t)}的{plain(half_up(a / t, 2))}倍，"
                 f"指标值可能定得偏低，请在偏差原因中说明超额完成的原因",
+            )
+        )
+    if rules.reason_ratio and nature == "≥" and t > 0 and a >= rules.reason_ratio * t and not ind.reason:
+        findings.append(
+            finding(
+                "MISSING_DEVIATION_REASON",
+                sheet,
+                ind.cells.get("reason", ind.cells["actual"]),
+                f"“{quoted(ind.name)}”实际完成值{plain(a)}达到年度指标值{plain(t)}的{plain(half_up(a / t * 100, 0))}%，"
+                f"按评分规则达到{plain(rules.reason_ratio * 100)}%须说明偏差原因；请在“偏差原因分析及改进措施”中说明",
             )
         )
     score = half_up(weight * ratio, rules.score_decimals)
