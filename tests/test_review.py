@@ -6,6 +6,7 @@ whose actuals all reach their targets (scores 90 of 90), 执行率 94% scored 9.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -52,9 +53,10 @@ def test_spending_that_keeps_up_with_the_indicators(build):
     assert "SCORE_OUTRUNS_SPENDING" not in [c for c, _, _ in review(r)]
 
 
-@pytest.mark.parametrize(("executed", "flagged"), [(26, "25.7%"), (28, None)])
+@pytest.mark.parametrize(("executed", "flagged"), [(26, "25.7%"), (28, None), (27.986, "20.04%")])
 def test_unspent_share(build, executed, flagged):
-    # (35 − 26) / 35 = 25.71% > 20%; (35 − 28) / 35 = 20%, not more than 20%
+    # (35 − 26) / 35 = 25.71% > 20%; (35 − 28) / 35 = 20%, not more than 20%; (35 − 27.986) / 35 = 20.04%, shown with
+    # the decimals that tell it from the 20% it passed
     [r] = evaluate(build(info={"全年执行数": executed}))
     if flagged:
         assert ("UNSPENT_SHARE", "项目信息", "B10") in review(r)
@@ -86,6 +88,8 @@ def test_vague_targets_and_placeholders(build):
         ind(
             "效益指标", "社会效益指标", "指标1", "效果明显", "效果明显", 10, nature="定性"
         ),  # row 10: not measured kind
+        ind("产出指标", "数量指标", "培训人数", "≥１００人", "１２０人", 0),  # row 11: full-width digits are digits
+        ind("产出指标", "质量指标", "安全生产", "零事故", "零事故", 0, nature="定性"),  # row 12: 零 is a number
     ]
     [r] = evaluate(build(indicators=rows))
     found = review(r)
@@ -161,8 +165,10 @@ def test_each_check_is_a_setting_of_the_rules(build, tmp_path):
     [
         ("[review.NO_SUCH_CHECK]\nenabled = false\n", "第 1 行：不认识的复核检查“NO_SUCH_CHECK”"),
         ("[review.VAGUE_TARGET]\nthreshold = 3\n", "第 2 行：[review.VAGUE_TARGET] 中不认识的设置“threshold”"),
-        ("[review.UNSPENT_SHARE]\nweight = -1\n", "第 2 行：“weight”不能为负数"),
+        ("[review.UNSPENT_SHARE]\nweight = -1\n", "第 2 行：“weight”应为不小于 0 的数"),
         ("[review.UNSPENT_SHARE]\nenabled = 1\n", "第 2 行：“enabled”应为 true 或 false"),
+        ("[review.UNSPENT_SHARE]\nthreshold = nan\n", "第 2 行：“threshold”应为不小于 0 的数"),
+        ("[review.UNSPENT_SHARE]\nweight = inf\n", "第 2 行：“weight”应为不小于 0 的数"),
     ],
 )
 def test_review_settings_that_are_wrong_are_named_with_their_line(tmp_path, text, expected):
@@ -201,3 +207,15 @@ def test_guangxi_asks_a_reason_at_130_percent_and_caps_an_unexplained_adjustment
     # the national rules neither ask nor cap
     [r] = evaluate(build(info={"年初预算数": 25}, indicators=rows))
     assert r.total == 99.4 and "MISSING_DEVIATION_REASON" not in [f.code for f in r.findings]
+
+
+def test_a_national_forms_conclusion_is_not_a_measure(tmp_path):
+    # 总分 99.4 below a threshold of 100: the seed's 存在问题 and 改进措施 answer it; its 自评结论 alone does not
+    from national_forms import SEED, write_xlsx
+
+    strict = rules_file(tmp_path, "[review.LOW_SCORE_NO_MEASURES]\nthreshold = 100\n")
+    [r] = evaluate(write_xlsx(tmp_path / "全.xlsx", SEED), strict)
+    assert "LOW_SCORE_NO_MEASURES" not in [c for c, _, _ in review(r)]
+    conclusion_only = dataclasses.replace(SEED, narrative=(SEED.narrative[0],))
+    [r] = evaluate(write_xlsx(tmp_path / "结论.xlsx", conclusion_only), strict)
+    assert ("LOW_SCORE_NO_MEASURES", "项目支出绩效自评表", "") in review(r)

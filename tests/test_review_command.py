@@ -92,9 +92,10 @@ def test_the_sample_is_reproducible_and_keeps_the_department_proportions(intake,
     once = review(intake, tmp_path / "a", "--sample", "4", "--seed", "1")["sample"]
     again = review(intake, tmp_path / "b", "--sample", "4", "--seed", "1")["sample"]
     assert picks(once) == picks(again)
-    # half of 4 from the top of the ranking; the other 2 over the 8 left (交通局 3, 卫健委 3, 教育局 2): 0.75, 0.75
-    # and 0.5 of a form, so the two largest remainders (交通局 before 卫健委 by name) get one each
-    assert [r["unit"] for r in once[:2]] == ["甲", "N3"] and "风险分第 1 高" in once[0]["why_sampled"]
+    # half of 4 from the top of the ranking (甲 of 教育局, N3 of 交通局); the whole sample's shares of 10 forms are
+    # 交通局 4 × 4/10 = 1.6, 卫健委 1.2, 教育局 1.2, so what each still lacks is 0.6, 1.2 and 0.2: the other 2 go to
+    # 卫健委 (its whole 1) and 交通局 (the largest remainder)
+    assert [r["unit"] for r in once[:2]] == ["甲", "N3"] and "风险分最高的 2 份之一（第 1 位" in once[0]["why_sampled"]
     assert Counter(r["department"] for r in once[2:]) == {"交通局": 1, "卫健委": 1}
     assert all("按主管部门分层随机抽取" in r["why_sampled"] for r in once[2:])
     others = [
@@ -103,9 +104,11 @@ def test_the_sample_is_reproducible_and_keeps_the_department_proportions(intake,
     assert any(
         picks(other) != picks(once) for other in others
     )  # one pick of three in two departments: some seed differs
-    # 6: the top 3, then 3 over the 7 left (交通局 2, 卫健委 3, 教育局 2): 0.86, 1.29, 0.86 → one each
+    # 6: the top 3 (甲, N3, N4); shares 2.4, 1.8, 1.8, lacking 交通局 0.4, 卫健委 1.8, 教育局 0.8: 卫健委 its whole 1,
+    # then the remainders 0.8 (卫健委 before 教育局 by name) and 0.8 → the whole sample 2, 2, 2
     six = review(intake, tmp_path / "six", "--sample", "6", "--seed", "1")["sample"]
-    assert Counter(r["department"] for r in six[3:]) == {"交通局": 1, "卫健委": 1, "教育局": 1}
+    assert Counter(r["department"] for r in six[3:]) == {"卫健委": 2, "教育局": 1}
+    assert Counter(r["department"] for r in six) == {"交通局": 2, "卫健委": 2, "教育局": 2}
     # a share: 30% of the 10 scored forms is 3
     assert len(review(intake, tmp_path / "pct", "--sample", "30%")["sample"]) == 3
 
@@ -130,17 +133,17 @@ def test_review_xlsx_read_back_cell_by_cell_equals_the_json(intake, tmp_path):
     wb = openpyxl.load_workbook(out / "review.xlsx")
     assert wb.sheetnames == ["复核清单", "抽评名单", "分部门统计"]
     ws = wb["复核清单"]
-    assert [c.value for c in ws[1]][:10] == [
-        "序号", "风险分", "单位名称", "主管部门", "项目名称", "单位自评总分", "复核总分", "预算执行率", "等级", "工作表"
+    assert [c.value for c in ws[1]][:11] == [
+        "序号", "风险分", "单位名称", "主管部门", "项目名称", "单位自评总分", "复核总分", "预算执行率", "等级", "文件", "工作表"
     ]  # fmt: skip
     for i, r in enumerate(document["review"], start=2):
-        shown = [c.value for c in ws[i]][:10]
+        shown = [c.value for c in ws[i]][:11]
         rate = None if r["execution_rate"] is None else pytest.approx(r["execution_rate"] / 100)
         assert shown == [i - 1, r["risk"], r["unit"], r["department"], r["project"], r["claimed_total"], r["total"],
-                         rate, r["grade"], r["sheet"]]  # fmt: skip
-        reasons = ws.cell(i, 11).value.split("\n")
+                         rate, r["grade"], f"{r['unit']}.xlsx", r["sheet"]]  # fmt: skip
+        reasons = ws.cell(i, 12).value.split("\n")
         assert len(reasons) == len(r["reasons"]) and reasons[0].endswith(r["reasons"][0]["message"])
-        link = ws.cell(i, 12).hyperlink  # each reason its own column, linked to its cell of the scored copy
+        link = ws.cell(i, 13).hyperlink  # each reason its own column, linked to its cell of the scored copy
         assert link.target == f"{r['unit']}.scored.xlsx"
         assert link.location == f"'{r['reasons'][0]['sheet']}'!{r['reasons'][0]['cell']}"
     sample = wb["抽评名单"]
@@ -148,9 +151,9 @@ def test_review_xlsx_read_back_cell_by_cell_equals_the_json(intake, tmp_path):
     assert [sample.cell(i, 7).value for i in range(2, 6)] == [r["why_sampled"] for r in document["sample"]]
     stats = wb["分部门统计"]
     for i, d in enumerate(document["departments"], start=2):
-        assert [stats.cell(i, c).value for c in (1, 2)] == [d["department"], d["forms"]]
-        assert stats.cell(i, 3).value == pytest.approx(d["mean_total"])
-        assert [stats.cell(i, c).value for c in range(7, 12)] == list(d["rate_buckets"].values())
+        assert [stats.cell(i, c).value for c in (1, 2, 3)] == [d["department"], d["forms"], d["scored"]]
+        assert stats.cell(i, 4).value == pytest.approx(d["mean_total"])
+        assert [stats.cell(i, c).value for c in range(8, 13)] == list(d["rate_buckets"].values())
     assert len(stats._charts) == 1
 
 
@@ -158,6 +161,27 @@ def test_a_bad_sample_is_a_usage_error(intake, tmp_path):
     done = CliRunner().invoke(app, ["review", str(intake), "-o", str(tmp_path / "out"), "--sample", "十份"])
     assert done.exit_code == 2 and "抽评数量“十份”无法识别" in done.output
     assert not (tmp_path / "out").exists()  # refused before anything was scored
+    for spec, said in (("0", "应至少为 1 份"), ("150%", "应大于 0%、不超过 100%")):
+        done = CliRunner().invoke(app, ["review", str(intake), "-o", str(tmp_path / "out"), "--sample", spec])
+        assert done.exit_code == 2 and said in done.output
+
+
+def test_an_unreadable_file_is_listed_by_its_name_and_never_sampled(intake, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("甲.xlsx", "乙.xlsx"):
+        (folder / name).write_bytes((intake / name).read_bytes())
+    (folder / "坏.xlsx").write_bytes(b"PK\x03\x04 truncated")
+    done = CliRunner().invoke(app, ["review", str(folder), "-o", str(tmp_path / "out"), "--json", "--sample", "3"])
+    document = json.loads(done.stdout)
+    bad = next(r for r in document["review"] if r["file"].endswith("坏.xlsx"))
+    assert bad["department"] == "（文件无法读取）" and bad["reasons"][0]["code"] == "UNREADABLE_FILE"
+    assert [r["unit"] for r in document["sample"]] == ["甲", "乙"]  # 3 asked for, 2 scored: the unreadable one is not
+    ws = openpyxl.load_workbook(tmp_path / "out" / "review.xlsx")["复核清单"]
+    row = next(r for r in ws.iter_rows(min_row=2, values_only=True) if r[9] == "坏.xlsx")
+    assert row[11].startswith("[错误] UNREADABLE_FILE：")  # no sheet, no stray space before the colon
+    stats = {d["department"]: (d["forms"], d["scored"]) for d in document["departments"]}
+    assert stats["（文件无法读取）"] == (1, 0)
 
 
 def test_to_frame_one_row_per_form_or_per_finding(intake):
@@ -168,3 +192,22 @@ def test_to_frame_one_row_per_form_or_per_finding(intake):
     findings = xlsx_eval.to_frame(results, findings=True)
     assert len(findings) == sum(len(r.findings) for r in results)
     assert list(findings[findings["unit"] == "甲"]["code"])[:2] == ["SCORE_OUTRUNS_SPENDING", "UNSPENT_SHARE"]
+    assert set(findings["department"]) == {"教育局"}
+
+
+def test_results_of_an_older_version_are_not_reused_by_changed_only(intake, tmp_path):
+    # A folder an earlier xlsx-eval wrote holds results without the review's findings; its settings named no edition.
+    import sqlite3
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "甲.xlsx").write_bytes((intake / "甲.xlsx").read_bytes())
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei"]).exit_code == 0
+    with sqlite3.connect(out / "xlsx-eval.db") as db:
+        db.execute("UPDATE inputs SET settings = replace(settings, '|edition:2', '')")
+    again = runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei", "--changed-only"])
+    assert "沿用上次结果" not in again.output
+    kept = runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei", "--changed-only"])
+    assert "其中 1 个未改动，沿用上次结果" in kept.output  # now it is this version's, and kept

@@ -15,7 +15,9 @@ FORM_COLUMNS = [
     "ledger_total", "execution_rate", "execution_score", "total", "claimed_total", "grade", "scored",
     "errors", "warnings", "infos", "output",
 ]  # fmt: skip
-FINDING_COLUMNS = ["file", "sheet", "unit", "project", "severity", "code", "finding_sheet", "cell", "message"]
+FINDING_COLUMNS = [
+    "file", "sheet", "unit", "department", "project", "severity", "code", "finding_sheet", "cell", "message",
+]  # fmt: skip
 
 
 def to_frame(results: Iterable[Result | dict[str, Any]], findings: bool = False) -> pd.DataFrame:
@@ -34,6 +36,7 @@ def to_frame(results: Iterable[Result | dict[str, Any]], findings: bool = False)
                 "file": r["file"],
                 "sheet": r.get("sheet"),
                 "unit": (r.get("project") or {}).get("unit"),
+                "department": (r.get("project") or {}).get("department"),
                 "project": (r.get("project") or {}).get("name"),
                 "severity": f["severity"],
                 "code": f["code"],

@@ -168,9 +168,15 @@ def _refuse_inside(outdir: Path, folders: list[Path]) -> None:
             )
 
 
+#: Raised whenever a change of xlsx-eval gives a file other results under the same rules (2: the review checks,
+#: claimed_total and project.department), so that --changed-only does not keep what an older version found.
+RESULTS_EDITION = 2
+
+
 def _settings_key(rules: Rules, report: ReportOptions | None) -> str:
-    """What, besides the input's bytes, an output depends on: the rules, and whether and how reports are written."""
-    key = f"{rules.name}:{rules.digest}"
+    """What, besides the input's bytes, an output depends on: the rules, what this version of xlsx-eval finds, and
+    whether and how reports are written."""
+    key = f"{rules.name}:{rules.digest}|edition:{RESULTS_EDITION}"  # before edition 2, keys named none
     if report is not None:
         key += f"|report:{digest(report.template) if report.template else 'default'}"
     return key

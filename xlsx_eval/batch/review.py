@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ RATE_BUCKETS = (
     ("100%", 100, math.inf),
 )
 NO_DEPARTMENT = "（未填写主管部门）"
+UNREAD = "（文件无法读取）"  # what a file that could not be read counts under: its department is unknown
 
 
 @dataclass
@@ -60,6 +62,7 @@ class Review:
     sample: list[ReviewRow]  # the 抽评名单, in the order picked
     departments: list[dict[str, Any]]  # 分部门统计, one per 主管部门
     seed: int
+    sample_asked: str | None = None  # --sample as given (None: no sample asked for)
 
     def to_dict(self) -> dict[str, Any]:
         def row(r: ReviewRow) -> dict[str, Any]:
@@ -72,6 +75,7 @@ class Review:
             "sample": [row(r) for r in self.sample],
             "departments": self.departments,
             "seed": self.seed,
+            "sample_asked": self.sample_asked,
         }
 
 
@@ -80,24 +84,25 @@ def build_review(results: list[dict[str, Any]], rules: Rules, sample: str | None
     rows = sorted(
         (_row(r, rules) for r in results), key=lambda x: (-x.risk, x.department, x.unit or "", x.project or "", x.file)
     )
-    return Review(rows, _sample(rows, sample, seed), departments(rows, rules.grades[0][1]), seed)
+    return Review(rows, _sample(rows, sample, seed), departments(rows, rules.grades[0][1]), seed, sample)
 
 
 def sample_size(spec: str, scored: int) -> int:
-    """'12' → 12; '10%' → 10% of the scored forms, rounded up; raises ValueError (a Chinese line) otherwise."""
+    """'12' → 12; '10%' → 10% of the scored forms, rounded up (never more than there are); raises ValueError (a
+    Chinese line) otherwise."""
     text = spec.strip().replace("％", "%")
     try:
-        if text.endswith("%"):
-            share = Decimal(text[:-1])
-            if not 0 < share <= 100:
-                raise ValueError
-            return min(scored, math.ceil(share * scored / 100))
-        count = int(text)
-        if count < 1:
-            raise ValueError
-        return min(scored, count)
+        share = Decimal(text[:-1]) if text.endswith("%") else None
+        count = int(text) if share is None else 0
     except (ValueError, ArithmeticError):
         raise ValueError(f"抽评数量“{spec}”无法识别；请写份数（如 12）或百分比（如 10%）") from None
+    if share is not None:
+        if not (share.is_finite() and 0 < share <= 100):
+            raise ValueError(f"抽评比例“{spec}”应大于 0%、不超过 100%")
+        return min(scored, math.ceil(share * scored / 100))
+    if count < 1:
+        raise ValueError(f"抽评数量“{spec}”应至少为 1 份")
+    return min(scored, count)
 
 
 def _row(r: dict[str, Any], rules: Rules) -> ReviewRow:
@@ -113,7 +118,7 @@ def _row(r: dict[str, Any], rules: Rules) -> ReviewRow:
         output=r.get("output"),
         sheet=r.get("sheet"),
         unit=project.get("unit"),
-        department=project.get("department") or NO_DEPARTMENT,
+        department=project.get("department") or (NO_DEPARTMENT if r.get("project") else UNREAD),
         project=project.get("name"),
         claimed_total=r.get("claimed_total"),
         total=r.get("total"),
@@ -125,8 +130,8 @@ def _row(r: dict[str, Any], rules: Rules) -> ReviewRow:
 
 
 def _sample(rows: list[ReviewRow], spec: str | None, seed: int) -> list[ReviewRow]:
-    """Half the sample (rounded up) the highest-risk scored forms; the rest a seeded draw from the others, spread
-    over 主管部门 in proportion to how many forms each has (largest remainders)."""
+    """Half the sample (rounded up) the highest-risk scored forms; the rest a seeded draw from the others, placed so
+    that the whole sample keeps, as near as it can, the 主管部门' shares of the scored forms (largest remainders)."""
     scored = [r for r in rows if r.total is not None]  # an unread form cannot be re-evaluated from its file
     if not spec or not scored:
         return []
@@ -135,35 +140,46 @@ def _sample(rows: list[ReviewRow], spec: str | None, seed: int) -> list[ReviewRo
     picked = []
     for rank, r in enumerate(top, start=1):
         top_reasons = "、".join(dict.fromkeys(x.code for x in r.reasons if x.weight > 0))
-        picked.append(_picked(r, f"风险分第 {rank} 高（{r.risk:g} 分：{top_reasons}）"))
-    rest = [r for r in scored if r not in top]
-    by_department: dict[str, list[ReviewRow]] = {}
-    for r in sorted(rest, key=lambda x: (x.department, x.file, x.sheet or "")):
-        by_department.setdefault(r.department, []).append(r)
+        picked.append(_picked(r, f"风险分最高的 {len(top)} 份之一（第 {rank} 位，{r.risk:g} 分：{top_reasons}）"))
+    sizes = Counter(r.department for r in scored)
+    taken = Counter(r.department for r in top)
+    left: dict[str, list[ReviewRow]] = {}
+    for r in sorted((r for r in scored if r not in top), key=lambda x: (x.department, x.file, x.sheet or "")):
+        left.setdefault(r.department, []).append(r)
+    # what each department still lacks of its share of n, once the riskiest are in
+    lacking = {d: max(Decimal(0), Decimal(sizes[d]) * n / len(scored) - taken[d]) for d in left}
     draw = random.Random(seed)
-    for department, count in _allocate({d: len(v) for d, v in by_department.items()}, n - len(top)).items():
-        chosen = draw.sample(by_department[department], count)
-        total = len(by_department[department])
-        for r in chosen:
-            picked.append(
-                _picked(r, f"按主管部门分层随机抽取（{department}：其余 {total} 份中抽 {count} 份，随机种子 {seed}）")
-            )
+    for department, count in _allocate(lacking, {d: len(v) for d, v in left.items()}, n - len(top)).items():
+        for r in draw.sample(left[department], count):
+            why = f"按主管部门分层随机抽取（{department}：共 {sizes[department]} 份，其余 {len(left[department])} 份中抽 {count} 份，随机种子 {seed}）"
+            picked.append(_picked(r, why))
     return picked
 
 
-def _allocate(sizes: dict[str, int], n: int) -> dict[str, int]:
-    """``n`` split over the groups in proportion to their sizes: whole parts first, then the largest remainders
-    (ties by name), never more than a group holds."""
-    total = sum(sizes.values())
-    if n <= 0 or total == 0:
-        return {}
-    n = min(n, total)
-    exact = {g: Decimal(size) * n / total for g, size in sizes.items()}
-    shares = {g: int(e) for g, e in exact.items()}
-    left = n - sum(shares.values())
-    for g in sorted(sizes, key=lambda g: (-(exact[g] - shares[g]), g))[:left]:
-        shares[g] += 1
-    return {g: s for g, s in shares.items() if s}
+def _allocate(weights: dict[str, Decimal], room: dict[str, int], n: int) -> dict[str, int]:
+    """``n`` split over the groups in proportion to their weights, none given more than its room: whole parts first,
+    then the largest remainders (ties by name); what a full group cannot take goes to the others the same way."""
+    shares = dict.fromkeys(weights, 0)
+    n = min(n, sum(room.values()))
+    while n > 0:
+        open_ = {g: w for g, w in weights.items() if shares[g] < room[g]}
+        total = sum(open_.values())
+        exact = {g: (w * n / total if total else Decimal(n) / len(open_)) for g, w in open_.items()}
+        whole = {g: min(int(e), room[g] - shares[g]) for g, e in exact.items()}
+        given = sum(whole.values())
+        order = sorted(open_, key=lambda g: (-(exact[g] - int(exact[g])), g))
+        for g in order:
+            if given >= n:
+                break
+            if shares[g] + whole[g] < room[g]:
+                whole[g] += 1
+                given += 1
+        if given == 0:
+            break
+        for g, k in whole.items():
+            shares[g] += k
+        n -= given
+    return {g: k for g, k in shares.items() if k}
 
 
 def _picked(r: ReviewRow, why: str) -> ReviewRow:
@@ -173,20 +189,21 @@ def _picked(r: ReviewRow, why: str) -> ReviewRow:
 
 
 def departments(rows: list[ReviewRow], best: str) -> list[dict[str, Any]]:
-    """分部门统计: per 主管部门 (most forms first), forms, mean total (ours and claimed), share of ``best`` (the top
-    grade: 优秀), mean execution rate and the forms in each rate bucket."""
+    """分部门统计: per 主管部门 (most forms first), forms (all, and those scored), mean total (ours and claimed) and
+    share of ``best`` (the top grade: 优秀) over the scored ones, mean execution rate and the forms in each rate
+    bucket."""
     import pandas as pd
 
-    scored = [r for r in rows if r.total is not None]
-    if not scored:
+    if not rows:
         return []
     frame = pd.DataFrame(
         {
-            "department": [r.department for r in scored],
-            "total": [r.total for r in scored],
-            "claimed": [r.claimed_total for r in scored],
-            "best": [r.grade == best for r in scored],
-            "rate": [r.execution_rate for r in scored],
+            "department": [r.department for r in rows],
+            "scored": [r.total is not None for r in rows],
+            "total": pd.Series([r.total for r in rows], dtype="float64"),
+            "claimed": pd.Series([r.claimed_total for r in rows], dtype="float64"),
+            "best": pd.Series([float(r.grade == best) if r.total is not None else None for r in rows], dtype="float64"),
+            "rate": pd.Series([r.execution_rate for r in rows], dtype="float64"),
         }
     )
     frame["bucket"] = pd.cut(
@@ -195,9 +212,9 @@ def departments(rows: list[ReviewRow], best: str) -> list[dict[str, Any]]:
         labels=[b[0] for b in RATE_BUCKETS],
         right=False,
     )
-    grouped = frame.groupby("department", sort=False)
-    stats = grouped.agg(
-        forms=("total", "size"),
+    stats = frame.groupby("department", sort=False).agg(
+        forms=("department", "size"),
+        scored=("scored", "sum"),
         mean_total=("total", "mean"),
         mean_claimed=("claimed", "mean"),
         best_share=("best", "mean"),
@@ -211,12 +228,16 @@ def departments(rows: list[ReviewRow], best: str) -> list[dict[str, Any]]:
             {
                 "department": department,
                 "forms": int(s["forms"]),
+                "scored": int(s["scored"]),
                 "mean_total": _round(s["mean_total"]),
                 "mean_claimed_total": _round(s["mean_claimed"]),
                 "best_grade": best,
                 "best_share": _round(s["best_share"]),
                 "mean_execution_rate": _round(s["mean_rate"]),
-                "rate_buckets": {label: int(buckets.loc[department, label]) for label, _, _ in RATE_BUCKETS},
+                "rate_buckets": {
+                    label: int(buckets.loc[department, label]) if department in buckets.index else 0
+                    for label, _, _ in RATE_BUCKETS
+                },
             }
         )
     return out

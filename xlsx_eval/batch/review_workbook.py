@@ -12,6 +12,7 @@ from .review import RATE_BUCKETS, Review, ReviewRow
 from .summary import GRID, HEADER_FILL, display_width, escaped_link
 
 REASONS_WIDTH = 90  # characters of 复核要点, every reason a line
+SHOWN_REASONS = 20  # a form's reasons shown (a ledger of bad rows can have thousands; the JSON keeps them all)
 REASON_WIDTH = 60  # characters of each reason's own column
 
 
@@ -86,7 +87,7 @@ def _review_list(wb, f, rows: list[ReviewRow], outdir: Path) -> None:
     """One row per form. 复核要点 holds every reason, one a line, weightiest first; each reason also has a column of
     its own after it, linked to its cell of the scored copy (outside the printed area, which stays one page wide)."""
     ws = wb.add_worksheet("复核清单")
-    most = max((len(r.reasons) for r in rows), default=0)
+    most = min(SHOWN_REASONS, max((len(r.reasons) for r in rows), default=0))
     names = [
         "序号",
         "风险分",
@@ -97,10 +98,11 @@ def _review_list(wb, f, rows: list[ReviewRow], outdir: Path) -> None:
         "复核总分",
         "预算执行率",
         "等级",
+        "文件",
         "工作表",
     ]
     names.append("复核要点（按风险权重从高到低；右侧“要点”各列可点击打开评分后工作簿的单元格）")
-    widths = [6, 8, 22, 18, 26, 10, 10, 10, 8, 14, REASONS_WIDTH]
+    widths = [6, 8, 22, 18, 26, 10, 10, 10, 8, 20, 14, REASONS_WIDTH]
     _header(ws, f, names + [f"要点{i}" for i in range(1, most + 1)], widths + [REASON_WIDTH] * most)
     for i, r in enumerate(rows, start=1):
         cells = [
@@ -113,16 +115,20 @@ def _review_list(wb, f, rows: list[ReviewRow], outdir: Path) -> None:
             (r.total, "score"),
             (_rate(r), "pct"),
             (r.grade, "text"),
+            (Path(r.file).name, "text"),
             (r.sheet, "text"),
         ]
         for col, (value, kind) in enumerate(cells):
             _write(ws, i, col, value, f[kind])
-        lines = [_reason_text(x) for x in r.reasons]
+        shown = r.reasons[:SHOWN_REASONS]
+        lines = [_reason_text(x) for x in shown]
+        if len(r.reasons) > len(shown):
+            lines.append(f"……另有 {len(r.reasons) - len(shown)} 条，见评分后工作簿的“评分结果”表")
         height = sum(math.ceil(display_width(line) / (REASONS_WIDTH - 2)) for line in lines)
         if height > 1:  # an office suite does not grow a row to its wrapped text by itself
             ws.set_row(i, min(409, 15 * height))
         _write(ws, i, len(cells), "\n".join(lines) or None, f["wrap"])  # plain: a suite shows a link on one line
-        for col, reason in enumerate(r.reasons, start=len(cells) + 1):
+        for col, reason in enumerate(shown, start=len(cells) + 1):
             link = _link(r, outdir, reason.sheet, reason.cell) or _link(r, outdir)
             if link:
                 ws.write_url(
@@ -136,7 +142,8 @@ def _review_list(wb, f, rows: list[ReviewRow], outdir: Path) -> None:
 
 def _reason_text(reason) -> str:
     where = f"{reason.sheet}!{reason.cell}" if reason.cell else reason.sheet
-    return f"[{SEVERITY_LABELS.get(reason.severity, reason.severity)}] {reason.code} {where}：{reason.message}"
+    head = " ".join(x for x in (f"[{SEVERITY_LABELS.get(reason.severity, reason.severity)}]", reason.code, where) if x)
+    return f"{head}：{reason.message}"
 
 
 def _sample_list(wb, f, review: Review, outdir: Path) -> None:
@@ -156,27 +163,33 @@ def _sample_list(wb, f, review: Review, outdir: Path) -> None:
             ]
         ):
             _write(ws, i, col, value, f[kind])
-        link = _link(r, outdir)
+        link = _link(r, outdir, r.sheet or "", "A1" if r.sheet else "")  # a workbook of several forms: this one
         if link:
             ws.write_url(i, 7, link, f["link"], string=Path(r.output or "").name, tip="打开评分后的工作簿")
         else:
             ws.write_blank(i, 7, None, f["text"])
     if not review.sample:
-        ws.write_string(1, 0, "未抽取（用 --sample 指定抽评份数，如 --sample 10 或 --sample 10%）")
+        why = (
+            "没有已评分的自评表可供抽评"
+            if review.sample_asked
+            else "未抽取（用 --sample 指定抽评份数，如 --sample 10 或 10%）"
+        )
+        ws.write_string(1, 0, why)
 
 
 def _departments(wb, f, review: Review) -> None:
     ws = wb.add_worksheet("分部门统计")
     best = review.departments[0]["best_grade"] if review.departments else "优秀"
     labels = [label for label, _, _ in RATE_BUCKETS]
-    names = ["主管部门", "份数", "平均复核总分", "平均单位自评总分", f"{best}占比", "平均预算执行率"]
+    names = ["主管部门", "份数", "已评分", "平均复核总分", "平均单位自评总分", f"{best}占比", "平均预算执行率"]
     names += [f"执行率 {label}" for label in labels]
-    _header(ws, f, names, [22, 8, 12, 14, 10, 12] + [10] * len(labels))
+    _header(ws, f, names, [22, 8, 8, 12, 14, 10, 12] + [10] * len(labels))
     for i, d in enumerate(review.departments, start=1):
         rate = None if d["mean_execution_rate"] is None else d["mean_execution_rate"] / 100
         values = [
             (d["department"], "text"),
             (d["forms"], "count"),
+            (d["scored"], "count"),
             (d["mean_total"], "score"),
             (d["mean_claimed_total"], "score"),
             (d["best_share"], "pct"),
@@ -186,9 +199,10 @@ def _departments(wb, f, review: Review) -> None:
             _write(ws, i, col, value, f[kind])
     count = len(review.departments)
     if not count:
+        ws.write_string(1, 0, "没有自评表")
         return
     chart = wb.add_chart({"type": "column", "subtype": "stacked"})
-    for col in range(6, 6 + len(labels)):
+    for col in range(7, 7 + len(labels)):
         chart.add_series(
             {
                 "name": ["分部门统计", 0, col],

@@ -21,7 +21,7 @@ SURVEY_WORDS = ("调查", "问卷", "测评", "抽样", "回访", "样本")
 ADJUSTMENT_WORDS = ("调整", "追加", "调增", "调减", "压减", "收回", "调剂")
 #: The 二级指标 whose targets must be measurable: a number, not "按时完成".
 MEASURED_KINDS = ("数量", "质量", "时效", "成本")
-_NUMBER = re.compile(r"[0-9一二两三四五六七八九十百千万]")
+_NUMBER = re.compile(r"[0-9零〇一二两三四五六七八九十百千万]")  # matched on canon(): full-width digits are digits
 # A name left as the template's example or filled to have something there.
 _PLACEHOLDER = re.compile(r"指标[0-9一二三四五六七八九十]*|[xX×*]+|[.…。、\-—_~]+|待定|无|略", re.IGNORECASE)
 
@@ -44,8 +44,13 @@ def review(wb: Form, result: Result, rules: Rules) -> list[Finding]:
     return [f for check in checks for f in check(wb, result, rules)]
 
 
-def _percent(d: Decimal) -> str:
-    return plain(half_up(d, 1))
+def _percent(d: Decimal, beyond: Decimal | None = None) -> str:
+    """``d`` (a percentage) to one decimal, or to as many more as it takes not to read as ``beyond``, the threshold
+    it passed (20.04 past 20 is "20.04", not "20")."""
+    places = 1
+    while beyond is not None and places < 6 and half_up(d, places) == beyond:
+        places += 1
+    return plain(half_up(d, places))
 
 
 def _score_outruns_spending(wb: Form, result: Result, rules: Rules) -> list[Finding]:
@@ -71,7 +76,7 @@ def _score_outruns_spending(wb: Form, result: Result, rules: Rules) -> list[Find
             wb.sheet(SHEET_INFO),
             p.cells.get("executed", ""),
             f"指标得分率 {_percent(indicators)}%，预算执行得分率 {_percent(spending)}%：指标完成得比资金执行快 "
-            f"{_percent(gap)}%（超过 {plain(check.threshold)}%）；请核实各项实际完成值是否都有相应的支出",
+            f"{_percent(gap, check.threshold)}%（超过 {plain(check.threshold)}%）；请核实各项实际完成值是否都有相应的支出",
         )
     ]
 
@@ -92,7 +97,7 @@ def _unspent_share(wb: Form, result: Result, rules: Rules) -> list[Finding]:
             wb.sheet(SHEET_INFO),
             p.cells.get("executed", ""),
             f"全年预算数 {money(budget)}{p.money_unit}，全年执行数 {money(executed)}{p.money_unit}，"
-            f"{_percent(unspent)}% 未支出（超过 {plain(check.threshold)}%）；请说明资金结余的原因，或核实全年执行数",
+            f"{_percent(unspent, check.threshold)}% 未支出（超过 {plain(check.threshold)}%）；请说明资金结余的原因，或核实全年执行数",
         )
     ]
 
@@ -147,7 +152,9 @@ def _vague_targets(wb: Form, result: Result, rules: Rules) -> list[Finding]:
             f"请写成可以核对的数值，如“≥95%”“≤30个工作日”",
         )
         for ind in wb.indicators
-        if ind.target and any(kind in (ind.level2 or "") for kind in MEASURED_KINDS) and not _NUMBER.search(ind.target)
+        if ind.target
+        and any(kind in (ind.level2 or "") for kind in MEASURED_KINDS)
+        and not _NUMBER.search(canon(ind.target))
     ]
 
 
@@ -238,12 +245,20 @@ def _no_cost_indicator(wb: Form, result: Result, rules: Rules) -> list[Finding]:
     ]
 
 
+def _is_measure(wb: Form, kind: str | None) -> bool:
+    """A line of 问题 or 措施: on our 问题与措施 sheet any line (its 类别 may be blank); on a national form only the
+    rows labelled so (not its 自评结论 or 其他需说明问题)."""
+    return kind in ("问题", "措施") or (wb.layout == "workbook" and kind is None)
+
+
 def _low_score_without_measures(wb: Form, result: Result, rules: Rules) -> list[Finding]:
     check = rules.check("LOW_SCORE_NO_MEASURES")
     if check is None or result.total is None:
         return []
     assert check.threshold is not None
-    if to_decimal(result.total) >= check.threshold or any(r.text.strip() for r in wb.remarks):
+    if to_decimal(result.total) >= check.threshold or any(
+        _is_measure(wb, r.kind) and r.text.strip() for r in wb.remarks
+    ):
         return []
     return [
         finding(

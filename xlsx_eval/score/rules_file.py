@@ -272,8 +272,8 @@ def _review(value: Any, where: str, lines: dict) -> tuple[tuple[str, ReviewCheck
         for key in ("threshold", "weight"):
             if key in entry:
                 number = _convert(entry[key], "number", _at(where, lines, section, key), key)
-                if number < 0:
-                    raise RulesError(f"{_at(where, lines, section, key)}：“{key}”不能为负数")
+                if not number.is_finite() or number < 0:
+                    raise RulesError(f"{_at(where, lines, section, key)}：“{key}”应为不小于 0 的数")
                 check = replace(check, **{key: number})
         checks[code] = check
     return tuple(checks.items())
