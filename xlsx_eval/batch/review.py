@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections import Counter
@@ -174,8 +175,6 @@ def _allocate(weights: dict[str, Decimal], room: dict[str, int], n: int) -> dict
             if shares[g] + whole[g] < room[g]:
                 whole[g] += 1
                 given += 1
-        if given == 0:
-            break
         for g, k in whole.items():
             shares[g] += k
         n -= given
@@ -183,9 +182,7 @@ def _allocate(weights: dict[str, Decimal], room: dict[str, int], n: int) -> dict
 
 
 def _picked(r: ReviewRow, why: str) -> ReviewRow:
-    copy = ReviewRow(**{k: v for k, v in vars(r).items()})
-    copy.why_sampled = why
-    return copy
+    return dataclasses.replace(r, why_sampled=why)
 
 
 def departments(rows: list[ReviewRow], best: str) -> list[dict[str, Any]]:
