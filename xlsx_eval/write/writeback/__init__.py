@@ -21,7 +21,7 @@ from typing import BinaryIO
 
 from xlsx_eval.files import atomic_path
 
-from .front_parts import _add_front
+from .front_parts import _add_front, _front_styles
 from .front_sheet import CellFormat, ColumnChart, FrontSheet, Series
 from .package import _Package
 from .sheet_edits import CellEdit, _clear_tab_selected_raw, _edit_sheet, _merge_edits
@@ -52,6 +52,7 @@ def write_scored(
             if old_front is not None:
                 book.remove_sheet(old_front)
                 replaced.add(f.name)
+        styles = [_front_styles(book, f) for f in fronts]  # before the cells' fills: see _front_styles
         dropped_formula = False
         for sheet, cells in by_sheet.items():
             dropped_formula |= _edit_sheet(book, sheet, cells)
@@ -61,8 +62,8 @@ def write_scored(
             if sheet not in by_sheet and sheet.part:
                 _clear_tab_selected_raw(pkg, sheet.part)
 
-        for f in reversed(fronts):  # each goes in first
-            _add_front(book, f, selected=f is front)
+        for f, front_styles in reversed(list(zip(fronts, styles))):  # each goes in first
+            _add_front(book, f, front_styles, selected=f is front)
             _update_app_titles(book, f.name, f.name in replaced)
         book.finish()
         with atomic_path(Path(dest)) as tmp:

@@ -23,9 +23,17 @@ _SELECTED = ' tabSelected="1"'
 _ATTR = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
-def _add_front(book: _Book, front: FrontSheet, selected: bool = True) -> None:
-    """Add the front sheet's parts and formats to the book, and the sheet first in its list (``selected``: its
-    tab selected, as the active sheet's is)."""
+def _front_styles(book: _Book, front: FrontSheet) -> dict[int, int]:
+    """The front sheet's formats added to the book's styles: id(format) → its cellXfs index. Called before any
+    cell is painted, while styles.xml is as read, so that a batch's packages of one template share the outcome."""
+    # By identity: a layout shares a few format objects among its cells (equal ones get one xf anyway).
+    formats = list({id(cell.fmt): cell.fmt for cell in front.cells.values() if cell.fmt is not None}.values())
+    return dict(zip(map(id, formats), book.styles.add_formats(formats), strict=True))
+
+
+def _add_front(book: _Book, front: FrontSheet, styles: dict[int, int], selected: bool = True) -> None:
+    """Add the front sheet's parts to the book, its cells in ``styles`` (``_front_styles``), and the sheet first in
+    its list (``selected``: its tab selected, as the active sheet's is)."""
     pkg = book.pkg
     part = pkg.fresh("xl/worksheets/sheet1.xml")
     drawing_rid = None
@@ -36,9 +44,6 @@ def _add_front(book: _Book, front: FrontSheet, selected: bool = True) -> None:
         pkg.put(drawing, drawing_xml(front, front.chart, _Rels(pkg, drawing).add(_REL_CHART, chart)))
         book.ct.set(drawing, _CT_DRAWING)
         drawing_rid = _Rels(pkg, part).add(_REL_DRAWING, drawing)
-    # By identity: a layout shares a few format objects among its cells (equal ones get one xf anyway).
-    formats = list({id(cell.fmt): cell.fmt for cell in front.cells.values() if cell.fmt is not None}.values())
-    styles = dict(zip(map(id, formats), book.styles.add_formats(formats), strict=True))
     pkg.put(part, sheet_xml(front, styles, drawing_rid, selected))
     book.ct.set(part, _CT_WORKSHEET)
     book.insert_front(front.name, part)

@@ -128,7 +128,7 @@ class _Styles:
     def add_formats(self, fmts: Sequence[CellFormat]) -> list[int]:
         """The cellXfs index of each format (add_format). Into a styles.xml still as read, the formats go in once
         a worker: a package whose styles.xml and formats are those of a recent one takes its outcome, unparsed."""
-        as_read = None if self.pkg.changed(self.part) else self.pkg.read(self.part)  # changed: a cell's fill came first
+        as_read = None if self.pkg.changed(self.part) else self.pkg.read(self.part)  # changed: a second front sheet's
         if as_read is None or len(as_read) > _REMEMBERED_SIZE:
             return [self.add_format(fmt) for fmt in fmts]
         key = (as_read, tuple(fmts))
