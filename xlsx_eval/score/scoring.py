@@ -89,31 +89,14 @@ def score_workbook(wb: Form, rules: Rules) -> Scores:
     else:
         total = got
     total = half_up(total, rules.score_decimals)
+    info = wb.sheet(SHEET_INFO)
     cap = min((highest for below, highest in rules.total_caps if rate < below), default=None)
-    if cap is not None and total > cap:
-        findings.append(
-            finding(
-                "TOTAL_CAPPED",
-                wb.sheet(SHEET_INFO),
-                project.cells.get("executed", ""),
-                f"预算执行率{plain(rate)}%，按评分规则总分最高{plain(cap)}分，原总分{plain(total)}分扣减"
-                f"{plain(total - cap)}分",
-            )
-        )
-        total = cap
+    total = _capped(total, cap, findings, info, project.cells.get("executed", ""), f"预算执行率{plain(rate)}%")
     change = unexplained_adjustment(wb, rules) if rules.adjusted_budget_cap else None
-    if change is not None and total > rules.adjusted_budget_cap:
-        cap = rules.adjusted_budget_cap
-        findings.append(
-            finding(
-                "TOTAL_CAPPED",
-                wb.sheet(SHEET_INFO),
-                project.cells.get("budget", ""),
-                f"全年预算数较年初预算数调整了{plain(half_up(change, 1))}%而未说明原因，按评分规则总分最高{plain(cap)}分，"
-                f"原总分{plain(total)}分扣减{plain(total - cap)}分；请写明预算调整的原因",
-            )
-        )
-        total = cap
+    if change is not None:
+        why = f"全年预算数较年初预算数调整了{plain(half_up(change, 1))}%而未说明原因"
+        cell = project.cells.get("budget", "")
+        total = _capped(total, rules.adjusted_budget_cap, findings, info, cell, why, "；请写明预算调整的原因")
 
     if all_weights != rules.weight_total and wb.indicators:
         findings.append(
@@ -126,6 +109,23 @@ def score_workbook(wb: Form, rules: Rules) -> Scores:
             )
         )
     return Scores(rate, weight, exec_score, scores, total, rules.grade(total), findings)
+
+
+def _capped(
+    total: Decimal, cap: Decimal | None, findings: list[Finding], sheet: str, cell: str, why: str, then: str = ""
+) -> Decimal:
+    """``total``, or ``cap`` when it is lower, with a TOTAL_CAPPED finding that says ``why`` (and ``then``)."""
+    if cap is None or total <= cap:
+        return total
+    findings.append(
+        finding(
+            "TOTAL_CAPPED",
+            sheet,
+            cell,
+            f"{why}，按评分规则总分最高{plain(cap)}分，原总分{plain(total)}分扣减{plain(total - cap)}分{then}",
+        )
+    )
+    return cap
 
 
 def score_indicator(ind: Indicator, sheet: str, rules: Rules, findings: list[Finding]) -> IndicatorScore:
