@@ -109,10 +109,14 @@ def sample_size(spec: str, scored: int) -> int:
 def _row(r: dict[str, Any], rules: Rules) -> ReviewRow:
     project = r.get("project") or {}
     checks = dict(rules.review)
-    reasons = []
-    for f in r["findings"]:
-        weight = checks[f["code"]].weight if f["code"] in checks else SEVERITY_WEIGHTS.get(f["severity"], Decimal(0))
-        reasons.append(Reason(f["severity"], f["code"], f["message"], f["sheet"], f["cell"], float(weight)))
+    weights = [
+        checks[f["code"]].weight if f["code"] in checks else SEVERITY_WEIGHTS.get(f["severity"], Decimal(0))
+        for f in r["findings"]
+    ]
+    reasons = [
+        Reason(f["severity"], f["code"], f["message"], f["sheet"], f["cell"], float(w))
+        for f, w in zip(r["findings"], weights, strict=True)
+    ]
     reasons.sort(key=lambda x: -x.weight)  # the weightiest first; as found among equals
     return ReviewRow(
         file=r["file"],
@@ -125,7 +129,7 @@ def _row(r: dict[str, Any], rules: Rules) -> ReviewRow:
         total=r.get("total"),
         execution_rate=(r.get("funds") or {}).get("execution_rate"),
         grade=r.get("grade"),
-        risk=float(sum((Decimal(str(x.weight)) for x in reasons), Decimal(0))),
+        risk=float(sum(weights, Decimal(0))),
         reasons=reasons,
     )
 

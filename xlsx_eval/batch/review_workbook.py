@@ -9,7 +9,7 @@ from pathlib import Path
 from ..files import atomic_path
 from ..findings import SEVERITY_LABELS
 from .review import RATE_BUCKETS, Review, ReviewRow
-from .summary import GRID, HEADER_FILL, display_width, escaped_link
+from .summary import GRID, HEADER_FILL, display_width, escaped_link, landscape
 
 REASONS_WIDTH = 90  # characters of 复核要点, every reason a line
 SHOWN_REASONS = 20  # a form's reasons shown (a ledger of bad rows can have thousands; the JSON keeps them all)
@@ -73,10 +73,7 @@ def _header(ws, f, names: list[str], widths: list[int]) -> None:
         ws.write_string(0, col, name, f["header"])
         ws.set_column(col, col, width)
     ws.freeze_panes(1, 0)
-    ws.set_landscape()
-    ws.set_paper(9)  # A4
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(0)
+    landscape(ws)
 
 
 def _rate(row: ReviewRow) -> float | None:

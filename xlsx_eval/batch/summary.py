@@ -153,7 +153,7 @@ def _projects(wb, f, rows: list[dict], outdir: Path) -> None:
         },
     )
     ws.set_row(0, 32)
-    _landscape(ws)
+    landscape(ws)
     ws.freeze_panes(1, 0)
     shown: list[list[str]] = [[] for _ in headers]  # what each column shows, to size it
     for i, r in enumerate(rows, start=1):
@@ -233,7 +233,7 @@ def _findings(wb, f, rows: list[dict]) -> None:
         },
     )
     ws.set_row(0, 20)
-    _landscape(ws)
+    landscape(ws)
     ws.freeze_panes(1, 0)
     shown: list[list[str]] = [[] for _ in headers]
     for i, (r, x) in enumerate(findings, start=1):
@@ -269,7 +269,7 @@ def _statistics(wb, f, rows: list[dict]) -> None:
     ws = wb.add_worksheet("统计")
     ws.set_column(1, 3, 12)
     ws.write_string(0, 0, "绩效自评汇总统计", f["title"])
-    _landscape(ws)
+    landscape(ws)
     column_a = ["绩效自评汇总统计"]
     ws.write_row(2, 0, ["等级", "个数"], f["bold"])
     grades = Counter(grade_of(r) for r in rows)
@@ -343,7 +343,8 @@ def escaped_link(link: str) -> str:
     return link
 
 
-def _landscape(ws) -> None:
+def landscape(ws) -> None:
+    """A4 landscape, one page wide, the header row on every page (summary.xlsx and review.xlsx alike)."""
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.fit_to_pages(1, 0)

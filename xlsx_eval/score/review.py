@@ -27,9 +27,7 @@ _PLACEHOLDER = re.compile(r"指标[0-9一二三四五六七八九十]*|[xX×*]+|
 
 
 def review(wb: Form, result: Result, rules: Rules) -> list[Finding]:
-    """Every review check that is switched on, for a form that was scored."""
-    if not result.scored:
-        return []
+    """Every review check that is switched on, for a form that was scored (pipeline._score calls it for those)."""
     checks: list[Callable[[Form, Result, Rules], list[Finding]]] = [
         _score_outruns_spending,
         _unspent_share,
@@ -66,9 +64,11 @@ def _score_outruns_spending(wb: Form, result: Result, rules: Rules) -> list[Find
     indicators = sum((to_decimal(score) for score, _ in scored), Decimal(0)) / weights * 100
     spending = to_decimal(result.execution_score) / to_decimal(result.execution_weight) * 100
     assert check.threshold is not None
-    if indicators <= 0 or (indicators - spending) / indicators * 100 <= check.threshold:
+    if indicators <= 0:
         return []
     gap = (indicators - spending) / indicators * 100
+    if gap <= check.threshold:
+        return []
     p = wb.project
     return [
         finding(
