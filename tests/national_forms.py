@@ -165,6 +165,7 @@ class NationalForm:
     title: str = "项目支出绩效自评表"
     year_row: str | None = "（2020年度）"  # the row below the title; None when the year stands in the title
     name: str | None = "值班视频系统安装经费"  # None: the 项目名称 row is there, its value blank
+    code: str | None = None  # a 项目编码 row below 项目名称 (rows below shift by one)
     department: tuple[str, str] = ("主管部门", "中共石家庄市长安区委员会")
     unit: tuple[str, str] = ("实施单位", "长安区委办公室")
     # the money block
@@ -307,6 +308,10 @@ def lay_out(sheet: NationalForm | Cover) -> Grid:
     grid.put(row, 1, "项目名称", "label")
     grid.put(row, 2, form.name, "text", to=(row, last))
     row += 1
+    if form.code is not None:
+        grid.put(row, 1, "项目编码", "label")
+        grid.put(row, 2, form.code, "text", to=(row, last))
+        row += 1
     (dept_label, dept), (unit_label, unit) = form.department, form.unit
     grid.put(row, 1, dept_label, "label")
     grid.put(row, 2, dept, "text", to=(row, half))

@@ -206,7 +206,7 @@ def test_results_of_an_older_version_are_not_reused_by_changed_only(intake, tmp_
     runner = CliRunner()
     assert runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei"]).exit_code == 0
     with sqlite3.connect(out / "xlsx-eval.db") as db:
-        db.execute("UPDATE inputs SET settings = replace(settings, '|edition:2', '')")
+        db.execute("UPDATE inputs SET settings = replace(settings, '|edition:3', '')")
     again = runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei", "--changed-only"])
     assert "沿用上次结果" not in again.output
     kept = runner.invoke(app, ["convert", str(folder), "-o", str(out), "--rules", "hubei", "--changed-only"])

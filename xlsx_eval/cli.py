@@ -93,9 +93,13 @@ def template(
 
 
 JOBS_HELP = "并行处理的进程数，默认为本机 CPU 核数"
-RULES_HELP = "评分规则：内置规则名（national、hubei、guangxi）或 .toml 规则文件；默认 national"
+RULES_HELP = "评分规则：内置规则名（national、hubei、guangxi、ningxia、shanxi）或 .toml 规则文件；默认 national"
 REPORT_TEMPLATE_HELP = "自评报告的 Word 模板（.docx），默认用内置模板；可先用 xlsx-eval template --report 写出后修改"
 PDF_HELP = "同时用 LibreOffice 把报告转为 PDF（需安装 LibreOffice）"
+DECLARED_HELP = (
+    "绩效目标申报表（工作簿或文件夹，可多次给出）：按项目编码、或申请单位和项目名称找到每份自评表的申报表，"
+    "比对三级指标和指标值"
+)
 
 
 @app.command()
@@ -134,21 +138,29 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="以 JSON 输出结果（标准输出只有 JSON）")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    declared_items: Annotated[Optional[list[str]], typer.Option("--declared", help=DECLARED_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """检查工作簿：列出每个问题所在的工作表和单元格，并给出评分。不写任何文件。
 
-    示例：xlsx-eval check 长安区委办.xlsx ，或 xlsx-eval check inbox/ --json
+    示例：xlsx-eval check 长安区委办.xlsx ，或 xlsx-eval check inbox/ --json --declared 申报表/
     """
     from .batch.inputs import expand_inputs
     from .pipeline import process
 
     rules_in_force = _load_rules(rules_spec)
     inputs = _inputs(files, expand_inputs, quiet or as_json)
+    declared, _ = _read_declared(declared_items, jobs, quiet or as_json)
     with _Progress(len(inputs.paths), quiet or as_json) as progress:
         results = [
             r.to_dict()
-            for r in process(inputs.paths, rules_in_force, jobs=_jobs(jobs), done=lambda i, r: progress.advance())
+            for r in process(
+                inputs.paths,
+                rules_in_force,
+                jobs=_jobs(jobs),
+                done=lambda i, r: progress.advance(),
+                declared=declared,
+            )
         ]
     if as_json:
         _print_json(results)
@@ -178,6 +190,7 @@ def convert(
     report: Annotated[bool, typer.Option("--report", help="同时写出自评报告 <原名>.report.docx")] = False,
     report_template: Annotated[Optional[Path], typer.Option("--report-template", help=REPORT_TEMPLATE_HELP)] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help=PDF_HELP)] = False,
+    declared_items: Annotated[Optional[list[str]], typer.Option("--declared", help=DECLARED_HELP)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度条和逐个文件的结论")] = False,
 ) -> None:
     """评分并写出评分后的工作簿：原表全部保留，填好自评得分，标出问题单元格，并在最前面加“评分结果”表；
@@ -194,8 +207,18 @@ def convert(
     rules_in_force = _load_rules(rules_spec)
     options = _report_options(report or report_template is not None or pdf, report_template)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
+    declared, _ = _read_declared(declared_items, jobs, quiet or as_json)
     batch = _batch(
-        found, outdir, rules_in_force, jobs, quiet, as_json, changed_only=changed_only, report=options, pdf=pdf
+        found,
+        outdir,
+        rules_in_force,
+        jobs,
+        quiet,
+        as_json,
+        changed_only=changed_only,
+        report=options,
+        pdf=pdf,
+        declared=declared,
     )
     if as_json:
         _print_json(batch.results)
@@ -215,6 +238,7 @@ def review(
         Optional[str], typer.Option("--sample", help="抽评数量：份数（如 12）或占已评分份数的百分比（如 10%）")
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="抽评随机抽取的种子：同样的输入和种子，抽到同样的名单")] = 1,
+    declared_items: Annotated[Optional[list[str]], typer.Option("--declared", help=DECLARED_HELP)] = None,
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
     as_json: Annotated[
@@ -224,9 +248,10 @@ def review(
 ) -> None:
     """财政局复核：评分每一份自评表（同 convert），按风险分从高到低列出复核清单，每条理由链接到评分后工作簿的单元格；
     按 --sample 抽取抽评名单（先取风险最高的一半，其余按主管部门分层随机抽取，写明抽取原因）；按主管部门统计总分、
-    优秀占比和预算执行率分布。结果写入输出文件夹的 review.xlsx。
+    优秀占比和预算执行率分布。给出 --declared 时，每份自评表与年初的绩效目标申报表比对：指标值被改动、申报的指标
+    缺失或事后增加的都列为复核理由，未匹配的申报表和自评表列在“申报表对照”表中。结果写入输出文件夹的 review.xlsx。
 
-    示例：xlsx-eval review inbox/ -o out --sample 10% --seed 2026
+    示例：xlsx-eval review inbox/ -o out --sample 10% --seed 2026 --declared 申报表/
     """
     from .batch.inputs import expand_inputs
     from .batch.intake import ReviewRequest
@@ -240,15 +265,52 @@ def review(
             raise typer.Exit(EXIT_USAGE) from None
     rules_in_force = _load_rules(rules_spec)
     found = _inputs(inputs, expand_inputs, quiet or as_json)
-    batch = _batch(found, outdir, rules_in_force, jobs, quiet, as_json, review=ReviewRequest(sample, seed))
+    declared, unread = _read_declared(declared_items, jobs, quiet or as_json)
+    batch = _batch(
+        found,
+        outdir,
+        rules_in_force,
+        jobs,
+        quiet,
+        as_json,
+        review=ReviewRequest(sample, seed, unread),
+        declared=declared,
+    )
     if as_json and batch.reviewed is not None:
         document = {"workbook": str(batch.review) if batch.review else None, **batch.reviewed.to_dict()}
         typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
     if batch.review is not None:
         picked = f"，抽评 {len(batch.reviewed.sample)} 份" if batch.reviewed and batch.reviewed.sample else ""
         _err(f"复核清单：{batch.review}（{len(batch.results)} 份自评表{picked}）")
+    if batch.reviewed is not None and batch.reviewed.declared is not None:
+        matching = batch.reviewed.declared
+        alone = sum(m["declaration"] is None for m in matching.forms)
+        _err(
+            f"申报表对照：{len(matching.forms) - alone} 份自评表找到了绩效目标申报表，{alone} 份没有；"
+            f"{len(matching.unmatched)} 份申报表没有对应的自评表（见 review.xlsx 的“申报表对照”）"
+        )
     _err(_closing_line(batch))
     raise typer.Exit(max(_exit_code(batch.results), EXIT_ERRORS if batch.problems else EXIT_OK))
+
+
+def _read_declared(items: list[str] | None, jobs: int | None, quiet: bool):
+    """The --declared workbooks' 绩效目标申报表 (None when none were named), and the files that gave none, each said
+    on stderr."""
+    if not items:
+        return None, []
+    from .batch.inputs import expand_inputs
+    from .pipeline import read_declared
+
+    found = expand_inputs(items)
+    if not found.paths:
+        _err(f"没有找到绩效目标申报表：{' '.join(items)}（支持 .xlsx .xlsm .xls .ods .xml，可以是文件夹）")
+        raise typer.Exit(EXIT_USAGE)
+    declared, unread = read_declared(found.paths, jobs=_jobs(jobs))
+    for path, why in unread:
+        _err(f"✘ 申报表 {path.name}：{why}")
+    if not quiet:
+        _err(f"读取绩效目标申报表：{len(found.paths)} 个文件，共 {len(declared.declarations)} 份")
+    return declared, unread
 
 
 def _batch(found, outdir: Path, rules_in_force, jobs: int | None, quiet: bool, as_json: bool, **options):

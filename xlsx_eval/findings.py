@@ -49,7 +49,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     "MISSING_PROPOSED_SCORE": (Severity.WARNING, "定性指标未达成，需单位自行填报得分"),
     "NOT_APPLICABLE": (Severity.INFO, "指标不适用，总分已折算"),
     "DEVIATION_DEDUCTION": (Severity.WARNING, "指标偏离，按规则扣分"),
-    "TOTAL_CAPPED": (Severity.WARNING, "预算执行率偏低，总分按规则封顶"),
+    "TOTAL_CAPPED": (Severity.WARNING, "总分按评分规则封顶（执行率偏低，或预算调整未说明原因）"),
+    "TOTAL_DEDUCTED": (Severity.WARNING, "按评分规则扣减了总分"),
     # reconciliation (scoring.md §6)
     "EXECUTED_MISMATCH": (Severity.ERROR, "全年执行数与支出明细合计不符"),
     "OVER_BUDGET": (Severity.ERROR, "执行数超过预算数"),
@@ -81,6 +82,9 @@ CODES: dict[str, tuple[Severity, str]] = {
     "SATISFACTION_NO_SURVEY": (Severity.INFO, "满意度很高但没有说明调查方式"),
     "NO_COST_INDICATOR": (Severity.INFO, "没有设置成本指标"),
     "LOW_SCORE_NO_MEASURES": (Severity.WARNING, "总分偏低但没有填写问题和改进措施"),
+    "TARGET_CHANGED": (Severity.ERROR, "指标值与绩效目标申报表申报的不同"),
+    "INDICATOR_DROPPED": (Severity.WARNING, "申报的绩效指标在自评表中缺失"),
+    "INDICATOR_ADDED": (Severity.WARNING, "自评表中有申报时没有的绩效指标"),
 }
 
 

@@ -30,6 +30,7 @@ class Project:
     unit: str | None = None
     department: str | None = None
     name: str | None = None
+    code: str | None = None  # 项目编码, where the form has one (a national form may)
     manager: str | None = None
     contact: str | None = None
     phone: str | None = None
@@ -132,6 +133,42 @@ class MoneyRow:
 
 
 @dataclass
+class DeclaredIndicator:
+    """One indicator of a 绩效目标申报表: its 三级指标 and the 目标值 declared for it, in ``cell``."""
+
+    level1: str | None
+    level2: str | None
+    name: str
+    target: str | None
+    explanation: str | None
+    cell: str  # the 目标值's
+
+
+@dataclass
+class Declaration:
+    """One 项目支出绩效目标申报表 (review.md): a project's declared targets, from ``sheet`` of ``file``; ``cells``
+    by field (name, code, unit, department, …)."""
+
+    file: Path
+    sheet: str
+    name: str | None
+    code: str | None
+    unit: str | None
+    department: str | None
+    total_amount: float | None
+    year_amount: float | None
+    goals: str | None
+    long_goals: str | None
+    indicators: list[DeclaredIndicator]
+    cells: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None  # what keeps it from being matched or compared, in Chinese
+
+    def where(self, cell: str) -> str:
+        """A cell of this declaration as a person finds it: 申报表.xlsx!Sheet1!D12."""
+        return f"{self.file.name}!{self.sheet}!{cell}"
+
+
+@dataclass
 class Form:
     """What the reader took from one form (our whole workbook, or one national form's sheet), and the problems it
     met on the way."""
@@ -224,6 +261,8 @@ class Result:
     )  # {"name", "title", "digest", "grades"} of the rules that scored it
     report: Path | None = None  # the 自评报告 .docx written beside the scored copy (convert --report)
     claimed_total: float | None = None  # the 总分 the unit typed on a national form (not a formula's value)
+    #: the 绩效目标申报表 it was compared with: {"file", "sheet", "matched_by": "code" or "name"}; None: none
+    declaration: dict[str, str] | None = None
     # The failure may not recur (a worker killed or timed out, a full disk): an output folder's store does not
     # keep such a result for --changed-only. Not part of the JSON.
     transient: bool = False
@@ -251,6 +290,7 @@ class Result:
                 "unit": p.unit,
                 "department": p.department,
                 "name": p.name,
+                "code": p.code,
                 "contact": p.contact,
                 "email": p.email,
             }
@@ -273,6 +313,7 @@ class Result:
             "indicators": [s.to_dict(self.indicator_sheet) for s in self.indicators],
             "total": self.total,
             "claimed_total": self.claimed_total,
+            "declaration": self.declaration,
             "grade": self.grade,
             "findings": [x.to_dict() for x in self.findings],
             "rules": self.rules,

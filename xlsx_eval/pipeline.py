@@ -18,6 +18,7 @@ from .model import SHEET_INDICATORS, Form, Funds, Result
 from .read import read_forms
 from .report.word import ReportOptions, write_report
 from .score.claims import check_claims, check_funds_rows
+from .score.declared import Declared, compare
 from .score.reconcile import ledger_total, reconcile
 from .score.review import review
 from .score.rules import Rules
@@ -55,18 +56,39 @@ def process(
     stems: dict[Path, str] | None = None,
     done: Callable[[int, list[Result]], None] | None = None,
     report: ReportOptions | None = None,
+    declared: Declared | None = None,
 ) -> list[Result]:
     """Check (``outdir`` None) or convert each workbook on up to ``jobs`` worker processes; with ``report``,
-    a converted workbook also gets its 自评报告, ``<stem>.report.docx``, beside the scored copy.
+    a converted workbook also gets its 自评报告, ``<stem>.report.docx``, beside the scored copy; with ``declared``
+    (``read_declared``), each form is compared with its 绩效目标申报表.
 
     Each workbook gives a result per form it holds; they come in the order of ``paths``, whatever ``jobs``.
     ``done(index, results)`` is called with a file's results as it finishes. A file that crashes, hangs or
     exhausts its worker becomes one UNREADABLE_FILE result.
     """
     rules = rules or national()
-    tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report) for p in paths]
+    tasks = [(p, rules, outdir, (stems or {}).get(p, p.stem), report, declared) for p in paths]
     _import_before_forking(writing=outdir is not None, reporting=report is not None)
     return _run(_job, paths, tasks, rules, jobs, done)
+
+
+def read_declared(paths: list[Path], *, jobs: int = 1) -> tuple[Declared, list[tuple[Path, str]]]:
+    """The 绩效目标申报表 in these workbooks (each read in a worker, as the forms are), indexed for matching; and the
+    files that gave none, each with why in Chinese (unreadable, or no declaration in it)."""
+    from .read.declared import read_declarations
+
+    _import_before_forking(writing=False)
+    declarations, problems = [], []
+    for path, outcome in zip(paths, isolate.run_all(read_declarations, [(p,) for p in paths], jobs)):
+        if isinstance(outcome, list) and outcome:
+            declarations += outcome
+        elif isinstance(outcome, list):
+            problems.append(
+                (path, "文件中没有绩效目标申报表（标题含“绩效目标申报表”，或有项目名称和三级指标、目标值）")
+            )
+        else:
+            problems.append((path, _as_results(path, outcome, national())[0].findings[0].message))
+    return Declared.index(declarations), problems
 
 
 def _run(
@@ -167,10 +189,12 @@ def _import_before_forking(writing: bool, reporting: bool = False) -> None:
         import docxtpl  # noqa: F401
 
 
-def _job(path: Path, rules: Rules, outdir: Path | None, stem: str, report: ReportOptions | None) -> list[Result]:
+def _job(
+    path: Path, rules: Rules, outdir: Path | None, stem: str, report: ReportOptions | None, declared: Declared | None
+) -> list[Result]:
     if outdir is None:
-        return [result for _, result in _evaluate(path, rules)]
-    forms = _convert(path, rules, outdir, stem)
+        return [result for _, result in _evaluate(path, rules, declared)]
+    forms = _convert(path, rules, outdir, stem, declared)
     if report is not None:
         for wb, result in forms:
             if result.output is not None:
@@ -236,10 +260,12 @@ def _as_results(path: Path, outcome, rules: Rules) -> list[Result]:
     ]
 
 
-def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> list[tuple[Form, Result]]:
+def _convert(
+    path: Path, rules: Rules, outdir: Path, stem: str, declared: Declared | None = None
+) -> list[tuple[Form, Result]]:
     from .write.scored_copy import write_result
 
-    forms = _evaluate(path, rules)
+    forms = _evaluate(path, rules, declared)
     wb = forms[0][0]
     results = [result for _, result in forms]
     dest = outdir / f"{stem}.scored{OUTPUT_SUFFIX[wb.kind]}"
@@ -289,12 +315,12 @@ def _convert(path: Path, rules: Rules, outdir: Path, stem: str) -> list[tuple[Fo
     return forms
 
 
-def _evaluate(path: Path, rules: Rules) -> list[tuple[Form, Result]]:
-    """Each form of the workbook, read and scored."""
-    return [_score(wb, path, rules) for wb in read_forms(path)]
+def _evaluate(path: Path, rules: Rules, declared: Declared | None = None) -> list[tuple[Form, Result]]:
+    """Each form of the workbook, read and scored (and compared with its declaration, given ``declared``)."""
+    return [_score(wb, path, rules, declared) for wb in read_forms(path)]
 
 
-def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
+def _score(wb: Form, path: Path, rules: Rules, declared: Declared | None) -> tuple[Form, Result]:
     p = wb.project
     total = ledger_total(wb.payments)
     findings = list(wb.findings) + reconcile(wb, rules, total) + check_funds_rows(wb, rules)
@@ -338,6 +364,10 @@ def _score(wb: Form, path: Path, rules: Rules) -> tuple[Form, Result]:
         typed = [parse_number(c.value) for c in wb.claims if c.what == "total" and not c.formula]
         result.claimed_total = float(typed[0]) if typed and typed[0] is not None else None
         result.findings.extend(review(wb, result, rules))
+    if declared is not None and (match := declared.find(p)) is not None:
+        declaration, how = match
+        result.declaration = {"file": str(declaration.file), "sheet": declaration.sheet, "matched_by": how}
+        result.findings.extend(compare(wb, result, declaration, rules))
     result.findings = _formula_explains(result.findings)
     return wb, result
 

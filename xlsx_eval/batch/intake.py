@@ -14,6 +14,7 @@ from ..files import digest, fault
 from ..model import Result
 from ..pipeline import process
 from ..report.word import ReportOptions
+from ..score.declared import Declared
 from ..score.rules import Rules
 from ..score.rules_file import national
 from .inputs import REVIEW_NAME, SUMMARY_NAME, Inputs
@@ -40,10 +41,12 @@ class Batch:
 
 @dataclass(frozen=True)
 class ReviewRequest:
-    """xlsx-eval review's: the 抽评 sample ("N" forms or "P%", None: none) and the seed of its draw."""
+    """xlsx-eval review's: the 抽评 sample ("N" forms or "P%", None: none) and the seed of its draw; the --declared
+    files that gave no declaration, with why (listed in review.xlsx)."""
 
     sample: str | None
     seed: int
+    unread: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def convert_batch(
@@ -58,6 +61,7 @@ def convert_batch(
     pdf: bool = False,
     pdf_done: Callable[[Path], None] | None = None,
     review: ReviewRequest | None = None,
+    declared: Declared | None = None,
 ) -> Batch:
     """Score every input into ``outdir`` (with ``report``, each with its 自评报告; with ``pdf`` also as PDF),
     recording each result in the folder's store as it finishes; then write summary.xlsx of every result the
@@ -67,7 +71,8 @@ def convert_batch(
     input keeps the output names it was first given there. With ``changed_only``, inputs whose bytes, settings
     (rules, report) and recorded outputs are unchanged keep their result. ``done`` sees each result as it
     comes (reused ones first). Raises StoreError when the folder cannot be used or the store cannot record
-    (what finished before is kept). ``done`` gets a file's results, one per form.
+    (what finished before is kept). ``done`` gets a file's results, one per form. With ``declared`` (the
+    pipeline's read_declared), each form is compared with its 绩效目标申报表.
     """
     rules = rules or national()
     outdir = Path(outdir)
@@ -76,7 +81,7 @@ def convert_batch(
         outdir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(fault(exc, outdir) or f"无法创建输出文件夹 {outdir}（{exc.strerror or exc}）") from None
-    key = _settings_key(rules, report)
+    key = _settings_key(rules, report, declared)
     with Store.open(outdir, "convert") as store:
         store.ensure_writable()
         own = store.own_files()
@@ -102,7 +107,7 @@ def convert_batch(
             if done:
                 done(records[path])
 
-        process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report)
+        process(todo, rules, outdir, jobs=jobs, stems=stems, done=finished, report=report, declared=declared)
         batch = Batch([r for p in paths for r in records[p]], skipped, reused=len(paths) - len(todo))
         if pdf:
             batch.pdf_failed = _pdfs(store, paths, records, pdf_done)
@@ -114,7 +119,7 @@ def convert_batch(
         except Exception as exc:  # noqa: BLE001  (xlsxwriter wraps the OSError)
             batch.problems.append(fault(exc, summary) or f"汇总表 {summary} 无法写出（{exc}）")
         if review is not None:
-            batch.reviewed = build_review(batch.results, rules, review.sample, review.seed)
+            batch.reviewed = build_review(batch.results, rules, review.sample, review.seed, declared, review.unread)
             dest = store.folder_file("review", REVIEW_NAME)
             try:
                 write_review(batch.reviewed, dest)
@@ -169,14 +174,17 @@ def _refuse_inside(outdir: Path, folders: list[Path]) -> None:
 
 
 #: Raised whenever a change of xlsx-eval gives a file other results under the same rules (2: the review checks,
-#: claimed_total and project.department), so that --changed-only does not keep what an older version found.
-RESULTS_EDITION = 2
+#: claimed_total and project.department; 3: project.code, the declaration), so that --changed-only does not keep
+#: what an older version found.
+RESULTS_EDITION = 3
 
 
-def _settings_key(rules: Rules, report: ReportOptions | None) -> str:
-    """What, besides the input's bytes, an output depends on: the rules, what this version of xlsx-eval finds, and
-    whether and how reports are written."""
+def _settings_key(rules: Rules, report: ReportOptions | None, declared: Declared | None = None) -> str:
+    """What, besides the input's bytes, an output depends on: the rules, what this version of xlsx-eval finds,
+    whether and how reports are written, and the declarations it was compared with."""
     key = f"{rules.name}:{rules.digest}|edition:{RESULTS_EDITION}"  # before edition 2, keys named none
+    if declared is not None:
+        key += f"|declared:{declared.digest()}"
     if report is not None:
         key += f"|report:{digest(report.template) if report.template else 'default'}"
     return key

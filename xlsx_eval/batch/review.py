@@ -10,8 +10,10 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from ..score.declared import Declared
 from ..score.rules import Rules
 
 #: A finding's weight in a form's risk when it is not one of the review's checks (those have their own setting).
@@ -25,6 +27,8 @@ RATE_BUCKETS = (
     ("100%", 100, math.inf),
 )
 NO_DEPARTMENT = "（未填写主管部门）"
+NO_DECLARATION = "没有项目编码相同、或申请单位和项目名称都相同的绩效目标申报表"
+NO_SELF_EVALUATION = "没有项目编码相同、或申请单位和项目名称都相同的自评表"
 UNREAD = "（文件无法读取）"  # what a file that could not be read counts under: its department is unknown
 
 
@@ -58,12 +62,23 @@ class ReviewRow:
 
 
 @dataclass
+class Matching:
+    """申报表对照: each form and the 绩效目标申报表 it was compared with (or why none), and the declarations no form
+    matched, each with why. Every entry: file, sheet, unit, project, code; a form's: declaration ("文件!工作表",
+    None: none matched), matched_by ("code", "name"), why (when none matched)."""
+
+    forms: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]]
+
+
+@dataclass
 class Review:
     rows: list[ReviewRow]  # highest risk first
     sample: list[ReviewRow]  # the 抽评名单, in the order picked
     departments: list[dict[str, Any]]  # 分部门统计, one per 主管部门
     seed: int
     sample_asked: str | None = None  # --sample as given (None: no sample asked for)
+    declared: Matching | None = None  # None: no declarations were given
 
     def to_dict(self) -> dict[str, Any]:
         def row(r: ReviewRow) -> dict[str, Any]:
@@ -77,15 +92,64 @@ class Review:
             "departments": self.departments,
             "seed": self.seed,
             "sample_asked": self.sample_asked,
+            "declared": vars(self.declared) if self.declared else None,
         }
 
 
-def build_review(results: list[dict[str, Any]], rules: Rules, sample: str | None, seed: int) -> Review:
-    """The review of these results (one JSON result per form); ``sample``: "N" forms or "P%" of the scored ones."""
+def build_review(
+    results: list[dict[str, Any]],
+    rules: Rules,
+    sample: str | None,
+    seed: int,
+    declared: Declared | None = None,
+    unread: list[tuple[Path, str]] | None = None,
+) -> Review:
+    """The review of these results (one JSON result per form); ``sample``: "N" forms or "P%" of the scored ones;
+    ``declared``: the declarations they were compared with, and ``unread`` the --declared files that gave none."""
     rows = sorted(
         (_row(r, rules) for r in results), key=lambda x: (-x.risk, x.department, x.unit or "", x.project or "", x.file)
     )
-    return Review(rows, _sample(rows, sample, seed), departments(rows, rules.grades[0][1]), seed, sample)
+    matching = _matching(results, declared, unread or []) if declared is not None else None
+    return Review(rows, _sample(rows, sample, seed), departments(rows, rules.grades[0][1]), seed, sample, matching)
+
+
+def _matching(results: list[dict[str, Any]], declared: Declared, unread: list[tuple[Path, str]]) -> Matching:
+    forms = []
+    for r in results:
+        project = r.get("project")
+        if not project:
+            continue  # an unreadable file: it is on the 复核清单 as such
+        d = r.get("declaration")
+        forms.append(
+            {
+                "file": r["file"],
+                "sheet": r.get("sheet"),
+                "unit": project.get("unit"),
+                "project": project.get("name"),
+                "code": project.get("code"),
+                "declaration": f"{Path(d['file']).name}!{d['sheet']}" if d else None,
+                "matched_by": d["matched_by"] if d else None,
+                "why": None if d else NO_DECLARATION,
+            }
+        )
+    used = {(d["file"], d["sheet"]) for r in results if (d := r.get("declaration"))}
+    unmatched = [
+        {
+            "file": str(d.file),
+            "sheet": d.sheet,
+            "unit": d.unit,
+            "project": d.name,
+            "code": d.code,
+            "why": d.problem or declared.ambiguous.get((str(d.file), d.sheet)) or NO_SELF_EVALUATION,
+        }
+        for d in declared.declarations
+        if (str(d.file), d.sheet) not in used
+    ]
+    unmatched += [
+        {"file": str(path), "sheet": None, "unit": None, "project": None, "code": None, "why": why}
+        for path, why in unread
+    ]
+    return Matching(forms, unmatched)
 
 
 def sample_size(spec: str, scored: int) -> int:

@@ -1,5 +1,6 @@
-"""OUTDIR/review.xlsx (review.md): 复核清单, 抽评名单 and 分部门统计 with its chart. Everything that came from a
-workbook is written as a string: never a formula; the only links are ours, to the scored copies' cells."""
+"""OUTDIR/review.xlsx (review.md): 复核清单, 抽评名单 and 分部门统计 with its chart; with --declared, 申报表对照 (which
+绩效目标申报表 each form was compared with, and what matched nothing). Everything that came from a workbook is
+written as a string: never a formula; the only links are ours, to the scored copies' cells."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 from ..files import atomic_path
 from ..findings import SEVERITY_LABELS
-from .review import RATE_BUCKETS, Review, ReviewRow
+from .review import RATE_BUCKETS, Matching, Review, ReviewRow
 from .summary import GRID, HEADER_FILL, display_width, escaped_link, landscape
 
 REASONS_WIDTH = 90  # characters of 复核要点, every reason a line
@@ -46,6 +47,8 @@ def write_review(review: Review, dest: Path) -> None:
         _review_list(wb, f, review.rows, dest.parent)
         _sample_list(wb, f, review, dest.parent)
         _departments(wb, f, review)
+        if review.declared is not None:
+            _declared(wb, f, review.declared)
         wb.close()
 
 
@@ -212,3 +215,27 @@ def _departments(wb, f, review: Review) -> None:
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 360})
     ws.insert_chart(count + 2, 0, chart)
+
+
+MATCHED_BY = {"code": "项目编码", "name": "申请单位和项目名称"}
+
+
+def _declared(wb, f, matching: Matching) -> None:
+    """Each form and its declaration (or why it has none), then the declarations that no form matched."""
+    ws = wb.add_worksheet("申报表对照")
+    names = ["类别", "单位名称", "项目名称", "项目编码", "文件", "工作表", "对应的绩效目标申报表", "匹配依据或原因"]
+    _header(ws, f, names, [16, 22, 26, 18, 20, 14, 30, 50])
+    rows = [
+        (
+            "自评表" if m["declaration"] else "自评表（未匹配）",
+            m,
+            m["declaration"],
+            MATCHED_BY.get(m["matched_by"]) or m["why"],
+        )
+        for m in matching.forms
+    ] + [("申报表（未匹配）", m, None, m["why"]) for m in matching.unmatched]
+    for i, (kind, m, declaration, why) in enumerate(rows, start=1):
+        values = [kind, m["unit"], m["project"], m["code"], Path(m["file"]).name, m["sheet"], declaration, why]
+        for col, value in enumerate(values):
+            _write(ws, i, col, value, f["wrap" if col == len(values) - 1 else "text"])
+    ws.autofilter(0, 0, max(len(rows), 1), len(names) - 1)

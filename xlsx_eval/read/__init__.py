@@ -1,6 +1,6 @@
 """Reading: a file is looked at (``sniff``), the sheets its layout needs are loaded (``grid``), and the layout's
 reader takes the forms out of them: ``workbook`` for ours (one form, the whole workbook), ``national`` for each
-sheet that holds a national 项目支出绩效自评表.
+sheet that holds a national 项目支出绩效自评表. ``declared`` reads the 绩效目标申报表 the review compares them with.
 
 Nothing here raises for a user's bad file except UnreadableWorkbook, with a Chinese message.
 """
@@ -13,6 +13,7 @@ from ..errors import UnreadableWorkbook
 from ..findings import Finding, finding
 from ..model import SHEET_RESULT, Form
 from ..values import quoted
+from .declared import holds_declaration
 from .grid import load_grids
 from .national import holds_form, label_index, read_national
 from .sniff import sniff
@@ -40,6 +41,7 @@ def read_forms(path: Path) -> list[Form]:
     scored = sniffed.scored_sheet
     if not is_ours(all_sheets):
         indexes = {name: label_index(grid) for name, grid in grids.items()}
+        declared = [name for name, grid in grids.items() if holds_declaration(grid, indexes[name])]
         forms = [
             read_national(
                 path,
@@ -51,10 +53,15 @@ def read_forms(path: Path) -> list[Form]:
                 [f for f in findings if f.sheet in ("", name)],
             )
             for name, grid in grids.items()
-            if holds_form(grid, indexes[name])
+            if name not in declared and holds_form(grid, indexes[name])
         ]
         if forms:
             return forms
+        if declared:
+            raise UnreadableWorkbook(
+                f"这是绩效目标申报表（工作表“{quoted(declared[0])}”），不是绩效自评表；"
+                f"复核时请把申报表放在 --declared 之后，如 xlsx-eval review 自评表/ -o out --declared 申报表/"
+            )
     ours = plan(all_sheets)[0]
     return [read_ours(path, sniffed.kind, all_sheets, {n: g for n, g in grids.items() if n in ours}, scored, findings)]
 

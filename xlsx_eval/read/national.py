@@ -9,6 +9,7 @@ A part that is missing is a finding on the cell where it was expected; what is t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -199,14 +200,15 @@ def _read_title(grid: Grid, project: Project) -> None:
                 return
 
 
-def _right_of(grid: Grid, r: int, c: int) -> tuple[Any, int]:
-    """The first filled cell right of (r, c) before the next label, and its column (c + 1 when none)."""
+def right_of(grid: Grid, r: int, c: int, labels: Collection[str] = LABELS) -> tuple[Any, int]:
+    """The first filled cell right of (r, c) before the next of ``labels`` (keys), and its column (c + 1 when
+    none)."""
     row = grid.rows[r]
     for col in range(c + 1, len(row)):
         v = grid.value(r, col)
         if v is None:
             continue
-        if v.__class__ is str and national_key(v) in LABELS:
+        if v.__class__ is str and national_key(v) in labels:
             break
         return v, col
     return None, c + 1
@@ -217,14 +219,16 @@ def _read_labels(grid: Grid, index: dict[str, list[tuple[int, int]]], project: P
         if key not in index or label.field in project.cells:
             continue
         r, c = index[key][0]
-        value, col = _right_of(grid, r, c)
+        value, col = right_of(grid, r, c)
         project.cells[label.field] = ref(r, col)
         shown = text(value)
-        if shown is None or label.field == "code":
-            continue
-        if label.field in ("unit", "department"):
-            shown = _CODE.sub("", shown) or shown  # [105]教育部, 105210-北京大学
-        setattr(project, label.field, shown)
+        if shown is not None:
+            setattr(project, label.field, without_code(shown) if label.field in ("unit", "department") else shown)
+
+
+def without_code(name: str) -> str:
+    """A unit or department without the budget code written before it: [105]教育部, 105210-北京大学."""
+    return _CODE.sub("", name) or name
 
 
 def _missing_name(project: Project) -> str:
@@ -395,7 +399,7 @@ def _read_goals(grid: Grid, index: dict[str, list[tuple[int, int]]], project: Pr
         if below is not None and not (below.__class__ is str and national_key(below) in LABELS):
             value, cell = below, ref(r + 1, c)
         else:
-            value, col = _right_of(grid, r, c)
+            value, col = right_of(grid, r, c)
             cell = ref(r, col)
         project.cells[label.field] = cell
         setattr(project, label.field, text(value))
@@ -533,7 +537,7 @@ def _read_narrative(grid: Grid, index: dict[str, list[tuple[int, int]]], end: in
     remarks = []
     spots = sorted((r, c, NARRATIVES[k]) for k in NARRATIVES for r, c in index.get(k, ()) if r >= end)
     for r, c, label in spots:
-        value, _ = _right_of(grid, r, c)
+        value, _ = right_of(grid, r, c)
         shown = text(value)
         if shown is not None and shown not in DASHES:
             remarks.append(Remark(label.field if label.field in ("问题", "措施") else None, shown))

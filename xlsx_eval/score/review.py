@@ -232,8 +232,13 @@ def _satisfaction_without_survey(wb: Form, result: Result, rules: Rules) -> list
     return found
 
 
+def has_cost_indicator(wb: Form) -> bool:
+    """Whether some indicator stands under a 成本指标 (also what a rules file's no_cost_deduction goes by)."""
+    return any("成本" in (ind.level2 or "") for ind in wb.indicators)
+
+
 def _no_cost_indicator(wb: Form, result: Result, rules: Rules) -> list[Finding]:
-    if rules.check("NO_COST_INDICATOR") is None or any("成本" in (ind.level2 or "") for ind in wb.indicators):
+    if rules.check("NO_COST_INDICATOR") is None or has_cost_indicator(wb):
         return []
     return [
         finding(
@@ -256,16 +261,25 @@ def _low_score_without_measures(wb: Form, result: Result, rules: Rules) -> list[
     if check is None or result.total is None:
         return []
     assert check.threshold is not None
-    if to_decimal(result.total) >= check.threshold or any(
-        _is_measure(wb, r.kind) and r.text.strip() for r in wb.remarks
-    ):
+    if to_decimal(result.total) >= check.threshold:
         return []
+    written = [r for r in wb.remarks if _is_measure(wb, r.kind) and r.text.strip()]
+    if rules.measures_required == "both" and written:
+        kinds = {r.kind for r in written}
+        missing = [k for k in ("问题", "措施") if k not in kinds and None not in kinds]  # None: ours, either
+        if not missing:
+            return []
+        said = "存在的问题" if missing == ["问题"] else "改进措施"
+    elif written:
+        return []
+    else:
+        said = "存在的问题和改进措施"
     return [
         finding(
             "LOW_SCORE_NO_MEASURES",
             wb.form_sheet or wb.sheet(SHEET_PROBLEMS),
             "",
-            f"总分 {plain(to_decimal(result.total))} 低于 {plain(check.threshold)} 分，但没有填写存在的问题和改进措施；"
+            f"总分 {plain(to_decimal(result.total))} 低于 {plain(check.threshold)} 分，但没有填写{said}；"
             f"请写明未完成目标的原因和下一步的改进措施",
         )
     ]

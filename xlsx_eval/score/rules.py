@@ -92,6 +92,9 @@ REVIEW_CHECKS: dict[str, tuple[ReviewCheck, str | None]] = {
         ReviewCheck(True, Decimal("80"), Decimal("1")),
         "总分低于此数、而没有填写问题或措施时提示",
     ),
+    "TARGET_CHANGED": (ReviewCheck(True, None, Decimal("3")), None),
+    "INDICATOR_DROPPED": (ReviewCheck(True, None, Decimal("1")), None),
+    "INDICATOR_ADDED": (ReviewCheck(True, None, Decimal("1")), None),
 }
 
 
@@ -127,6 +130,10 @@ class Rules:
     reason_ratio: Decimal = Decimal("0")
     #: the highest total of a form whose budget changed by BUDGET_ADJUSTED's threshold with no reason given; 0: none.
     adjusted_budget_cap: Decimal = Decimal("0")
+    #: what a total below LOW_SCORE_NO_MEASURES' threshold must have written: "any" (问题 or 措施) or "both".
+    measures_required: str = "any"
+    #: points a form without any 成本指标 loses from its total; 0: none.
+    no_cost_deduction: Decimal = Decimal("0")
     #: |A − T| within this counts as met for an "=" indicator.
     equal_tolerance: Decimal = Decimal("0")
     #: A ≥ this × T on a "≥" indicator is flagged OVERACHIEVED.

@@ -75,6 +75,16 @@ SETTINGS: dict[tuple[str, str], tuple[str, str, str]] = {
         "number",
         "全年预算数较年初预算数的调整达到 [review.BUDGET_ADJUSTED] 的阈值、且未说明原因时，总分最高为此数；0 表示不封顶",
     ),
+    ("scoring", "measures"): (
+        "measures_required",
+        "choice:any|both",
+        "总分低于 [review.LOW_SCORE_NO_MEASURES] 的阈值时：any 为写明问题或措施之一即可；both 为问题和措施都须写明",
+    ),
+    ("scoring", "no_cost_deduction"): (
+        "no_cost_deduction",
+        "number",
+        "没有成本指标的自评表，总分扣减此分数（扣至 0 为止）；0 表示不扣",
+    ),
     ("scoring", "weight_total"): ("weight_total", "number", "各项分值（含预算执行率分值）应有的合计"),
     ("scoring", "not_applicable"): ("not_applicable_words", "words", "表示指标不适用的说法"),
     ("grades", "bands"): ("grades", "grades", "等级：[[总分下限, 等级名称], …]，从高到低，最后一档下限为 0"),

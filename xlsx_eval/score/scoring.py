@@ -22,11 +22,12 @@ from ..values import (
     split_comparison,
     to_decimal,
 )
-from .review import unexplained_adjustment
+from .review import has_cost_indicator, unexplained_adjustment
 from .rules import Level, Rules
 
 QUALITATIVE = "定性"
-_NATURES = {
+#: 指标性质 as written → the comparison it means (or 定性).
+NATURES = {
     "≥": "≥",
     ">=": "≥",
     ">": "≥",
@@ -89,6 +90,18 @@ def score_workbook(wb: Form, rules: Rules) -> Scores:
     else:
         total = got
     total = half_up(total, rules.score_decimals)
+    if rules.no_cost_deduction and wb.indicators and not has_cost_indicator(wb):
+        lost = min(rules.no_cost_deduction, total)
+        findings.append(
+            finding(
+                "TOTAL_DEDUCTED",
+                sheet,
+                wb.indicator_header.get("level2", ""),
+                f"绩效指标中没有成本指标，按评分规则总分扣减{plain(lost)}分（{plain(total)} → {plain(total - lost)}）；"
+                "请设置成本指标（如“≤预算数”“单位成本≤…元”）",
+            )
+        )
+        total -= lost
     info = wb.sheet(SHEET_INFO)
     cap = min((highest for below, highest in rules.total_caps if rate < below), default=None)
     total = _capped(total, cap, findings, info, project.cells.get("executed", ""), f"预算执行率{plain(rate)}%")
@@ -224,7 +237,7 @@ def _nature(ind: Indicator, sheet: str, findings: list[Finding]) -> str | None:
         return None
     target = parse_target(target_text)
     if ind.nature is not None:
-        nature = _NATURES.get(canon(ind.nature))
+        nature = NATURES.get(canon(ind.nature))
         if nature is None:
             findings.append(
                 finding(
