@@ -113,7 +113,9 @@ def _lay_out(ws: Worksheet, d: Declaration) -> None:
         for col, value, level in (("A", level1, 0), ("B", level2, 1)):
             if i == 0 or d.indicators[i - 1][: level + 1] != (level1, level2)[: level + 1]:
                 end = i
-                while end + 1 < len(d.indicators) and d.indicators[end + 1][: level + 1] == (level1, level2)[: level + 1]:
+                while (
+                    end + 1 < len(d.indicators) and d.indicators[end + 1][: level + 1] == (level1, level2)[: level + 1]
+                ):
                     end += 1
                 _put(ws, f"{col}{r}", value, f"{col}{row + end}" if end > i else None)
         _put(ws, f"C{r}", name, f"E{r}")
