@@ -219,3 +219,36 @@ def test_a_national_forms_conclusion_is_not_a_measure(tmp_path):
     conclusion_only = dataclasses.replace(SEED, narrative=(SEED.narrative[0],))
     [r] = evaluate(write_xlsx(tmp_path / "结论.xlsx", conclusion_only), strict)
     assert ("LOW_SCORE_NO_MEASURES", "项目支出绩效自评表", "") in review(r)
+
+
+def test_ningxia_asks_both_problems_and_measures_below_80(tmp_path):
+    from national_forms import SEED, changed, write_xlsx
+
+    ningxia = load_rules("ningxia")
+    # 保证系统7*24小时运行 (20 points) at 0% of its ≥100%: 0 points, 9.4 + 70 = 79.4, below 80
+    failed = changed(SEED.indicators, 2, actual="0%", claimed=0)
+    problems_only = dataclasses.replace(SEED, indicators=failed, narrative=SEED.narrative[:2])  # 自评结论, 存在问题
+    [r] = evaluate(write_xlsx(tmp_path / "问题.xlsx", problems_only), ningxia)
+    assert r.total == 79.4
+    assert ("LOW_SCORE_NO_MEASURES", "项目支出绩效自评表", "") in review(r)
+    assert "总分 79.4 低于 80 分，但没有填写改进措施" in message(r, "LOW_SCORE_NO_MEASURES")
+    # the national rules take either one
+    [r] = evaluate(write_xlsx(tmp_path / "问题.xlsx", problems_only))
+    assert "LOW_SCORE_NO_MEASURES" not in [c for c, _, _ in review(r)]
+    # both written: nothing to ask
+    [r] = evaluate(write_xlsx(tmp_path / "全.xlsx", dataclasses.replace(SEED, indicators=failed)), ningxia)
+    assert "LOW_SCORE_NO_MEASURES" not in [c for c, _, _ in review(r)]
+
+
+def test_shanxi_takes_5_points_from_a_form_without_a_cost_indicator(build):
+    shanxi = load_rules("shanxi")
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[0][1] = "数量指标"  # the seed's one 成本指标 (经费严格控制在预算内) filed as 数量
+    [r] = evaluate(build(indicators=rows), shanxi)
+    assert (r.total, r.grade) == (94.4, "优秀")  # 99.4 − 5
+    assert ("TOTAL_DEDUCTED", "绩效指标", "B1") in [(f.code, f.sheet, f.cell) for f in r.findings]
+    assert "没有成本指标，按评分规则总分扣减5分（99.4 → 94.4）" in message(r, "TOTAL_DEDUCTED")
+    [r] = evaluate(build(indicators=rows))  # national: only the review's note
+    assert r.total == 99.4 and "NO_COST_INDICATOR" in [c for c, _, _ in review(r)]
+    [r] = evaluate(build(), shanxi)  # with its 成本指标: nothing taken
+    assert r.total == 99.4 and "TOTAL_DEDUCTED" not in [f.code for f in r.findings]
