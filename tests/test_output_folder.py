@@ -288,10 +288,10 @@ def test_a_file_that_timed_out_or_was_missing_is_tried_again(tmp_path, monkeypat
     hang_once.touch()
     evaluate = pipeline._evaluate
 
-    def slow_once(path, rules):  # runs in the forked worker: the marker file says whether to hang
+    def slow_once(path, rules, declared=None):  # runs in the forked worker: the marker file says whether to hang
         if path.name == "慢.xlsx" and hang_once.exists():
             time.sleep(30)
-        return evaluate(path, rules)
+        return evaluate(path, rules, declared)
 
     run_all = isolate.run_all
     monkeypatch.setattr(pipeline, "_evaluate", slow_once)
