@@ -130,11 +130,10 @@ def _indicators(grid: Grid, header: tuple[int, dict[str, int]]) -> list[Declared
         first = text(grid.value(r, 0))
         if first is not None and national_key(first) in (PROJECT.keys() | GOAL_LABELS.keys()):
             break  # another block of the form below the table
-        for level in groups:
-            if shown.get(level):
-                groups[level] = shown[level]
-                if level == "level1":
-                    groups["level2"] = None if not shown.get("level2") else shown["level2"]
+        if shown.get("level1") and shown["level1"] != groups["level1"]:
+            groups = {"level1": shown["level1"], "level2": None}
+        if shown.get("level2"):
+            groups["level2"] = shown["level2"]
         name = shown.get("name")
         if not name or (canon(name).rstrip(":") in _PLACEHOLDER_NAMES and not shown.get("target")):
             continue
