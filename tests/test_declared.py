@@ -187,6 +187,12 @@ def test_each_check_can_be_switched_off(tmp_path):
     assert declared_findings(result) == []
 
 
+def test_a_self_evaluation_that_mentions_the_declaration_is_still_one(tmp_path):
+    form = dataclasses.replace(SEED, year_row="（2020年度）年度指标值须与绩效目标申报表")
+    [result] = xlsx_eval.evaluate(write_xlsx(tmp_path / "自评.xlsx", form))
+    assert result.scored and result.total == 99.4
+
+
 def test_a_declaration_given_as_a_self_evaluation_says_so(tmp_path):
     path = write_declarations(tmp_path / "申报表.xlsx", Declaration())
     [result] = xlsx_eval.evaluate(path)

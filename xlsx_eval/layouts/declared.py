@@ -8,8 +8,9 @@ import re
 
 from . import Label
 
-#: The title: 项目支出绩效目标申报表, 二级项目支出绩效目标申报表, 2020年度…绩效目标申报表.
-TITLE = re.compile(r"绩效目标申报表")
+#: The title (as ``national_key`` leaves it: a trailing （2020年度） aside): 项目支出绩效目标申报表,
+#: 二级项目支出绩效目标申报表, 2020年度…绩效目标申报表.
+TITLE = re.compile(r"绩效目标申报表$")
 
 #: Label / value rows: the value stands to the right of its label.
 PROJECT_LABELS = (

@@ -1,8 +1,8 @@
 """Read the 项目支出绩效目标申报表 of a workbook (review.md): one project a sheet, many sheets a workbook, every part
 found by its label (``layouts.declared``) as on the self-evaluation forms.
 
-A sheet holds a declaration when its title says 绩效目标申报表, or when it has a 项目名称 and an indicator table with
-三级指标 and 目标值 but no 实际完成值 (that is a self-evaluation). What a declaration lacks is its ``problem``: it is
+A sheet holds a declaration when it has no 实际完成值 (that is a self-evaluation) and either a title that ends in
+绩效目标申报表 or a 项目名称 and an indicator table with 三级指标 and 目标值. What a declaration lacks is its ``problem``: it is
 listed, never matched by guesswork.
 """
 
@@ -48,12 +48,15 @@ def read_declarations(path: Path) -> list[Declaration]:
 
 
 def holds_declaration(grid: Grid, index: dict[str, list[tuple[int, int]]]) -> bool:
-    """Whether a sheet (its ``label_index``) holds a 绩效目标申报表."""
+    """Whether a sheet (its ``label_index``) holds a 绩效目标申报表: never one with a 实际完成值 column (a
+    self-evaluation, which may well mention the 申报表 in a note)."""
+    if ACTUAL & set(index):
+        return False
     if _title(grid) is not None:
         return True
     fields = {HEADERS[k].field for k in index if k in HEADERS}
     named = any(PROJECT[k].field == "name" for k in index if k in PROJECT)
-    return named and {"name", "target"} <= fields and not ACTUAL & set(index)
+    return named and {"name", "target"} <= fields
 
 
 def _every_sheet(names: list[str]) -> tuple[set[str], set[str]]:
@@ -63,7 +66,7 @@ def _every_sheet(names: list[str]) -> tuple[set[str], set[str]]:
 def _title(grid: Grid) -> str | None:
     for row in grid.rows[:6]:
         for v in row:
-            if v.__class__ is str and TITLE.search(canon(v)):
+            if v.__class__ is str and len(v) <= 60 and TITLE.search(national_key(v)):
                 return v
     return None
 
