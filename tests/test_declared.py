@@ -252,3 +252,49 @@ def test_changed_declarations_are_not_answered_from_the_store(tmp_path):
     assert "TARGET_CHANGED" in first.stdout
     again = runner.invoke(app, ["convert", str(inbox), "-o", str(out), "--json", "--changed-only"])
     assert "TARGET_CHANGED" not in again.stdout  # not compared this time: not the stored result
+
+
+def test_a_dash_is_no_code_and_filler_rows_are_no_indicators(tmp_path):
+    filler = (
+        ("产出指标", "数量指标", "……", None),
+        ("产出指标", "数量指标", "指标4", None),
+        ("效益指标", None, "/", "/"),
+    )
+    write_declarations(
+        tmp_path / "申报表.xlsx",
+        Declaration(code="—", indicators=SEED_DECLARED + filler),
+        Declaration(name="机关食堂改造", code="—", sheet="第二张"),
+    )
+    declared, _ = read_declared([tmp_path / "申报表.xlsx"])
+    assert not declared.by_code and not declared.ambiguous
+    [result] = process([write_xlsx(tmp_path / "自评.xlsx", dataclasses.replace(SEED, code="—"))], declared=declared)
+    assert result.declaration["matched_by"] == "name" and result.declaration["sheet"] == "绩效目标申报表"
+    assert declared_findings(result) == []  # the filler rows were not declared indicators
+
+
+def test_a_name_declared_twice_pairs_in_order(tmp_path):
+    twice = (
+        ("满意度指标", "服务对象满意度指标", "满意度", "≥90%"),
+        ("满意度指标", "社会公众满意度指标", "满意度", "≥95%"),
+    )
+    write_declarations(tmp_path / "申报表.xlsx", Declaration(indicators=SEED_DECLARED[:7] + twice))
+    indicators = SEED.indicators[:7] + tuple(
+        Ind("满意度指标", level2, "满意度", target, "98%", weight, claimed=weight)
+        for (_, level2, _, target), weight in zip(twice, (3, 2), strict=True)
+    )
+    form = write_xlsx(tmp_path / "自评.xlsx", dataclasses.replace(SEED, indicators=indicators))
+    declared, _ = read_declared([tmp_path / "申报表.xlsx"])
+    [result] = process([form], declared=declared)
+    assert declared_findings(result) == []
+
+
+def test_an_empty_indicator_table_is_a_problem_not_a_declaration_of_nothing(tmp_path):
+    [d] = read_declarations(write_declarations(tmp_path / "申报表.xlsx", Declaration(indicators=())))
+    assert d.problem == "绩效指标表（表头在第8行）中没有填写任何指标"
+
+
+def test_a_deduction_below_zero_is_refused(tmp_path):
+    from xlsx_eval.errors import RulesError
+
+    with pytest.raises(RulesError, match="第 2 行：“no_cost_deduction”应为不小于 0 的数"):
+        parse_rules("[scoring]\nno_cost_deduction = -5\n")

@@ -8,6 +8,7 @@ listed, never matched by guesswork.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,8 @@ HEADERS = lookup(INDICATOR_COLUMNS, national_key)
 LABELS = {*PROJECT, *GOAL_LABELS, *HEADERS}
 #: The self-evaluation's own column: a sheet with it is a 自评表, not a declaration.
 ACTUAL = {k for label in SELF_EVALUATION_COLUMNS if label.field == "actual" for k in label.keys(national_key)}
-_PLACEHOLDER_NAMES = ("指标1", "指标2", "指标3", "……", "…")
+#: A row the form prints for the unit to fill (指标1：, ……) or fills to have something there (/, 无).
+_FILLER = re.compile(r"^(指标\d*[:：]?|[…。.·、/\\\-—_]+|无)$")
 
 
 def read_declarations(path: Path) -> list[Declaration]:
@@ -93,7 +95,8 @@ def _read(path: Path, grid: Grid, index: dict[str, list[tuple[int, int]]]) -> De
             r, c = index[key][0]
             value, col = right_of(grid, r, c, LABELS)
             if value is None and r + 1 < len(grid.rows):
-                value, col = grid.value(r + 1, c), c
+                below = grid.value(r + 1, c)
+                value, col = (None if below.__class__ is str and national_key(below) in LABELS else below), c
                 r += 1
             cells[label.field] = ref(r, col)
             values[label.field] = text(value)
@@ -104,6 +107,8 @@ def _read(path: Path, grid: Grid, index: dict[str, list[tuple[int, int]]]) -> De
         problem = "没有找到绩效指标表（表头应有“三级指标”和“目标值”）"
     else:
         indicators = _indicators(grid, header)
+        if not indicators:
+            problem = f"绩效指标表（表头在第{header[0] + 1}行）中没有填写任何指标"
     if not values.get("name"):
         problem = f"没有填写项目名称（{cells['name']}）" if "name" in cells else "没有“项目名称”一栏"
     return Declaration(
@@ -138,8 +143,8 @@ def _indicators(grid: Grid, header: tuple[int, dict[str, int]]) -> list[Declared
         if shown.get("level2"):
             groups["level2"] = shown["level2"]
         name = shown.get("name")
-        if not name or (canon(name).rstrip(":") in _PLACEHOLDER_NAMES and not shown.get("target")):
-            continue
+        if not name or _FILLER.match(canon(name)) or national_key(name) in HEADERS:
+            continue  # a filler row, or the header repeated on the next page
         found.append(
             DeclaredIndicator(
                 groups["level1"], groups["level2"], name, shown.get("target"), shown.get("explanation"),

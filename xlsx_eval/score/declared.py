@@ -42,9 +42,9 @@ class Declared:
         names: dict[tuple[str, str], list[Declaration]] = {}
         for d in declarations:
             if d.problem is None:
-                if d.code:
+                if match_key(d.code):  # a dash or a slash is no code
                     codes.setdefault(match_key(d.code), []).append(d)
-                if d.unit:
+                if match_key(d.unit) and match_key(d.name):
                     names.setdefault((match_key(d.unit), match_key(d.name)), []).append(d)
         for key, same in codes.items():
             if len(same) == 1:
@@ -54,7 +54,7 @@ class Declared:
         for pair, same in names.items():
             if len(same) == 1:
                 found.by_name[pair] = same[0]
-            elif not any(d.code for d in same):  # with codes they are told apart by them
+            elif not all(match_key(d.code) for d in same):  # only codes tell them apart: those without are ambiguous
                 found._ambiguous(same, f"与另外 {len(same) - 1} 份申报表的申请单位和项目名称相同，又都没有项目编码")
         return found
 
@@ -65,12 +65,12 @@ class Declared:
     def find(self, project: Project) -> tuple[Declaration, str] | None:
         """The declaration of a self-evaluation's project and how it was matched ("code" or "name"); None when none
         matches."""
-        if project.code and (d := self.by_code.get(match_key(project.code))) is not None:
+        code = match_key(project.code)
+        if code and (d := self.by_code.get(code)) is not None:
             return d, "code"
-        if project.unit and project.name:
-            d = self.by_name.get((match_key(project.unit), match_key(project.name)))
-            if d is not None and not (d.code and project.code):  # two codes that differ: two projects
-                return d, "name"
+        d = self.by_name.get((match_key(project.unit), match_key(project.name)))
+        if d is not None and not (match_key(d.code) and code):  # two codes that differ: two projects
+            return d, "name"
         return None
 
     def digest(self) -> str:
@@ -86,17 +86,17 @@ class Declared:
 def compare(wb: Form, result: Result, declaration: Declaration, rules: Rules) -> list[Finding]:
     """TARGET_CHANGED, INDICATOR_DROPPED and INDICATOR_ADDED of a form against its declaration (each when switched
     on in the rules)."""
-    declared: dict[str, DeclaredIndicator] = {}
+    declared: dict[str, list[DeclaredIndicator]] = {}  # a name declared twice (满意度 under two 二级) pairs in order
     for d in declaration.indicators:
-        declared.setdefault(match_key(d.name), d)
-    own = {match_key(ind.name) for ind in wb.indicators if ind.name}
+        declared.setdefault(match_key(d.name), []).append(d)
     sheet = result.indicator_sheet
     source = f"{declaration.file.name}!{declaration.sheet}"
     found = []
     for ind in wb.indicators:
         if not ind.name:
             continue
-        was = declared.get(match_key(ind.name))
+        same = declared.get(match_key(ind.name))
+        was = same.pop(0) if same else None
         if was is None:
             if rules.check("INDICATOR_ADDED"):
                 found.append(
@@ -119,18 +119,17 @@ def compare(wb: Form, result: Result, declaration: Declaration, rules: Rules) ->
                 )
             )
     if rules.check("INDICATOR_DROPPED"):
-        for key, d in declared.items():
-            if key not in own:
-                target = f"，目标值“{quoted(d.target)}”" if d.target else ""
-                found.append(
-                    finding(
-                        "INDICATOR_DROPPED",
-                        sheet,
-                        wb.indicator_header.get("name", ""),
-                        f"绩效目标申报表申报的三级指标“{quoted(d.name)}”（{declaration.where(d.cell)}{target}）"
-                        "在自评表中没有；请补上该指标，填写实际完成值并评分",
-                    )
+        for d in (d for left in declared.values() for d in left):  # what no indicator of the form took
+            target = f"，目标值“{quoted(d.target)}”" if d.target else ""
+            found.append(
+                finding(
+                    "INDICATOR_DROPPED",
+                    sheet,
+                    wb.indicator_header.get("name", ""),
+                    f"绩效目标申报表申报的三级指标“{quoted(d.name)}”（{declaration.where(d.cell)}{target}）"
+                    "在自评表中没有；请补上该指标，填写实际完成值并评分",
                 )
+            )
     return found
 
 

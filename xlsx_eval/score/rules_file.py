@@ -300,6 +300,12 @@ def _check_order(rules: Rules, where: str, lines: dict) -> None:
     descending(rules.grades, "grades", "bands", "总分下限")
     if rules.grades[-1][0] != 0:
         raise RulesError(f"{_at(where, lines, 'grades', 'bands')}：最后一个等级的总分下限应为 0，使每个总分都有等级")
+    for key, value in (
+        ("no_cost_deduction", rules.no_cost_deduction),
+        ("adjusted_budget_cap", rules.adjusted_budget_cap),
+    ):
+        if not value.is_finite() or value < 0:
+            raise RulesError(f"{_at(where, lines, 'scoring', key)}：“{key}”应为不小于 0 的数")
     if any(not 0 <= share <= 1 for _, share in rules.execution_tiers):
         raise RulesError(f"{_at(where, lines, 'execution', 'tiers')}：“tiers”中得分比例应在 0 到 1 之间")
 
