@@ -31,22 +31,21 @@ def to_frame(results: Iterable[Result | dict[str, Any]], findings: bool = False)
 
     dicts = [r.to_dict() if hasattr(r, "to_dict") else r for r in results]
     if findings:
-        rows = [
-            {
+        rows = []
+        for r in dicts:
+            project = r.get("project") or {}
+            form = {
                 "file": r["file"],
                 "sheet": r.get("sheet"),
-                "unit": (r.get("project") or {}).get("unit"),
-                "department": (r.get("project") or {}).get("department"),
-                "project": (r.get("project") or {}).get("name"),
-                "severity": f["severity"],
-                "code": f["code"],
-                "finding_sheet": f["sheet"],
-                "cell": f["cell"],
-                "message": f["message"],
+                "unit": project.get("unit"),
+                "department": project.get("department"),
+                "project": project.get("name"),
             }
-            for r in dicts
-            for f in r["findings"]
-        ]
+            rows += [
+                {**form, "severity": f["severity"], "code": f["code"], "finding_sheet": f["sheet"],
+                 "cell": f["cell"], "message": f["message"]}
+                for f in r["findings"]
+            ]  # fmt: skip
         return pd.DataFrame(rows, columns=FINDING_COLUMNS)
     return pd.DataFrame([_form(r) for r in dicts], columns=FORM_COLUMNS)
 

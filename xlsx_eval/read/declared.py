@@ -27,6 +27,8 @@ PROJECT = lookup(PROJECT_LABELS, national_key)
 GOAL_LABELS = lookup(GOALS, national_key)
 HEADERS = lookup(INDICATOR_COLUMNS, national_key)
 LABELS = {*PROJECT, *GOAL_LABELS, *HEADERS}
+#: A row below the indicator table that starts another block of the form.
+BLOCK_LABELS = {*PROJECT, *GOAL_LABELS}
 #: The self-evaluation's own column: a sheet with it is a 自评表, not a declaration.
 ACTUAL = {k for label in SELF_EVALUATION_COLUMNS if label.field == "actual" for k in label.keys(national_key)}
 #: A row the form prints for the unit to fill (指标1：, ……) or fills to have something there (/, 无).
@@ -54,7 +56,7 @@ def holds_declaration(grid: Grid, index: dict[str, list[tuple[int, int]]]) -> bo
     self-evaluation, which may well mention the 申报表 in a note)."""
     if ACTUAL & set(index):
         return False
-    if _title(grid) is not None:
+    if _has_title(grid):
         return True
     fields = {HEADERS[k].field for k in index if k in HEADERS}
     named = any(PROJECT[k].field == "name" for k in index if k in PROJECT)
@@ -65,12 +67,10 @@ def _every_sheet(names: list[str]) -> tuple[set[str], set[str]]:
     return set(names), set(names)
 
 
-def _title(grid: Grid) -> str | None:
-    for row in grid.rows[:6]:
-        for v in row:
-            if v.__class__ is str and len(v) <= 60 and TITLE.search(national_key(v)):
-                return v
-    return None
+def _has_title(grid: Grid) -> bool:
+    return any(
+        v.__class__ is str and len(v) <= 60 and TITLE.search(national_key(v)) for row in grid.rows[:6] for v in row
+    )
 
 
 def _read(path: Path, grid: Grid, index: dict[str, list[tuple[int, int]]]) -> Declaration:
@@ -83,7 +83,7 @@ def _read(path: Path, grid: Grid, index: dict[str, list[tuple[int, int]]]) -> De
             cells[label.field] = ref(r, col)
             if label.kind == "amount":
                 unit = bracket_unit(grid.rows[r][c]) or "万元"
-                number = amount(value, unit) if value is not None else None
+                number = amount(value, unit)
                 values[label.field] = (
                     float(number * MONEY_UNITS[unit] / MONEY_UNITS["万元"]) if number is not None else None
                 )
@@ -136,7 +136,7 @@ def _indicators(grid: Grid, header: tuple[int, dict[str, int]]) -> list[Declared
     for r in range(header_row + 1, len(grid.rows)):
         shown = {f: display_text(grid.value(r, c), (r, c) in grid.percent) for f, c in columns.items()}
         first = text(grid.value(r, 0))
-        if first is not None and national_key(first) in (PROJECT.keys() | GOAL_LABELS.keys()):
+        if first is not None and national_key(first) in BLOCK_LABELS:
             break  # another block of the form below the table
         if shown.get("level1") and shown["level1"] != groups["level1"]:
             groups = {"level1": shown["level1"], "level2": None}

@@ -54,8 +54,9 @@ class Declared:
         for pair, same in names.items():
             if len(same) == 1:
                 found.by_name[pair] = same[0]
-            elif not all(match_key(d.code) for d in same):  # only codes tell them apart: those without are ambiguous
-                found._ambiguous(same, f"与另外 {len(same) - 1} 份申报表的申请单位和项目名称相同，又都没有项目编码")
+            elif not all(match_key(d.code) for d in same):  # only codes tell them apart: one without is ambiguous
+                none = "又都没有项目编码" if not any(match_key(d.code) for d in same) else "又不是每份都有项目编码"
+                found._ambiguous(same, f"与另外 {len(same) - 1} 份申报表的申请单位和项目名称相同，{none}")
         return found
 
     def _ambiguous(self, same: list[Declaration], why: str) -> None:

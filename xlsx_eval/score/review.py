@@ -263,17 +263,12 @@ def _low_score_without_measures(wb: Form, result: Result, rules: Rules) -> list[
     assert check.threshold is not None
     if to_decimal(result.total) >= check.threshold:
         return []
-    written = [r for r in wb.remarks if _is_measure(wb, r.kind) and r.text.strip()]
-    if rules.measures_required == "both" and written:
-        kinds = {r.kind for r in written}
-        missing = [k for k in ("问题", "措施") if k not in kinds and None not in kinds]  # None: ours, either
-        if not missing:
-            return []
-        said = "存在的问题" if missing == ["问题"] else "改进措施"
-    elif written:
+    written = {r.kind for r in wb.remarks if _is_measure(wb, r.kind) and r.text.strip()}
+    missing = () if None in written else tuple(k for k in ("问题", "措施") if k not in written)  # None: ours, either
+    if written and (rules.measures_required == "any" or not missing):
         return []
-    else:
-        said = "存在的问题和改进措施"
+    named: dict[tuple[str, ...], str] = {("问题",): "存在的问题", ("措施",): "改进措施"}
+    said = named.get(missing, "存在的问题和改进措施")
     return [
         finding(
             "LOW_SCORE_NO_MEASURES",
