@@ -163,6 +163,7 @@ def test_two_declarations_of_one_project_are_listed_not_guessed_between(tmp_path
     [
         ("≥100%", "≥ 100 %", None, None, True),
         ("≥100%", "100%", "≥", None, True),  # the sign in 指标性质
+        ("≥1次", "1次", "定性", None, True),  # 定性 is no sign
         ("≤35万元", "≤35", None, "万元", True),  # the unit in 计量单位
         ("按时完成", "按时 完成", None, None, True),
         ("≥95%", "≥90%", None, None, False),

@@ -17,7 +17,7 @@ from ..findings import Finding, finding
 from ..model import Declaration, DeclaredIndicator, Form, Indicator, Project, Result
 from ..values import canon, parse_target, quoted
 from .rules import Rules
-from .scoring import NATURES
+from .scoring import NATURES, QUALITATIVE
 
 
 def match_key(s: str | None) -> str:
@@ -143,5 +143,6 @@ def same_target(declared: str, ind: Indicator) -> bool:
     if was is None or now is None or was.quantity.value != now.quantity.value:
         return False
     now_unit = now.quantity.unit or canon(ind.unit or "")
-    was_op, now_op = was.op, now.op or NATURES.get(canon(ind.nature or ""))
+    sign = NATURES.get(canon(ind.nature or ""))
+    was_op, now_op = was.op, now.op or (sign if sign != QUALITATIVE else None)
     return (was.quantity.unit or now_unit) == now_unit and (was_op is None or now_op is None or was_op == now_op)
