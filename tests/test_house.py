@@ -35,7 +35,7 @@ def test_the_types_check():
 
 #: The pipeline's stages in the order data flows; a stage imports from the shared modules and from stages before
 #: it, never from one after it (the shared modules, from no stage).
-STAGES = ["read", "score", "write", "report", "pipeline", "batch", "mail", "cli"]
+STAGES = ["read", "score", "write", "report", "pipeline", "batch", "mail", "web", "cli"]
 SHARED = {"a1", "values", "findings", "model", "errors", "files", "layouts", "isolate"}
 FRONT = {"__init__", "__main__"}  # the package's face: the library's and the command's entry points
 

@@ -632,6 +632,90 @@ def status(
             typer.echo(f"  · {i.file}：{'；'.join(notes)}")
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="监听的地址，默认 127.0.0.1（只有本机能打开）；0.0.0.0 为本机所有网卡")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口，默认 8000")] = 8000,
+    data: Annotated[
+        Path, typer.Option("--data", help="保存上传文件和评分结果的文件夹，默认为当前文件夹下的 xlsx-eval-data")
+    ] = Path("xlsx-eval-data"),
+    rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
+    token: Annotated[
+        Optional[str],
+        typer.Option("--token", help="访问令牌：监听本机以外的地址时必须有，不给出时自动生成一个并显示在启动信息里"),
+    ] = None,
+    max_file_mb: Annotated[
+        float, typer.Option("--max-file-mb", min=0.1, help="每个文件的大小上限（MB），默认 20")
+    ] = 20,
+    max_batch_mb: Annotated[
+        float, typer.Option("--max-batch-mb", min=0.1, help="一次上传的总大小上限（MB，含 .zip 解压后），默认 200")
+    ] = 200,
+    max_files: Annotated[int, typer.Option("--max-files", min=1, help="一次上传的文件数上限，默认 500")] = 500,
+    keep_hours: Annotated[
+        float, typer.Option("--keep-hours", min=0.1, help="上传的文件和评分结果保存多少小时后自动删除，默认 72")
+    ] = 72,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
+) -> None:
+    """启动网页服务：各单位在浏览器里上传自评表自查，财政局上传一批自评表评分、复核和抽评，不用打开终端。
+
+    默认只有本机能打开（http://127.0.0.1:8000/）；要让局域网里的其他电脑使用，加 --host 0.0.0.0，
+    此时须凭访问令牌打开（启动信息中的完整网址）。按 Ctrl+C 停止。
+
+    示例：xlsx-eval serve ，或 xlsx-eval serve --host 0.0.0.0 --port 8080 --data /srv/xlsx-eval --rules hubei
+    """
+    import ipaddress
+    import secrets
+    import socket
+
+    _load_rules(rules_spec)
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not token:
+        token = secrets.token_urlsafe(16)
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        (data / ".probe").write_bytes(b"")
+        (data / ".probe").unlink()
+    except OSError as exc:
+        _err(f"✘ 无法使用数据文件夹 {data}（{exc.strerror or exc}）；请用 --data 指定一个可以写入的文件夹")
+        raise typer.Exit(EXIT_USAGE) from None
+    try:  # a port in use is told here, in Chinese, not by uvicorn's traceback-like log
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        _err(f"✘ 无法在 {host}:{port} 上启动（{exc.strerror or exc}）；端口可能已被占用，请用 --port 换一个")
+        raise typer.Exit(EXIT_USAGE) from None
+    import uvicorn
+
+    from .web.app import ServeSettings, create_app
+    from .web.guard import LOOPBACK_HOSTS
+    from .web.uploads import UploadLimits
+
+    settings = ServeSettings(
+        data=data,
+        rules=rules_spec,
+        token=token,
+        hosts=LOOPBACK_HOSTS if loopback else None,
+        limits=UploadLimits(int(max_file_mb * (1 << 20)), int(max_batch_mb * (1 << 20)), max_files),
+        keep_hours=keep_hours,
+        jobs=_jobs(jobs),
+    )
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/"
+    _err(f"xlsx-eval 网页服务已启动：在浏览器中打开 {url}{f'?token={token}' if token else ''}")
+    if not loopback:
+        _err(
+            f"监听 {host}:{port}，局域网内的其他电脑可以访问：须用带访问令牌的网址打开（把上面的 127.0.0.1 换成本机的"
+            f"地址），令牌：{token}"
+        )
+    _err(f"上传的文件和评分结果保存在 {data.resolve()}，{keep_hours:g} 小时后自动删除。按 Ctrl+C 停止。")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning", access_log=False)
+
+
 def _smtp_password(settings) -> str:
     if sys.stdin.isatty():
         return typer.prompt(f"{settings.user} 在 {settings.server} 的密码", hide_input=True)

@@ -309,6 +309,7 @@ class Result:
                 if f
                 else None
             ),
+            "execution_weight": self.execution_weight,
             "execution_score": self.execution_score,
             "indicators": [s.to_dict(self.indicator_sheet) for s in self.indicators],
             "total": self.total,

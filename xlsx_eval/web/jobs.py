@@ -1,0 +1,166 @@
+"""The server's jobs: each upload is a folder DATA/jobs/<id>/ (``id`` random and unguessable) scored by the
+library's own ``convert_batch`` in a worker process, so that the server never waits on a batch and a hostile
+upload costs only its own job (each file is isolated again inside, as on the command line).
+
+A job's folder holds ``in/`` (the uploads under random names), ``meta.json`` (what the user called them, what
+was refused), ``out/`` (the output folder with its store, exactly as ``convert`` leaves it), ``progress.json``
+(files done, written by the worker as each finishes) and, at the end, ``job.json`` (the results and the files
+one may download). A job whose folder has no job.json and no worker was cut short by a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import re
+import secrets
+import shutil
+import threading
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ..files import atomic_path
+from .uploads import Saved
+
+ID = re.compile(r"[A-Za-z0-9_-]{22}")
+KINDS = ("check", "batch")  # one unit's workbook; the bureau's intake
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    status: str  # queued, running, done, failed, interrupted
+    done: int
+    total: int
+    meta: dict[str, Any]
+    data: dict[str, Any] = field(default_factory=dict)  # job.json, once done
+    folder: Path = Path()
+
+
+class Jobs:
+    """Every job of a server: created from an upload, run on a pool of worker processes per kind, looked up by
+    id, swept after ``keep_hours``."""
+
+    def __init__(self, data: Path, rules: str | None, jobs: int, keep_hours: float) -> None:
+        self.root = data / "jobs"
+        self.history = data / "history"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.rules, self.jobs, self.keep = rules, jobs, keep_hours * 3600
+        self.futures: dict[str, Future] = {}
+        self.lock = threading.Lock()
+        self.pools = {kind: self._pool() for kind in KINDS}
+
+    @staticmethod
+    def _pool() -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean single-threaded process, not forked from the server's threads
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["xlsx_eval.web.run"])
+        return ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=20)
+
+    def create(self, kind: str, saved: Saved, folder: Path, sample: str | None = None, seed: int = 1) -> str:
+        """Start the job of an upload already saved in ``folder``/in (a ``new_folder``); its id."""
+        job_id = folder.name
+        meta = {
+            "kind": kind,
+            "created": dt.datetime.now().isoformat(timespec="seconds"),
+            "names": saved.files,
+            "refused": saved.refused,
+            "sample": sample,
+            "seed": seed,
+        }
+        with atomic_path(folder / "meta.json") as tmp:
+            tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        from .run import run_job
+
+        with self.lock:
+            try:
+                future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
+            except BrokenProcessPool:  # a worker died under an earlier job: a new pool for this one
+                self.pools[kind] = self._pool()
+                future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
+            self.futures[job_id] = future
+        return job_id
+
+    def new_folder(self) -> Path:
+        """A job's folder, with its id as name; the uploads go in its ``in``."""
+        folder = self.root / secrets.token_urlsafe(16)
+        (folder / "in").mkdir(parents=True)
+        return folder
+
+    def get(self, job_id: str) -> Job | None:
+        """The job of this id as it stands; None when there is none (or the id is no id)."""
+        if not ID.fullmatch(job_id):
+            return None
+        folder = self.root / job_id
+        try:
+            meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        job = Job(job_id, meta["kind"], "queued", 0, len(meta["names"]), meta, folder=folder)
+        try:
+            job.data = json.loads((folder / "job.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        else:
+            job.status, job.done = job.data["state"], job.total
+            return job
+        future = self.futures.get(job_id)
+        if future is None:
+            job.status = "interrupted"
+        elif future.done():
+            job.status = "failed"
+            exc = future.exception()
+            job.data = {"error": _failure(exc)}
+        else:
+            job.status = "running" if future.running() else "queued"
+            try:
+                job.done = json.loads((folder / "progress.json").read_text(encoding="utf-8"))["done"]
+            except (OSError, ValueError, KeyError):
+                pass
+        return job
+
+    def sweep(self) -> int:
+        """Remove the jobs (and the snapshots of projects) older than the keep time; how many jobs went."""
+        cutoff = time.time() - self.keep
+        gone = 0
+        for folder in self.root.iterdir():
+            future = self.futures.get(folder.name)
+            if future is not None and not future.done():
+                continue
+            try:
+                old = (folder / "meta.json").stat().st_mtime < cutoff
+            except OSError:
+                old = folder.stat().st_mtime < cutoff  # a folder whose upload never finished
+            if old:
+                shutil.rmtree(folder, ignore_errors=True)
+                self.futures.pop(folder.name, None)
+                gone += 1
+        if self.history.is_dir():
+            for snapshot in self.history.glob("*.json"):
+                if snapshot.stat().st_mtime < cutoff:
+                    snapshot.unlink(missing_ok=True)
+        return gone
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _failure(exc: BaseException | None) -> str:
+    if isinstance(exc, BrokenProcessPool):
+        return "处理这批文件的进程意外退出（可能是内存不足）；请重新上传，或分几次上传"
+    return f"处理时出错；请重新上传（技术信息：{type(exc).__name__}: {exc}）"
+
+
+def download_name(shown: str, stored: str, output: str) -> str:
+    """The name a download of ``output`` (written for the input stored as ``stored``) is offered under: the
+    user's own file name in place of the random one (a.scored.xlsx for the upload a.xlsx)."""
+    stem = Path(stored).stem
+    tail = output[len(stem) :] if output.startswith(stem) else "." + output
+    return PurePosixPath(shown).stem + tail
