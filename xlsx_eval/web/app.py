@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
-from starlette.formparsers import MultiPartException
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -109,8 +109,8 @@ def create_app(settings: ServeSettings) -> Guard:
                 "上传的内容过大",
                 f"一次上传的文件合计超过 {mb(settings.limits.batch_bytes)} MB 的上限；请分几次上传。",
             )
-        except MultiPartException as exc:
-            too_many = "files" in str(exc).casefold()
+        except HTTPException as exc:  # starlette's for a body python-multipart refused
+            too_many = "too many files" in str(exc.detail).casefold()
             return page(
                 400,
                 "上传的文件过多" if too_many else "上传的内容无法读取",
@@ -222,7 +222,7 @@ def create_app(settings: ServeSettings) -> Guard:
         lifespan=lifespan,
     )
     app.state.jobs = jobs
-    return Guard(app, page, settings.token, settings.hosts, settings.limits.batch_bytes + (1 << 20))
+    return Guard(app, page, settings.token, settings.hosts, settings.limits)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

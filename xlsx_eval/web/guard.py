@@ -13,6 +13,8 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .uploads import UploadLimits, mb
+
 TOKEN_COOKIE = "xlsx_eval_token"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 SECURITY_HEADERS = {
@@ -39,9 +41,11 @@ class Guard:
         page: Callable[[int, str, str], Response],
         token: str | None,
         hosts: tuple[str, ...] | None,
-        max_body: int,
+        limits: UploadLimits,
     ) -> None:
-        self.app, self.page, self.token, self.hosts, self.max_body = app, page, token, hosts, max_body
+        self.app, self.page, self.token, self.hosts, self.limits = app, page, token, hosts, limits
+        # a body carries its files and, besides, each part's headers and the boundaries
+        self.max_body = limits.batch_bytes + 64 * 1024 + 1024 * limits.files
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -99,8 +103,7 @@ class Guard:
                 return self.page(
                     413,
                     "上传的内容过大",
-                    f"一次上传的文件合计 {int(length) / (1 << 20):.1f} MB，超过 {self.max_body / (1 << 20):.0f} MB 的上限；"
-                    "请分几次上传。",
+                    f"一次上传的文件合计 {mb(int(length))} MB，超过 {mb(self.limits.batch_bytes)} MB 的上限；请分几次上传。",
                 )
         return None
 
