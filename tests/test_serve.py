@@ -346,6 +346,19 @@ def gbk_member(archive: Path, placeholder: str, name: str) -> None:
     archive.write_bytes(archive.read_bytes().replace(fake, raw))
 
 
+def encrypted_member(archive: Path, name: str) -> None:
+    """Set a member's "encrypted" flag (bit 0) in its local header and in its central directory entry."""
+    data = bytearray(archive.read_bytes())
+    with zipfile.ZipFile(archive) as z:
+        data[z.getinfo(name).header_offset + 6] |= 1
+        entry = z.start_dir
+    while data[entry + 46 : entry + 46 + len(name)] != name.encode():  # walk the central directory
+        n, m, k = (int.from_bytes(data[entry + at : entry + at + 2], "little") for at in (28, 30, 32))
+        entry += 46 + n + m + k
+    data[entry + 8] |= 1
+    archive.write_bytes(bytes(data))
+
+
 def test_a_zip_is_unpacked_and_every_unsafe_member_refused(client, tmp_path):
     upload = tmp_path / "材料.zip"
     example = EXAMPLE.read_bytes()
@@ -359,7 +372,9 @@ def test_a_zip_is_unpacked_and_every_unsafe_member_refused(client, tmp_path):
         z.writestr("内层.zip", b"PK\x05\x06" + b"\0" * 18)
         z.writestr("说明.txt", "请查收")
         z.writestr("__MACOSX/._甲.xlsx", b"")
+        z.writestr("locked.xlsx", example)
     gbk_member(upload, "AAAAAA", "长安区")
+    encrypted_member(upload, "locked.xlsx")
     page = batch(client, [upload])
     assert texts(page, "//table[@id='results']/tbody/tr/td[1]") == ["材料.zip/一区/甲.xlsx", "材料.zip/长安区.xlsx"]
     refused = dict(
@@ -373,12 +388,14 @@ def test_a_zip_is_unpacked_and_every_unsafe_member_refused(client, tmp_path):
         "材料.zip/炸弹.xlsx",
         "材料.zip/内层.zip",
         "材料.zip/说明.txt",
+        "材料.zip/locked.xlsx",
     }
     for name in ("材料.zip/../逃逸.xlsx", "材料.zip//etc/绝对.xlsx", "材料.zip/C:/盘符.xlsx"):
         assert "路径不安全" in refused[name]
     assert "压缩炸弹" in refused["材料.zip/炸弹.xlsx"]
     assert "不再展开" in refused["材料.zip/内层.zip"]
     assert refused["材料.zip/说明.txt"] == "不是工作簿"
+    assert "设有密码" in refused["材料.zip/locked.xlsx"]
     data = client.app.app.state.jobs.root.parent
     assert not [p for p in data.parent.rglob("*") if p.name in ("逃逸.xlsx", "绝对.xlsx", "盘符.xlsx")]
 

@@ -141,6 +141,17 @@ def test_the_progress_bar_runs_with_the_script_the_csp_allows(server, page, tmp_
     assert "共 12 份自评表：评分 12 份" in page.inner_text("#counts")
 
 
+def test_without_javascript_the_progress_page_refreshes_itself_to_the_result(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(server)
+    tab.set_input_files("#file", str(EXAMPLE))
+    tab.click("form[action='/check'] button")
+    tab.wait_for_selector("#total", timeout=120_000)  # reached by the <noscript> refresh alone
+    assert tab.inner_text("#total") == "99.4"
+    context.close()
+
+
 def test_an_upload_over_the_limit_is_told_in_the_page(server, page, tmp_path):
     big = tmp_path / "过大.xlsx"
     big.write_bytes(b"\0" * (21 << 20))  # over the 20 MB a file

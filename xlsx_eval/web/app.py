@@ -28,6 +28,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from ..files import fault
 from ..findings import SEVERITY_LABELS
 from .guard import LOOPBACK_HOSTS, BodyTooLarge, Guard
 from .jobs import Job, Jobs
@@ -35,7 +36,7 @@ from .uploads import UploadLimits, mb, save_uploads
 from .view import batch_rows, form_view, sort_rows
 
 HERE = Path(__file__).parent
-SWEEP_SECONDS = 600.0
+SWEEP_SECONDS = 600.0  # how often old jobs are looked for (more often when they are kept less than 40 minutes)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ def create_app(settings: ServeSettings) -> Guard:
     async def upload(request: Request) -> Response:
         kind = "check" if request.url.path == "/check" else "batch"
         limit = 1 if kind == "check" else settings.limits.files
+        folder: Path | None = None
         try:
             async with request.form(max_files=limit + 1, max_fields=10) as form:
                 sample = str(form.get("sample") or "").strip() or None
@@ -103,6 +105,11 @@ def create_app(settings: ServeSettings) -> Guard:
                     return render("index.html", 400, title="绩效自评在线核查", error=error)
                 folder = jobs.new_folder()
                 saved = await run_in_threadpool(save_uploads, parts, folder / "in", settings.limits)
+        except OSError as exc:  # the data folder full or gone: nothing is kept of this upload
+            if folder is not None:
+                await run_in_threadpool(_remove, folder)
+            why = fault(exc, settings.data) or f"服务器无法保存上传的文件（{exc.strerror or exc}）"
+            return page(507, "上传的文件未能保存", why + "；请告知管理员，稍后重新上传。")
         except BodyTooLarge:
             return page(
                 413,
@@ -198,7 +205,7 @@ def create_app(settings: ServeSettings) -> Guard:
         async def sweep() -> None:
             while True:
                 await run_in_threadpool(jobs.sweep)
-                await asyncio.sleep(SWEEP_SECONDS)
+                await asyncio.sleep(min(SWEEP_SECONDS, settings.keep_hours * 3600 / 4))
 
         sweeper = asyncio.create_task(sweep())
         try:

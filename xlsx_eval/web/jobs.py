@@ -29,6 +29,7 @@ from .uploads import Saved
 
 ID = re.compile(r"[A-Za-z0-9_-]{22}")
 KINDS = ("check", "batch")  # one unit's workbook; the bureau's intake
+WORKERS = {"check": 2, "batch": 1}
 
 
 @dataclass
@@ -54,14 +55,16 @@ class Jobs:
         self.rules, self.jobs, self.keep = rules, jobs, keep_hours * 3600
         self.futures: dict[str, Future] = {}
         self.lock = threading.Lock()
-        self.pools = {kind: self._pool() for kind in KINDS}
+        self.pools = {kind: self._pool(kind) for kind in KINDS}
 
     @staticmethod
-    def _pool() -> ProcessPoolExecutor:
-        # forkserver: workers start from a clean single-threaded process, not forked from the server's threads
+    def _pool(kind: str) -> ProcessPoolExecutor:
+        """Two units' checks at once (each a second or so), one batch at a time (it has ``jobs`` workers of its
+        own). forkserver: a worker starts from a clean single-threaded process, not forked from the server's
+        threads; and is renewed every 20 jobs, so that what a job leaves behind does not pile up."""
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["xlsx_eval.web.run"])
-        return ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=20)
+        return ProcessPoolExecutor(max_workers=WORKERS[kind], mp_context=context, max_tasks_per_child=20)
 
     def create(self, kind: str, saved: Saved, folder: Path, sample: str | None = None, seed: int = 1) -> str:
         """Start the job of an upload already saved in ``folder``/in (a ``new_folder``); its id."""
@@ -82,7 +85,7 @@ class Jobs:
             try:
                 future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
             except BrokenProcessPool:  # a worker died under an earlier job: a new pool for this one
-                self.pools[kind] = self._pool()
+                self.pools[kind] = self._pool(kind)
                 future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
             self.futures[job_id] = future
         return job_id
