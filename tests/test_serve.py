@@ -567,3 +567,67 @@ def test_old_jobs_are_swept_and_their_links_then_fail(tmp_path):
         gone = c.get(page.location)
         assert gone.status_code == 404 and "自动删除" in gone.text
         assert c.get(page.location + "/files/scored-0").status_code == 404
+
+
+# ---- the command ----
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_refuses_unknown_rules_a_busy_port_and_a_data_file(tmp_path):
+    import socket
+
+    runner = CliRunner()
+    done = runner.invoke(cli, ["serve", "--rules", "atlantis", "--data", str(tmp_path)])
+    assert done.exit_code == 2 and "atlantis" in done.output
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    done = runner.invoke(cli, ["serve", "--data", str(not_a_folder / "x")])
+    assert done.exit_code == 2 and "无法使用数据文件夹" in done.output
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = runner.invoke(cli, ["serve", "--port", str(port), "--data", str(tmp_path)])
+    assert done.exit_code == 2 and "端口可能已被占用，请用 --port 换一个" in done.output
+
+
+def test_serve_on_another_address_makes_and_prints_a_token(tmp_path):
+    import http.cookiejar
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "xlsx_eval", "serve", "--host", "0.0.0.0", "--port", str(port), "--data", str(tmp_path)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        said = [process.stderr.readline() for _ in range(3)]
+        token = re.search(r"令牌：(\S+)", said[1]).group(1)
+        assert f"?token={token}" in said[0] and "须用带访问令牌的网址打开" in said[1]
+        assert len(token) >= 20
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as refused:
+                assert refused.code == 401
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with browser.open(f"{url}?token={token}", timeout=10) as page:  # redirected to / with the cookie
+            assert page.status == 200 and "单位自查" in page.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

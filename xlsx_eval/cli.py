@@ -635,26 +635,22 @@ def status(
 @app.command()
 def serve(
     host: Annotated[
-        str, typer.Option("--host", help="监听的地址，默认 127.0.0.1（只有本机能打开）；0.0.0.0 为本机所有网卡")
+        str, typer.Option("--host", help="监听的地址：127.0.0.1 只有本机能打开；0.0.0.0 为本机所有网卡")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口，默认 8000")] = 8000,
-    data: Annotated[
-        Path, typer.Option("--data", help="保存上传文件和评分结果的文件夹，默认为当前文件夹下的 xlsx-eval-data")
-    ] = Path("xlsx-eval-data"),
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="端口")] = 8000,
+    data: Annotated[Path, typer.Option("--data", help="保存上传文件和评分结果的文件夹")] = Path("xlsx-eval-data"),
     rules_spec: Annotated[Optional[str], typer.Option("--rules", help=RULES_HELP)] = None,
     token: Annotated[
         Optional[str],
         typer.Option("--token", help="访问令牌：监听本机以外的地址时必须有，不给出时自动生成一个并显示在启动信息里"),
     ] = None,
-    max_file_mb: Annotated[
-        float, typer.Option("--max-file-mb", min=0.1, help="每个文件的大小上限（MB），默认 20")
-    ] = 20,
+    max_file_mb: Annotated[float, typer.Option("--max-file-mb", min=0.1, help="每个文件的大小上限（MB）")] = 20,
     max_batch_mb: Annotated[
-        float, typer.Option("--max-batch-mb", min=0.1, help="一次上传的总大小上限（MB，含 .zip 解压后），默认 200")
+        float, typer.Option("--max-batch-mb", min=0.1, help="一次上传的总大小上限（MB，含 .zip 解压后）")
     ] = 200,
-    max_files: Annotated[int, typer.Option("--max-files", min=1, help="一次上传的文件数上限，默认 500")] = 500,
+    max_files: Annotated[int, typer.Option("--max-files", min=1, help="一次上传的文件数上限")] = 500,
     keep_hours: Annotated[
-        float, typer.Option("--keep-hours", min=0.1, help="上传的文件和评分结果保存多少小时后自动删除，默认 72")
+        float, typer.Option("--keep-hours", min=0.1, help="上传的文件和评分结果保存多少小时后自动删除")
     ] = 72,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help=JOBS_HELP)] = None,
 ) -> None:
