@@ -20,7 +20,8 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 from badfiles import EXAMPLE, truncated, zip_bomb
-from conftest import write_workbook
+from conftest import SEED_INDICATORS, write_workbook
+from declared_forms import Declaration, write_declarations
 from lxml import html
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
@@ -237,8 +238,8 @@ def test_the_browsers_file_name_is_never_a_path(client, tmp_path):
     page = check(client, EXAMPLE, "../../../etc/长安区委办.xlsx")
     assert texts(page, "//section/h1")[0] == "长安区委办.xlsx"
     folder = client.app.app.state.jobs.root / page.location.rsplit("/", 1)[1]
-    assert [p.name for p in (folder / "in").iterdir()] == [next((folder / "in").iterdir()).name]
-    assert re.fullmatch(r"[0-9a-f]{16}\.xlsx", next((folder / "in").iterdir()).name)
+    [kept] = [p.relative_to(folder / "in").as_posix() for p in (folder / "in").rglob("*") if p.is_file()]
+    assert re.fullmatch(r"[0-9a-f]{16}/长安区委办\.xlsx", kept)  # in a folder of a random name
 
 
 def noise(path: Path) -> Path:
@@ -318,7 +319,8 @@ def test_a_batch_gives_summary_review_and_every_scored_copy(client, three, tmp_p
     (tmp_path / "review.xlsx").write_bytes(review.content)
     assert "复核清单" in openpyxl.load_workbook(tmp_path / "review.xlsx").sheetnames
     everything = zipfile.ZipFile(io.BytesIO(client.get(offered["全部评分后的工作簿（.zip）"]).content))
-    assert sorted(everything.namelist()) == sorted(["乙.scored.xlsx", "甲.scored.xlsx", "丙.scored.xlsx"])
+    copies = ["乙.scored.xlsx", "甲.scored.xlsx", "丙.scored.xlsx"]
+    assert sorted(everything.namelist()) == sorted([*copies, "summary.xlsx", "review.xlsx"])
     assert len(texts(page, "//table[@id='review']/tbody/tr")) == 3
     assert len(texts(page, "//table[@id='sample']/tbody/tr")) == 1  # --sample 1
 
@@ -328,7 +330,8 @@ def test_two_uploads_of_one_name_both_come_in_the_zip(client, three, tmp_path):
     twin.write_bytes(three[0].read_bytes())
     page = batch(client, [three[1], twin])
     everything = zipfile.ZipFile(io.BytesIO(client.get(links(page)["全部评分后的工作簿（.zip）"]).content))
-    assert sorted(everything.namelist()) == ["甲 (2).scored.xlsx", "甲.scored.xlsx"]
+    # the second of one name is named as convert names it
+    assert sorted(everything.namelist()) == ["review.xlsx", "summary.xlsx", "甲-2.scored.xlsx", "甲.scored.xlsx"]
 
 
 def test_a_bad_sample_is_told_before_anything_is_scored(client, three):
@@ -337,6 +340,29 @@ def test_a_bad_sample_is_told_before_anything_is_scored(client, three):
     assert answer.status_code == 400 and "抽评" in texts(answer, "//*[@role='alert']")[0]
     answer = client.post("/batch", files=files, data={"seed": "x"}, follow_redirects=False)
     assert answer.status_code == 400 and "随机种子须是整数" in answer.text
+
+
+def test_a_batch_is_compared_with_the_declarations_uploaded_beside_it(client, tmp_path):
+    """review.md: a target rewritten after the declaration is TARGET_CHANGED; one form has no declaration and one
+    declaration no form."""
+    write_declarations(
+        tmp_path / "申报表.xlsx",
+        Declaration(),  # the seed project, as declared: ≥100% throughout
+        Declaration(name="孤立申报项目", sheet="另一份"),
+    )
+    rows = [list(x) for x in SEED_INDICATORS]
+    rows[1][3] = "≥90%"
+    forms = [
+        write_workbook(tmp_path / "改了指标值.xlsx", indicators=rows),
+        write_workbook(tmp_path / "未申报.xlsx", info={"项目名称": "没有申报表的项目"}),
+    ]
+    files = [("files", (p.name, p.read_bytes())) for p in forms]
+    files.append(("declared", ("申报表.xlsx", (tmp_path / "申报表.xlsx").read_bytes())))
+    page = finished(client, client.post("/batch", files=files, follow_redirects=False))
+    [matching] = texts(page, "//*[@id='declared']")
+    assert "1 份自评表找到了绩效目标申报表，1 份没有；1 份申报表没有对应的自评表" in matching
+    [reasons] = texts(page, "//table[@id='review']/tbody/tr[td[1]='改了指标值.xlsx']/td[6]")
+    assert "“≥90%”与绩效目标申报表申报的“≥100%”（申报表.xlsx!绩效目标申报表!F10）不同" in reasons
 
 
 def gbk_member(archive: Path, placeholder: str, name: str) -> None:

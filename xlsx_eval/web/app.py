@@ -55,8 +55,9 @@ def create_app(settings: ServeSettings) -> Guard:
     from ..score.rules_file import load_rules
 
     rules = load_rules(settings.rules)  # checked by the caller: a bad rules file is a usage error before this
-    jobs = Jobs(settings.data, settings.rules, settings.jobs, settings.keep_hours)
-    downloads = _downloads(settings.data / "downloads")
+    data = settings.data.resolve()  # the workers' paths, whatever folder they run in
+    jobs = Jobs(data, settings.rules, settings.jobs, settings.keep_hours)
+    downloads = _downloads(data / "downloads")
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = lambda v: "—" if v is None else f"{v:g}"
     env.globals.update(
@@ -88,8 +89,10 @@ def create_app(settings: ServeSettings) -> Guard:
         kind = "check" if request.url.path == "/check" else "batch"
         limit = 1 if kind == "check" else settings.limits.files
         folder: Path | None = None
+        too_many = f"一次最多上传 {limit} 个文件；请分几次上传，或打包成 .zip 后上传。"
         try:
-            async with request.form(max_files=limit + 1, max_fields=10) as form:
+            # a batch's declarations are files too, as many at most as its forms
+            async with request.form(max_files=limit + 1 if kind == "check" else 2 * limit + 1, max_fields=10) as form:
                 sample = str(form.get("sample") or "").strip() or None
                 seed = str(form.get("seed") or "1").strip()
                 problem = _form_problem(kind, sample, seed)
@@ -103,12 +106,24 @@ def create_app(settings: ServeSettings) -> Guard:
                 if not parts:
                     error = "请先选择要上传的工作簿" if kind == "check" else "请先选择要上传的工作簿或 .zip 压缩包"
                     return render("index.html", 400, title="绩效自评在线核查", error=error)
+                if len(parts) > limit:
+                    return page(400, "上传的文件过多", too_many)
                 folder = jobs.new_folder()
                 saved = await run_in_threadpool(save_uploads, parts, folder / "in", settings.limits)
+                declarations = [
+                    (f.filename or "", f.file)
+                    for f in form.getlist("declared")
+                    if kind == "batch" and isinstance(f, UploadFile) and f.filename
+                ]
+                declared = (
+                    await run_in_threadpool(save_uploads, declarations, folder / "declared", settings.limits)
+                    if declarations
+                    else None
+                )
         except OSError as exc:  # the data folder full or gone: nothing is kept of this upload
             if folder is not None:
                 await run_in_threadpool(_remove, folder)
-            why = fault(exc, settings.data) or f"服务器无法保存上传的文件（{exc.strerror or exc}）"
+            why = fault(exc, data) or f"服务器无法保存上传的文件（{exc.strerror or exc}）"
             return page(507, "上传的文件未能保存", why + "；请告知管理员，稍后重新上传。")
         except BodyTooLarge:
             return page(
@@ -117,19 +132,14 @@ def create_app(settings: ServeSettings) -> Guard:
                 f"一次上传的文件合计超过 {mb(settings.limits.batch_bytes)} MB 的上限；请分几次上传。",
             )
         except HTTPException as exc:  # starlette's for a body python-multipart refused
-            too_many = "too many files" in str(exc.detail).casefold()
-            return page(
-                400,
-                "上传的文件过多" if too_many else "上传的内容无法读取",
-                f"一次最多上传 {limit} 个文件；请分几次上传，或打包成 .zip 后上传。"
-                if too_many
-                else "请在本页面上重新选择文件并提交。",
-            )
+            if "too many files" in str(exc.detail).casefold():
+                return page(400, "上传的文件过多", too_many)
+            return page(400, "上传的内容无法读取", "请在本页面上重新选择文件并提交。")
         if not saved.files:
             await run_in_threadpool(_remove, folder)
             reasons = "；".join(f"{name}：{why}" for name, why in saved.refused)
             return render("index.html", 400, title="绩效自评在线核查", error=f"没有可以评分的文件。{reasons}")
-        job_id = jobs.create(kind, saved, folder, sample, int(seed))
+        job_id = jobs.create(kind, saved, folder, sample, int(seed), declared)
         return RedirectResponse(f"/jobs/{job_id}", status_code=303)
 
     async def job_page(request: Request) -> Response:

@@ -21,7 +21,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ..files import atomic_path
@@ -66,14 +66,25 @@ class Jobs:
         context.set_forkserver_preload(["xlsx_eval.web.run"])
         return ProcessPoolExecutor(max_workers=WORKERS[kind], mp_context=context, max_tasks_per_child=20)
 
-    def create(self, kind: str, saved: Saved, folder: Path, sample: str | None = None, seed: int = 1) -> str:
-        """Start the job of an upload already saved in ``folder``/in (a ``new_folder``); its id."""
+    def create(
+        self,
+        kind: str,
+        saved: Saved,
+        folder: Path,
+        sample: str | None = None,
+        seed: int = 1,
+        declared: Saved | None = None,
+    ) -> str:
+        """Start the job of an upload already saved in ``folder``/in (a ``new_folder``), with the 绩效目标申报表 of
+        a batch in ``folder``/declared; its id."""
         job_id = folder.name
         meta = {
             "kind": kind,
             "created": dt.datetime.now().isoformat(timespec="seconds"),
             "names": saved.files,
-            "refused": saved.refused,
+            "declared": declared.files if declared else {},
+            "refused": saved.refused
+            + [(f"申报表 {name}", why) for name, why in (declared.refused if declared else [])],
             "sample": sample,
             "seed": seed,
         }
@@ -159,11 +170,3 @@ def _failure(exc: BaseException | None) -> str:
     if isinstance(exc, BrokenProcessPool):
         return "处理这批文件的进程意外退出（可能是内存不足）；请重新上传，或分几次上传"
     return f"处理时出错；请重新上传（技术信息：{type(exc).__name__}: {exc}）"
-
-
-def download_name(shown: str, stored: str, output: str) -> str:
-    """The name a download of ``output`` (written for the input stored as ``stored``) is offered under: the
-    user's own file name in place of the random one (a.scored.xlsx for the upload a.xlsx)."""
-    stem = Path(stored).stem
-    tail = output[len(stem) :] if output.startswith(stem) else "." + output
-    return PurePosixPath(shown).stem + tail

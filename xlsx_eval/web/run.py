@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 from ..batch.inputs import Inputs
-from ..batch.intake import ReviewRequest, convert_batch
+from ..batch.intake import Batch, ReviewRequest, convert_batch
 from ..files import atomic_path
-from ..pipeline import export_national
+from ..pipeline import export_national, read_declared
 from ..report.word import ReportOptions
+from ..score.declared import Declared
 from ..score.rules_file import load_rules
 from .changes import record
-from .jobs import download_name
 
 
 def run_job(folder_name: str, history: str, rules_spec: str | None, jobs: int) -> None:
@@ -35,7 +35,7 @@ def _run(
     folder: Path, meta: dict[str, Any], names: dict[str, str], history: Path, rules_spec: str | None, jobs: int
 ) -> dict[str, Any]:
     rules = load_rules(rules_spec)
-    paths = [folder / "in" / stored for stored in names]
+    paths = [folder / "in" / kept for kept in names]
     out = folder / "out"
     done = 0
 
@@ -46,6 +46,10 @@ def _run(
             tmp.write_text(json.dumps({"done": done, "total": len(paths)}), encoding="utf-8")
 
     check = meta["kind"] == "check"
+    declared: Declared | None = None
+    unread: list[tuple[Path, str]] = []
+    if meta.get("declared"):
+        declared, unread = read_declared([folder / "declared" / kept for kept in meta["declared"]], jobs=jobs)
     batch = convert_batch(
         Inputs(paths=paths),
         out,
@@ -53,59 +57,47 @@ def _run(
         jobs=1 if check else jobs,
         done=finished,
         report=ReportOptions() if check else None,
-        review=None if check else ReviewRequest(meta["sample"], meta["seed"]),
+        review=None if check else ReviewRequest(meta["sample"], meta["seed"], unread),
+        declared=declared,
     )
     files: dict[str, dict[str, str]] = {}
 
-    def offer(file_id: str, path: Path, stored: str) -> None:
-        files[file_id] = {
-            "path": str(path.relative_to(folder)),
-            "name": download_name(names[stored], stored, path.name),
-        }
+    def offer(file_id: str, path: Path) -> None:
+        files[file_id] = {"path": path.relative_to(folder).as_posix(), "name": path.name}
 
     for n, result in enumerate(batch.results):
-        stored = Path(result["file"]).name
-        result["shown"] = names[stored]
+        result["shown"] = names[Path(result["file"]).relative_to(folder / "in").as_posix()]
         if result["output"]:
-            offer(f"scored-{n}", Path(result["output"]), stored)
+            offer(f"scored-{n}", Path(result["output"]))
         if result["report"]:
-            offer(f"report-{n}", Path(result["report"]), stored)
+            offer(f"report-{n}", Path(result["report"]))
     job: dict[str, Any] = {"state": "done", "results": batch.results, "problems": batch.problems}
     if check:
         national = folder / "national"
         national.mkdir()
         for n, exported in enumerate(export_national(paths, national, rules)):
             if exported.output is not None:
-                offer(f"national-{n}", exported.output, exported.file.name)
+                offer(f"national-{n}", exported.output)
         job["changes"] = [record(history, r) if r["scored"] else None for r in batch.results]
     else:
         if batch.reviewed is not None:
             job["review"] = batch.reviewed.to_dict()
         for role, path in (("summary", batch.summary), ("review", batch.review)):
             if path is not None:
-                files[role] = {"path": str(path.relative_to(folder)), "name": path.name}
+                offer(role, path)
         if any(r["output"] for r in batch.results):
-            files["all"] = {"path": _zip_scored(folder, batch.results), "name": "评分后的工作簿.zip"}
+            files["all"] = {"path": _zip_outputs(folder, batch), "name": "评分后的工作簿.zip"}
     job["files"] = files
     return job
 
 
-def _zip_scored(folder: Path, results: list[dict[str, Any]]) -> str:
-    """Every scored copy in one .zip, each under the name of the upload it came from (a second of the same
-    name as ``name (2)``); its path in the job's folder."""
+def _zip_outputs(folder: Path, batch: Batch) -> str:
+    """Every scored copy in one .zip, with summary.xlsx and review.xlsx, whose links to the copies then work
+    where it is unpacked; its path in the job's folder."""
     dest = folder / "scored.zip"
-    taken: set[str] = set()
+    outputs = dict.fromkeys(Path(r["output"]) for r in batch.results if r["output"])  # forms of one workbook: once
+    outputs.update(dict.fromkeys(p for p in (batch.summary, batch.review) if p is not None))
     with atomic_path(dest) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as archive:
-        for result in results:
-            output = result["output"]
-            if not output or output in taken:  # the forms of one workbook share its copy
-                continue
-            taken.add(output)
-            name = download_name(result["shown"], Path(result["file"]).name, Path(output).name)
-            stem, suffix = name.split(".scored", 1) if ".scored" in name else (name, "")
-            n, arcname = 2, name
-            while arcname.casefold() in taken:
-                arcname, n = f"{stem} ({n}).scored{suffix}", n + 1
-            taken.add(arcname.casefold())
-            archive.write(output, arcname)
-    return str(dest.relative_to(folder))
+        for path in outputs:
+            archive.write(path, path.name)
+    return dest.relative_to(folder).as_posix()

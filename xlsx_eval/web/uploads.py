@@ -1,10 +1,11 @@
-"""Uploaded files into a job's folder: each under a random name (never a name or path the browser sent), within
+"""Uploaded files into a job's folder: each in a folder of a random name (never a path the browser sent), within
 the size and count limits, and a .zip of workbooks unpacked with the checks every workbook gets (no member
 outside the archive, no bomb, no more than the limits allow)."""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import zipfile
 from collections.abc import Sequence
@@ -13,11 +14,14 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from ..batch.inputs import WORKBOOK_SUFFIXES, skip_reason
+from ..files import shorten
 from ..read.sniff import DEFAULT_LIMITS
 
 #: Inflated / compressed past which a member over 1 MiB is taken for a bomb (the workbook reader's own limit).
 MAX_RATIO = DEFAULT_LIMITS.max_ratio
 _CHUNK = 1 << 20
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f\\/:*?"<>|]')
+MAX_NAME_BYTES = 120  # a stem's UTF-8 bytes: 40 Chinese characters, well inside what <stem>.report.docx may have
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,8 @@ class UploadLimits:
 
 @dataclass
 class Saved:
-    """What an upload left in the folder: stored name → the name the user knows it by; and what was refused."""
+    """What an upload left in the folder: where each file is kept (``<random>/<name>``, relative to the folder) →
+    the name the user knows it by (a member of a .zip: ``材料.zip/一区/甲.xlsx``); and what was refused."""
 
     files: dict[str, str] = field(default_factory=dict)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (the user's name, why), in Chinese
@@ -61,9 +66,9 @@ def _take(
         saved.refused.append((shown, f"一次最多处理 {limits.files} 个文件，这个文件未处理；请分几次上传"))
         return None
     room = min(limits.file_bytes, limits.batch_bytes - saved.bytes)
-    suffix = Path(shown).suffix.lower()
-    stored = secrets.token_hex(8) + (suffix if suffix in WORKBOOK_SUFFIXES else "")
-    dest = folder / stored
+    slot = folder / secrets.token_hex(8)
+    slot.mkdir()
+    dest = slot / safe_name(shown)
     written = 0
     with open(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
         while chunk := data.read(_CHUNK):
@@ -73,6 +78,7 @@ def _take(
             out.write(chunk)
     if written > room:
         dest.unlink()
+        slot.rmdir()
         if room < limits.file_bytes:
             why = f"本次上传已超过 {mb(limits.batch_bytes)} MB 的总量上限，这个文件未处理；请分几次上传"
         else:
@@ -82,9 +88,20 @@ def _take(
             )
         saved.refused.append((shown, why))
         return None
-    saved.files[stored] = shown
+    saved.files[f"{slot.name}/{dest.name}"] = shown
     saved.bytes += written
     return dest
+
+
+def safe_name(shown: str) -> str:
+    """The name a file is kept under in its random folder: the user's own file name (so that the scored copies,
+    summary.xlsx and review.xlsx carry the names the bureau knows), without a folder, a character a file system
+    refuses or a leading dot, and short enough for every output name made from it."""
+    name = _UNSAFE.sub("_", PurePosixPath(shown).name).strip(" .") or "未命名"
+    stem, suffix = os.path.splitext(name)
+    if suffix.lower() not in WORKBOOK_SUFFIXES:
+        stem, suffix = name, ""
+    return (shorten(stem, MAX_NAME_BYTES) or "未命名") + suffix.lower()
 
 
 def _unpack(name: str, data: IO[bytes], folder: Path, limits: UploadLimits, saved: Saved) -> None:
@@ -121,7 +138,8 @@ def _unpack(name: str, data: IO[bytes], folder: Path, limits: UploadLimits, save
                 if dest is not None and dest.suffix == ".xml" and not _spreadsheetml(dest):
                     saved.bytes -= dest.stat().st_size
                     dest.unlink()
-                    del saved.files[dest.name]
+                    dest.parent.rmdir()
+                    del saved.files[f"{dest.parent.name}/{dest.name}"]
                     saved.refused.append((shown, "XML 文件，但不是 XML 表格"))
             else:
                 saved.refused.append((shown, why))
