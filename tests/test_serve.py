@@ -120,9 +120,11 @@ def test_no_page_has_inline_script_or_style(client):
         assert not doc.xpath("//style") and not doc.xpath("//*[@style]")
 
 
-def test_unknown_page_is_told_in_chinese(client):
+def test_unknown_page_and_wrong_method_are_told_in_chinese(client):
     answer = client.get("/no/such/page")
     assert answer.status_code == 404 and "没有这个页面" in answer.text
+    answer = client.get("/check")
+    assert answer.status_code == 405 and "请从页面上提交" in answer.text
 
 
 @pytest.mark.parametrize(
@@ -657,3 +659,13 @@ def test_serve_on_another_address_makes_and_prints_a_token(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_a_fault_in_the_server_is_a_chinese_page_not_a_traceback(tmp_path):
+    settings = ServeSettings(data=tmp_path / "data", hosts=("testserver",))
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        page = check(c, EXAMPLE)
+        folder = c.app.app.state.jobs.root / page.location.rsplit("/", 1)[1]
+        (folder / "job.json").write_text('{"state": "done"}')  # a record damaged on disk
+        answer = c.get(page.location)
+        assert answer.status_code == 500 and "服务出错" in answer.text and "Traceback" not in answer.text

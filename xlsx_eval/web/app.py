@@ -210,6 +210,14 @@ def create_app(settings: ServeSettings) -> Guard:
     async def not_found(request: Request, exc: Exception) -> Response:
         return page(404, "没有这个页面", "请从首页开始。")
 
+    async def wrong_method(request: Request, exc: Exception) -> Response:
+        return page(405, "请从页面上提交", "这个地址只接受页面上的表单提交；请回到首页选择文件后点击按钮。")
+
+    async def server_error(request: Request, exc: Exception) -> Response:  # never a traceback in the browser
+        return page(
+            500, "服务出错", f"处理这个请求时出错；请稍后重试，或告知管理员（技术信息：{type(exc).__name__}）。"
+        )
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         async def sweep() -> None:
@@ -235,7 +243,7 @@ def create_app(settings: ServeSettings) -> Guard:
             Route("/jobs/{job}/files/{file}", download),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ],
-        exception_handlers={404: not_found},
+        exception_handlers={404: not_found, 405: wrong_method, 500: server_error},
         lifespan=lifespan,
     )
     app.state.jobs = jobs
