@@ -669,3 +669,39 @@ def test_a_fault_in_the_server_is_a_chinese_page_not_a_traceback(tmp_path):
         (folder / "job.json").write_text('{"state": "done"}')  # a record damaged on disk
         answer = c.get(page.location)
         assert answer.status_code == 500 and "服务出错" in answer.text and "Traceback" not in answer.text
+
+
+def running(client: TestClient, response) -> str:
+    """The id of an uploaded job, once its process runs."""
+    job_id = response.headers["location"].rsplit("/", 1)[1]
+    jobs = client.app.app.state.jobs
+    deadline = time.monotonic() + 60
+    while job_id not in jobs.running:
+        assert time.monotonic() < deadline, "the job did not start"
+        time.sleep(0.01)
+    return job_id
+
+
+def many(n: int) -> list[tuple[str, tuple[str, bytes]]]:
+    return [("files", (f"{k}.xlsx", EXAMPLE.read_bytes())) for k in range(n)]
+
+
+def test_a_job_whose_process_dies_says_so_and_the_server_goes_on(tmp_path):
+    with client_for(tmp_path / "data") as c:
+        answer = c.post("/batch", files=many(150), follow_redirects=False)
+        job_id = running(c, answer)
+        c.app.app.state.jobs.running[job_id].kill()  # as the kernel's OOM killer would
+        page = finished(c, answer)
+        assert page.status_code == 500 and "进程意外退出" in page.text
+        assert check(c, EXAMPLE).status_code == 200  # the next upload is scored as ever
+
+
+def test_a_server_stopped_mid_batch_leaves_no_process_and_says_so_after_a_restart(tmp_path):
+    with client_for(tmp_path / "data") as c:
+        answer = c.post("/batch", files=many(150), follow_redirects=False)
+        job_id = running(c, answer)
+        process = c.app.app.state.jobs.running[job_id]
+    assert not process.is_alive()  # stopped with the server, not left behind
+    with client_for(tmp_path / "data") as c:
+        page = c.get(f"/jobs/{job_id}")
+        assert page.status_code == 410 and "重新启动过，任务没有完成" in page.text

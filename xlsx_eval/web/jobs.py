@@ -1,8 +1,13 @@
 """The server's jobs: each upload is a folder DATA/jobs/<id>/ (``id`` random and unguessable) scored by the
-library's own ``convert_batch`` in a worker process, so that the server never waits on a batch and a hostile
+library's own ``convert_batch`` in a process of its own, so that the server never waits on a batch and a hostile
 upload costs only its own job (each file is isolated again inside, as on the command line).
 
-A job's folder holds ``in/`` (the uploads under random names), ``meta.json`` (what the user called them, what
+A job's process comes from a forkserver (a clean single-threaded process with xlsx-eval imported, not a fork of
+the server's threads) and ends with its job: no idle worker outlives the server. A thread per running job waits
+for it; two units' checks run at once (each a second or so), one batch at a time (it has ``jobs`` processes of
+its own); the others wait their turn.
+
+A job's folder holds ``in/`` (the uploads, each in a folder of a random name), ``meta.json`` (what the user called them, what
 was refused), ``out/`` (the output folder with its store, exactly as ``convert`` leaves it), ``progress.json``
 (files done, written by the worker as each finishes) and, at the end, ``job.json`` (the results and the files
 one may download). A job whose folder has no job.json and no worker was cut short by a restart.
@@ -18,9 +23,9 @@ import secrets
 import shutil
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +49,13 @@ class Job:
     folder: Path = Path()
 
 
+class JobDied(Exception):
+    """A job's process ended without writing its job.json (killed, out of memory, or the server stopping)."""
+
+
 class Jobs:
-    """Every job of a server: created from an upload, run on a pool of worker processes per kind, looked up by
-    id, swept after ``keep_hours``."""
+    """Every job of a server: created from an upload, run in a process of its own, looked up by id, swept after
+    ``keep_hours``."""
 
     def __init__(self, data: Path, rules: str | None, jobs: int, keep_hours: float) -> None:
         self.root = data / "jobs"
@@ -54,17 +63,34 @@ class Jobs:
         self.root.mkdir(parents=True, exist_ok=True)
         self.rules, self.jobs, self.keep = rules, jobs, keep_hours * 3600
         self.futures: dict[str, Future] = {}
+        self.running: dict[str, BaseProcess] = {}
+        self.closing = False
         self.lock = threading.Lock()
-        self.pools = {kind: self._pool(kind) for kind in KINDS}
+        self.context = multiprocessing.get_context("forkserver")
+        self.context.set_forkserver_preload(["xlsx_eval.web.run"])
+        self.turns = {kind: ThreadPoolExecutor(WORKERS[kind], thread_name_prefix=f"job-{kind}") for kind in KINDS}
 
-    @staticmethod
-    def _pool(kind: str) -> ProcessPoolExecutor:
-        """Two units' checks at once (each a second or so), one batch at a time (it has ``jobs`` workers of its
-        own). forkserver: a worker starts from a clean single-threaded process, not forked from the server's
-        threads; and is renewed every 20 jobs, so that what a job leaves behind does not pile up."""
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["xlsx_eval.web.run"])
-        return ProcessPoolExecutor(max_workers=WORKERS[kind], mp_context=context, max_tasks_per_child=20)
+    def _run(self, job_id: str, folder: Path) -> None:
+        """The job in its own process, waited for; JobDied when it ends without its job.json."""
+        from .run import run_job
+
+        process = self.context.Process(
+            target=run_job, args=(str(folder), str(self.history), self.rules, self.jobs), name=f"xlsx-eval {job_id}"
+        )
+        with self.lock:
+            if self.closing:
+                raise JobDied("服务已停止，这项任务没有开始；请重新上传。")
+            process.start()
+            self.running[job_id] = process
+        process.join()
+        with self.lock:
+            del self.running[job_id]
+        if not (folder / "job.json").exists():
+            raise JobDied(
+                "服务已停止，这项任务没有完成；请重新上传。"
+                if self.closing
+                else "处理这批文件的进程意外退出（可能是内存不足）；请重新上传，或分几次上传。"
+            )
 
     def create(
         self,
@@ -90,15 +116,7 @@ class Jobs:
         }
         with atomic_path(folder / "meta.json") as tmp:
             tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        from .run import run_job
-
-        with self.lock:
-            try:
-                future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
-            except BrokenProcessPool:  # a worker died under an earlier job: a new pool for this one
-                self.pools[kind] = self._pool(kind)
-                future = self.pools[kind].submit(run_job, str(folder), str(self.history), self.rules, self.jobs)
-            self.futures[job_id] = future
+        self.futures[job_id] = self.turns[kind].submit(self._run, job_id, folder)
         return job_id
 
     def new_folder(self) -> Path:
@@ -129,8 +147,12 @@ class Jobs:
             job.status = "interrupted"
         elif future.done():
             job.status = "failed"
-            exc = future.exception()
-            job.data = {"error": _failure(exc)}
+            exc = (
+                future.exception() if not future.cancelled() else JobDied("服务已停止，这项任务没有开始；请重新上传。")
+            )
+            job.data = {
+                "error": str(exc) if isinstance(exc, JobDied) else f"处理时出错；请重新上传（技术信息：{exc!r}）"
+            }
         else:
             job.status = "running" if future.running() else "queued"
             try:
@@ -162,11 +184,11 @@ class Jobs:
         return gone
 
     def close(self) -> None:
-        for pool in self.pools.values():
-            pool.shutdown(wait=False, cancel_futures=True)
-
-
-def _failure(exc: BaseException | None) -> str:
-    if isinstance(exc, BrokenProcessPool):
-        return "处理这批文件的进程意外退出（可能是内存不足）；请重新上传，或分几次上传"
-    return f"处理时出错；请重新上传（技术信息：{type(exc).__name__}: {exc}）"
+        """Stop: jobs waiting their turn never start, running ones are stopped (their pages then say so, and a
+        restarted server finds them cut short)."""
+        with self.lock:
+            self.closing = True
+            for process in self.running.values():
+                process.terminate()
+        for turn in self.turns.values():
+            turn.shutdown(wait=True, cancel_futures=True)
